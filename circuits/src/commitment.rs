@@ -1,0 +1,283 @@
+//! The salted Poseidon commitment to a sealed EVM log, and the public values derived from it
+//! (native side; `station.rs` holds the constraint twin).
+//!
+//! Spec: `spec/protocol.md` §3.
+
+use crate::error::CircuitError;
+use crate::poseidon::{domain_tag, hash};
+use crate::shape::Shape;
+use ark_bls12_381::Fr;
+use ark_ff::{BigInteger, Field, PrimeField};
+use rand::{CryptoRng, RngCore};
+use sha2::{Digest, Sha512};
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+/// Domain tag of the log commitment (spec §3.3).
+pub const TAG_LOG: &[u8] = b"ve/log-commitment/v1";
+/// Domain tag of the digest of the vote times (spec §3.2).
+pub const TAG_TIMES: &[u8] = b"ve/log-times/v1";
+/// Domain tag of the in-circuit multiset challenge (spec §4.3).
+pub const TAG_CHALLENGE: &[u8] = b"ve/logup-challenge/v1";
+/// Domain separator of the station binding (spec §3.4).
+pub const TAG_BINDING: &[u8] = b"ve/station-binding/v1";
+/// Vote times packed into one field element.
+pub const TIMES_PER_ELEMENT: usize = 7;
+
+/// The commitment salt: a uniformly random scalar, kept secret with the log.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct Salt([u8; 32]);
+
+impl Salt {
+    /// A fresh salt from a cryptographic RNG (64 bytes reduced, so the bias is below 2^-128).
+    pub fn random<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
+        let mut wide = [0u8; 64];
+        rng.fill_bytes(&mut wide);
+        let s = Fr::from_le_bytes_mod_order(&wide);
+        wide.zeroize();
+        Self::from_fr(&s)
+    }
+
+    fn from_fr(s: &Fr) -> Self {
+        let mut b = [0u8; 32];
+        b.copy_from_slice(&s.into_bigint().to_bytes_le());
+        Self(b)
+    }
+
+    /// Decodes a salt from 64 hex digits (the canonical little-endian encoding of a scalar).
+    pub fn from_hex(s: &str) -> Result<Self, CircuitError> {
+        let fr = crate::keys::fr_from_hex(s)?;
+        Ok(Self::from_fr(&fr))
+    }
+
+    /// Hex encoding, for the sealed (secret) store only.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    /// The salt as a scalar.
+    pub fn to_fr(&self) -> Fr {
+        Fr::from_le_bytes_mod_order(&self.0)
+    }
+}
+
+impl core::fmt::Debug for Salt {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Salt(<secret>)")
+    }
+}
+
+/// The secret witness of one (station, contest) log: votes in the order cast and their times.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct LogWitness {
+    /// Choice index of every vote, in order (0 = first candidate in ballot order).
+    pub choices: Vec<u16>,
+    /// Time of every vote, in seconds after 00:00 of the poll day, in order.
+    pub times: Vec<u32>,
+    /// The commitment salt.
+    pub salt: Salt,
+}
+
+impl core::fmt::Debug for LogWitness {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "LogWitness({} votes, <secret>)", self.choices.len())
+    }
+}
+
+impl LogWitness {
+    /// Checks that the log fits `shape`: length, choices in range, one time per vote.
+    pub fn check_fits(&self, shape: &Shape) -> Result<(), CircuitError> {
+        let fail = |reason: String| CircuitError::DoesNotFit {
+            shape: shape.to_string(),
+            reason,
+        };
+        if self.choices.len() > shape.votes {
+            return Err(fail(format!("{} votes", self.choices.len())));
+        }
+        if self.times.len() != self.choices.len() {
+            return Err(fail("one time per vote is required".into()));
+        }
+        if let Some(c) = self
+            .choices
+            .iter()
+            .find(|&&c| usize::from(c) >= shape.choices)
+        {
+            return Err(fail(format!("choice index {c}")));
+        }
+        Ok(())
+    }
+
+    /// The histogram of the log over the shape's choice slots (variable time: the counts are
+    /// public once proved).
+    pub fn vartime_counts(&self, shape: &Shape) -> Vec<u64> {
+        let mut counts = vec![0u64; shape.choices];
+        for &c in &self.choices {
+            if let Some(slot) = counts.get_mut(usize::from(c)) {
+                *slot += 1;
+            }
+        }
+        counts
+    }
+}
+
+/// The public value binding a proof to one station and contest of one election (spec §3.4):
+/// SHA-512 over the tag and the length-prefixed ids, reduced modulo r.
+pub fn station_binding(election_id: &str, station_id: &str, contest_id: &str) -> Fr {
+    let mut h = Sha512::new();
+    h.update(TAG_BINDING);
+    for part in [election_id, station_id, contest_id] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    Fr::from_le_bytes_mod_order(&h.finalize())
+}
+
+/// Digest of the vote times (spec §3.2).
+pub fn times_digest(times: &[u32]) -> Fr {
+    let mut inputs = vec![domain_tag(TAG_TIMES), Fr::from(times.len() as u64)];
+    for chunk in times.chunks(TIMES_PER_ELEMENT) {
+        let mut acc = 0u128;
+        let mut hi = 0u128;
+        for (i, &t) in chunk.iter().enumerate() {
+            // 7 x 32 bits = 224 bits: the first four fill `acc`, the rest `hi`.
+            if i < 4 {
+                acc |= u128::from(t) << (32 * i);
+            } else {
+                hi |= u128::from(t) << (32 * (i - 4));
+            }
+        }
+        inputs.push(Fr::from(acc) + Fr::from(hi) * Fr::from(2u128.pow(64)).square());
+    }
+    hash(&inputs)
+}
+
+/// Packs the padded choice sequence, `choices_per_element` per field element, little-endian.
+pub(crate) fn pack_choices(shape: &Shape, choices: &[u16]) -> Vec<Fr> {
+    let bits = shape.choice_bits();
+    let per = shape.choices_per_element();
+    let mut out = Vec::with_capacity(shape.packed_len());
+    for k in 0..shape.packed_len() {
+        let mut bytes = vec![0u8; 32];
+        for j in 0..per {
+            let i = k * per + j;
+            if i >= shape.votes {
+                break;
+            }
+            let v = choices.get(i).copied().unwrap_or(0);
+            for b in 0..bits {
+                if (v >> b) & 1 == 1 {
+                    let pos = j * bits + b;
+                    bytes[pos / 8] |= 1 << (pos % 8);
+                }
+            }
+        }
+        out.push(Fr::from_le_bytes_mod_order(&bytes));
+    }
+    out
+}
+
+/// The log commitment of spec §3.3.
+pub fn log_commitment(
+    shape: &Shape,
+    binding: Fr,
+    witness: &LogWitness,
+) -> Result<Fr, CircuitError> {
+    witness.check_fits(shape)?;
+    let mut inputs = vec![
+        domain_tag(TAG_LOG),
+        binding,
+        witness.salt.to_fr(),
+        Fr::from(witness.choices.len() as u64),
+        times_digest(&witness.times),
+    ];
+    inputs.extend(pack_choices(shape, &witness.choices));
+    Ok(hash(&inputs))
+}
+
+/// The multiset challenge of spec §4.3, from public values only (so the verifier's twin may run
+/// it in variable time).
+pub fn vartime_challenge(binding: Fr, commitment: Fr, counts: &[u64], total: u64) -> Fr {
+    let mut inputs = vec![
+        domain_tag(TAG_CHALLENGE),
+        binding,
+        commitment,
+        Fr::from(total),
+    ];
+    inputs.extend(counts.iter().map(|&c| Fr::from(c)));
+    hash(&inputs)
+}
+
+/// Bits of an `Fr` as little-endian booleans (helper for tests of packing).
+#[cfg(test)]
+pub(crate) fn fr_bits(x: &Fr) -> Vec<bool> {
+    x.into_bigint().to_bits_le()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha20Rng;
+
+    #[test]
+    fn packing_is_injective_and_little_endian() {
+        let shape = Shape::new(64, 4).unwrap_or(Shape {
+            votes: 64,
+            choices: 4,
+        });
+        let packed = pack_choices(&shape, &[1, 2, 3]);
+        let bits = fr_bits(&packed[0]);
+        // 1 = 01, 2 = 10, 3 = 11 in two bits each, little-endian.
+        assert_eq!(&bits[..6], &[true, false, false, true, true, true]);
+        assert_ne!(pack_choices(&shape, &[1, 2]), pack_choices(&shape, &[2, 1]));
+    }
+
+    #[test]
+    fn commitment_binds_salt_order_times_and_station() {
+        let mut rng = ChaCha20Rng::seed_from_u64(7);
+        let shape = Shape {
+            votes: 64,
+            choices: 4,
+        };
+        let w = LogWitness {
+            choices: vec![0, 1, 2, 3],
+            times: vec![25_200, 25_260, 25_300, 25_400],
+            salt: Salt::random(&mut rng),
+        };
+        let b = station_binding("E", "S1", "C1");
+        let c = log_commitment(&shape, b, &w).unwrap_or_default();
+        let mut reordered = w.clone();
+        reordered.choices.swap(0, 1);
+        let mut retimed = w.clone();
+        retimed.times[3] += 1;
+        let mut resalted = w.clone();
+        resalted.salt = Salt::random(&mut rng);
+        for other in [&reordered, &retimed, &resalted] {
+            assert_ne!(log_commitment(&shape, b, other).unwrap_or_default(), c);
+        }
+        let elsewhere = station_binding("E", "S2", "C1");
+        assert_ne!(log_commitment(&shape, elsewhere, &w).unwrap_or_default(), c);
+        // Ids are length-prefixed: ("S1", "C1") and ("S1C", "1") differ.
+        assert_ne!(station_binding("E", "S1C", "1"), b);
+    }
+
+    #[test]
+    fn log_that_does_not_fit_is_refused() {
+        let mut rng = ChaCha20Rng::seed_from_u64(8);
+        let shape = Shape {
+            votes: 8,
+            choices: 4,
+        };
+        let w = LogWitness {
+            choices: vec![4],
+            times: vec![1],
+            salt: Salt::random(&mut rng),
+        };
+        assert!(log_commitment(&shape, Fr::from(1u64), &w).is_err());
+        let w = LogWitness {
+            choices: vec![0; 9],
+            times: vec![1; 9],
+            salt: Salt::random(&mut rng),
+        };
+        assert!(log_commitment(&shape, Fr::from(1u64), &w).is_err());
+    }
+}

@@ -1,0 +1,194 @@
+//! Groth16 keys, proofs and their encodings (spec §4.4 and §5.3).
+
+use crate::error::CircuitError;
+use crate::shape::Shape;
+use crate::station::{PublicInputs, StationCircuit};
+use ark_bls12_381::{Bls12_381, Fr};
+use ark_ff::{BigInteger, PrimeField};
+use ark_groth16::{Groth16, PreparedVerifyingKey, Proof, VerifyingKey};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
+use ark_snark::SNARK;
+use rand::{CryptoRng, RngCore};
+use sha2::{Digest, Sha256};
+
+/// A Groth16 proof of the station circuit.
+pub type StationProof = Proof<Bls12_381>;
+
+/// A proving key with the shape it was made for.
+#[derive(Clone, Debug)]
+pub struct ProvingKey {
+    /// The shape.
+    pub shape: Shape,
+    /// The Groth16 proving key.
+    pub pk: ark_groth16::ProvingKey<Bls12_381>,
+}
+
+/// A verifying key prepared for pairing, with its shape.
+#[derive(Clone, Debug)]
+pub struct PreparedKey {
+    /// The shape.
+    pub shape: Shape,
+    /// The prepared key.
+    pub pvk: PreparedVerifyingKey<Bls12_381>,
+}
+
+/// Generates a proving and verifying key for `shape`. Whoever runs this alone learns the
+/// trapdoor and could forge proofs (spec §4.4): a single-party setup is for tests and pilots.
+pub fn setup<R: RngCore + CryptoRng>(
+    shape: Shape,
+    rng: &mut R,
+) -> Result<ProvingKey, CircuitError> {
+    let (pk, _vk) = Groth16::<Bls12_381>::circuit_specific_setup(StationCircuit::blank(shape), rng)
+        .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
+    Ok(ProvingKey { shape, pk })
+}
+
+impl ProvingKey {
+    /// The verifying key.
+    pub fn verifying_key(&self) -> &VerifyingKey<Bls12_381> {
+        &self.pk.vk
+    }
+
+    /// Proves `circuit` (its shape must be this key's).
+    pub fn prove<R: RngCore + CryptoRng>(
+        &self,
+        circuit: StationCircuit,
+        rng: &mut R,
+    ) -> Result<StationProof, CircuitError> {
+        if circuit.shape() != self.shape {
+            return Err(CircuitError::DoesNotFit {
+                shape: self.shape.to_string(),
+                reason: format!("circuit has shape {}", circuit.shape()),
+            });
+        }
+        Groth16::<Bls12_381>::prove(&self.pk, circuit, rng)
+            .map_err(|e| CircuitError::Synthesis(e.to_string()))
+    }
+
+    /// Serialises the proving key (uncompressed, for speed; it never leaves the prover).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, CircuitError> {
+        let mut out = Vec::new();
+        self.pk
+            .serialize_uncompressed(&mut out)
+            .map_err(|e| enc("proving key", e))?;
+        Ok(out)
+    }
+
+    /// Reads a proving key written by [`ProvingKey::to_bytes`].
+    pub fn from_bytes(shape: Shape, bytes: &[u8]) -> Result<Self, CircuitError> {
+        let pk = ark_groth16::ProvingKey::<Bls12_381>::deserialize_with_mode(
+            bytes,
+            Compress::No,
+            Validate::No,
+        )
+        .map_err(|e| enc("proving key", e))?;
+        if pk.vk.gamma_abc_g1.len() != shape.num_public_inputs() + 1 {
+            return Err(CircuitError::Encoding {
+                what: "proving key",
+                reason: format!("not a key for shape {shape}"),
+            });
+        }
+        Ok(Self { shape, pk })
+    }
+}
+
+fn enc(what: &'static str, e: impl core::fmt::Display) -> CircuitError {
+    CircuitError::Encoding {
+        what,
+        reason: e.to_string(),
+    }
+}
+
+/// Canonical bytes of a verifying key (compressed points).
+pub fn vk_to_bytes(vk: &VerifyingKey<Bls12_381>) -> Result<Vec<u8>, CircuitError> {
+    let mut out = Vec::new();
+    vk.serialize_compressed(&mut out)
+        .map_err(|e| enc("verifying key", e))?;
+    Ok(out)
+}
+
+/// SHA-256 of the canonical bytes of a verifying key, hex (spec §5.3).
+pub fn vk_digest(vk: &VerifyingKey<Bls12_381>) -> Result<String, CircuitError> {
+    Ok(hex::encode(Sha256::digest(vk_to_bytes(vk)?)))
+}
+
+/// Decodes a verifying key strictly (canonical compressed points, on the curve, in the
+/// subgroup), checks it has the public-input count of `shape`, and prepares it.
+pub fn vk_from_bytes(shape: Shape, bytes: &[u8]) -> Result<PreparedKey, CircuitError> {
+    let vk = VerifyingKey::<Bls12_381>::deserialize_with_mode(bytes, Compress::Yes, Validate::Yes)
+        .map_err(|e| enc("verifying key", e))?;
+    let mut canon = Vec::new();
+    vk.serialize_compressed(&mut canon)
+        .map_err(|e| enc("verifying key", e))?;
+    if canon != bytes {
+        return Err(enc("verifying key", "not the canonical encoding"));
+    }
+    if vk.gamma_abc_g1.len() != shape.num_public_inputs() + 1 {
+        return Err(enc("verifying key", format!("not a key for shape {shape}")));
+    }
+    Ok(PreparedKey {
+        shape,
+        pvk: ark_groth16::prepare_verifying_key(&vk),
+    })
+}
+
+impl PreparedKey {
+    /// Verifies one proof. Checks the public-input count first: ark-groth16 does not, and would
+    /// treat a missing input as zero and ignore an extra one.
+    pub fn verify(&self, public: &PublicInputs, proof: &StationProof) -> Result<(), CircuitError> {
+        let inputs = public.to_field_elements();
+        let expected = self.pvk.vk.gamma_abc_g1.len() - 1;
+        if inputs.len() != expected {
+            return Err(CircuitError::PublicInputCount {
+                expected,
+                got: inputs.len(),
+            });
+        }
+        match Groth16::<Bls12_381>::verify_with_processed_vk(&self.pvk, &inputs, proof) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(CircuitError::ProofInvalid),
+            Err(e) => Err(CircuitError::Synthesis(e.to_string())),
+        }
+    }
+}
+
+/// Canonical hex of a proof (192 bytes compressed).
+pub fn proof_to_hex(proof: &StationProof) -> Result<String, CircuitError> {
+    let mut out = Vec::new();
+    proof
+        .serialize_compressed(&mut out)
+        .map_err(|e| enc("proof", e))?;
+    Ok(hex::encode(out))
+}
+
+/// Decodes a proof strictly: 192 bytes, canonical, points on the curve and in the subgroup.
+pub fn proof_from_hex(s: &str) -> Result<StationProof, CircuitError> {
+    let bytes = hex::decode(s).map_err(|e| enc("proof", e))?;
+    if bytes.len() != 192 {
+        return Err(enc("proof", format!("{} bytes, expected 192", bytes.len())));
+    }
+    let proof = StationProof::deserialize_with_mode(bytes.as_slice(), Compress::Yes, Validate::Yes)
+        .map_err(|e| enc("proof", e))?;
+    if proof_to_hex(&proof)? != s {
+        return Err(enc("proof", "not the canonical encoding"));
+    }
+    Ok(proof)
+}
+
+/// Canonical hex of a scalar: 32 bytes little-endian.
+pub fn fr_to_hex(x: &Fr) -> String {
+    hex::encode(x.into_bigint().to_bytes_le())
+}
+
+/// Decodes a scalar strictly: 64 hex digits of a value below r.
+pub fn fr_from_hex(s: &str) -> Result<Fr, CircuitError> {
+    let bytes = hex::decode(s).map_err(|e| enc("scalar", e))?;
+    if bytes.len() != 32 {
+        return Err(enc("scalar", format!("{} bytes, expected 32", bytes.len())));
+    }
+    let x = Fr::from_le_bytes_mod_order(&bytes);
+    if x.into_bigint().to_bytes_le() != bytes {
+        return Err(enc("scalar", "not below the group order"));
+    }
+    Ok(x)
+}

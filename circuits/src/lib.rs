@@ -1,0 +1,24 @@
+//! BLS12-381 side of the protocol: Poseidon parameters, the salted log commitment, the station
+//! circuit (a native twin and its constraint version) and Groth16 keys.
+//!
+//! Spec: `spec/protocol.md` §3 (commitments) and §4 (station circuit).
+#![deny(missing_docs)]
+
+pub mod commitment;
+pub mod error;
+pub mod keys;
+pub mod poseidon;
+pub mod shape;
+pub mod station;
+
+pub use ark_bls12_381::{Bls12_381, Fr};
+pub use commitment::{
+    log_commitment, station_binding, times_digest, vartime_challenge, LogWitness, Salt,
+};
+pub use error::CircuitError;
+pub use keys::{
+    fr_from_hex, fr_to_hex, proof_from_hex, proof_to_hex, vk_digest, vk_from_bytes, vk_to_bytes,
+    PreparedKey, ProvingKey, StationProof,
+};
+pub use shape::Shape;
+pub use station::{PublicInputs, StationCircuit};

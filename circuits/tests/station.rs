@@ -1,0 +1,234 @@
+//! Native twin == constraints, soundness against false claims, pinned shapes, Groth16 round trip.
+
+use ark_ff::{BigInteger, PrimeField};
+use ark_relations::gr1cs::{
+    ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
+};
+use circuits::station::native_statement_holds;
+use circuits::{keys, station_binding, Fr, LogWitness, PublicInputs, Salt, Shape, StationCircuit};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use sha2::{Digest, Sha256};
+
+fn random_log(rng: &mut ChaCha20Rng, shape: &Shape, n: usize, k: usize) -> LogWitness {
+    let mut t = 7 * 3600;
+    let choices = (0..n).map(|_| rng.gen_range(0..k) as u16).collect();
+    let times = (0..n)
+        .map(|_| {
+            t += rng.gen_range(1..60);
+            t
+        })
+        .collect();
+    let _ = shape;
+    LogWitness {
+        choices,
+        times,
+        salt: Salt::random(rng),
+    }
+}
+
+fn satisfied(circuit: StationCircuit) -> bool {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    match circuit.generate_constraints(cs.clone()) {
+        Ok(()) => cs.is_satisfied().unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+#[test]
+fn native_twin_agrees_with_constraints_on_random_logs() {
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let shape = Shape::new(64, 4).expect("shape");
+    for n in [0usize, 1, 17, 63, 64] {
+        let w = random_log(&mut rng, &shape, n, 4);
+        let b = station_binding("E", &format!("S{n}"), "C");
+        let (circuit, public) = StationCircuit::new(shape, b, w.clone()).expect("fits");
+        assert!(native_statement_holds(&shape, &public, &w));
+        assert!(
+            satisfied(circuit),
+            "honest log of {n} votes must satisfy the circuit"
+        );
+    }
+}
+
+#[test]
+fn false_claims_are_unsatisfiable() {
+    let mut rng = ChaCha20Rng::seed_from_u64(2);
+    let shape = Shape::new(64, 4).expect("shape");
+    let w = random_log(&mut rng, &shape, 40, 3);
+    let b = station_binding("E", "S", "C");
+    let (_, honest) = StationCircuit::new(shape, b, w.clone()).expect("fits");
+
+    // Move one vote from the first non-empty slot to another: same total, wrong histogram.
+    let mut moved = honest.clone();
+    let from = moved.counts.iter().position(|&c| c > 0).expect("a vote");
+    moved.counts[from] -= 1;
+    moved.counts[(from + 1) % 4] += 1;
+    // Claim one vote more in total.
+    let mut inflated = honest.clone();
+    inflated.counts[0] += 1;
+    inflated.total += 1;
+    // Claim a vote in the unused slot 3 (no candidate there).
+    let mut unused = honest.clone();
+    unused.counts[0] = unused.counts[0].saturating_sub(1);
+    unused.counts[3] += 1;
+    // Total that disagrees with the counts.
+    let mut total_off = honest.clone();
+    total_off.total += 1;
+    // Another station's binding; another commitment.
+    let mut rebound = honest.clone();
+    rebound.binding = station_binding("E", "S-other", "C");
+    let mut recommitted = honest.clone();
+    recommitted.commitment += Fr::from(1u64);
+
+    for (name, claim) in [
+        ("moved", moved),
+        ("inflated", inflated),
+        ("unused slot", unused),
+        ("total", total_off),
+        ("binding", rebound),
+        ("commitment", recommitted),
+    ] {
+        assert!(
+            !native_statement_holds(&shape, &claim, &w),
+            "native accepts {name}"
+        );
+        let c = StationCircuit::with_claim(shape, claim, w.clone());
+        assert!(!satisfied(c), "circuit accepts a false claim: {name}");
+    }
+    assert!(satisfied(StationCircuit::with_claim(shape, honest, w)));
+}
+
+#[test]
+fn every_single_vote_changes_the_statement() {
+    // Exhaustive over a tiny domain: every log of length 3 over 2 choices.
+    let shape = Shape::new(8, 2).expect("shape");
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    for mask in 0u16..8 {
+        let choices: Vec<u16> = (0..3).map(|i| (mask >> i) & 1).collect();
+        let w = LogWitness {
+            choices,
+            times: vec![100, 200, 300],
+            salt: Salt::random(&mut rng),
+        };
+        let b = station_binding("E", "S", "C");
+        let (circuit, public) = StationCircuit::new(shape, b, w.clone()).expect("fits");
+        let ones = u64::from(mask.count_ones());
+        assert_eq!(public.counts, vec![3 - ones, ones]);
+        assert!(satisfied(circuit));
+        let mut wrong = public.clone();
+        wrong.counts.swap(0, 1);
+        if ones * 2 != 3 {
+            assert!(!satisfied(StationCircuit::with_claim(shape, wrong, w)));
+        }
+    }
+}
+
+/// Pins constraint count, public-input order and a digest of the matrices of each small shape
+/// and of the realistic shape 2048x16. `UPDATE_VECTORS=1` rewrites spec/vectors/circuit-shapes.json.
+#[test]
+fn shapes_are_pinned() {
+    let mut lines = Vec::new();
+    for shape in [
+        Shape::new(64, 4).expect("s"),
+        Shape::new(256, 16).expect("s"),
+        Shape::new(2048, 16).expect("s"),
+    ] {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        cs.set_optimization_goal(OptimizationGoal::Constraints);
+        cs.set_mode(SynthesisMode::Setup);
+        StationCircuit::blank(shape)
+            .generate_constraints(cs.clone())
+            .expect("synthesis");
+        cs.finalize();
+        let matrices = cs.to_matrices().expect("matrices");
+        let mut h = Sha256::new();
+        for (label, ms) in &matrices {
+            h.update(label.as_bytes());
+            for m in ms {
+                for row in m {
+                    h.update((row.len() as u64).to_le_bytes());
+                    for (coeff, idx) in row {
+                        h.update(coeff.into_bigint().to_bytes_le());
+                        h.update((*idx as u64).to_le_bytes());
+                    }
+                }
+            }
+        }
+        lines.push(serde_like(
+            &shape,
+            cs.num_constraints(),
+            cs.num_instance_variables() - 1,
+            &PublicInputs::names(&shape),
+            &hex::encode(h.finalize()),
+        ));
+    }
+    let text = format!("[\n{}\n]\n", lines.join(",\n"));
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../spec/vectors/circuit-shapes.json"
+    );
+    if std::env::var("UPDATE_VECTORS").as_deref() == Ok("1") {
+        std::fs::write(path, &text).expect("write vectors");
+    }
+    let pinned = std::fs::read_to_string(path).expect("spec/vectors/circuit-shapes.json");
+    assert_eq!(
+        pinned, text,
+        "circuit shape changed; rerun with UPDATE_VECTORS=1 and read the diff"
+    );
+}
+
+fn serde_like(
+    shape: &Shape,
+    constraints: usize,
+    inputs: usize,
+    names: &[String],
+    digest: &str,
+) -> String {
+    let names = names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "  {{\"shape\": \"{shape}\", \"constraints\": {constraints}, \"public_inputs\": {inputs}, \"order\": [{names}], \"matrix_sha256\": \"{digest}\"}}"
+    )
+}
+
+#[test]
+fn groth16_round_trip_and_input_count_check() {
+    let mut rng = ChaCha20Rng::seed_from_u64(4);
+    let shape = Shape::new(64, 4).expect("shape");
+    let pk = keys::setup(shape, &mut rng).expect("setup");
+    let vk_bytes = keys::vk_to_bytes(pk.verifying_key()).expect("vk");
+    let pvk = keys::vk_from_bytes(shape, &vk_bytes).expect("prepared");
+    let w = random_log(&mut rng, &shape, 30, 4);
+    let b = station_binding("E", "S1", "C");
+    let (circuit, public) = StationCircuit::new(shape, b, w).expect("fits");
+    let proof = pk.prove(circuit, &mut rng).expect("prove");
+    let hexed = keys::proof_to_hex(&proof).expect("hex");
+    assert_eq!(hexed.len(), 384);
+    let proof = keys::proof_from_hex(&hexed).expect("decode");
+    pvk.verify(&public, &proof).expect("honest proof verifies");
+
+    // Replayed at another station.
+    let mut other = public.clone();
+    other.binding = station_binding("E", "S2", "C");
+    assert!(pvk.verify(&other, &proof).is_err());
+    // A count changed.
+    let mut changed = public.clone();
+    changed.counts[1] += 1;
+    changed.counts[2] = changed.counts[2].saturating_sub(1);
+    assert!(pvk.verify(&changed, &proof).is_err());
+    // An extra public input is refused before pairing.
+    let mut extra = public.clone();
+    extra.counts.push(0);
+    assert!(matches!(
+        pvk.verify(&extra, &proof),
+        Err(circuits::CircuitError::PublicInputCount { .. })
+    ));
+    // Wrong shape for the key bytes.
+    assert!(keys::vk_from_bytes(Shape::new(64, 8).expect("s"), &vk_bytes).is_err());
+    // A proof that is not canonical hex.
+    assert!(keys::proof_from_hex(&"00".repeat(192)).is_err());
+}

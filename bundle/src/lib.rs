@@ -1,1 +1,19 @@
+//! The data model and wire format of an election bundle, and the Ed25519 role signatures on
+//! every published statement. No proving and no verification policy lives here.
+//!
+//! Spec: `spec/bundle.md`.
+#![deny(missing_docs)]
 
+pub mod digest;
+pub mod error;
+pub mod inputs;
+pub mod model;
+pub mod signing;
+pub mod tally;
+
+pub use error::BundleError;
+pub use model::*;
+pub use signing::{KeyPair, Role, Signed};
+
+/// The protocol version every statement carries (not the crate version).
+pub const SPEC_VERSION: &str = "0.1";

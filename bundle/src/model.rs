@@ -1,0 +1,431 @@
+//! The published statements and the bundle files (spec `bundle.md` §4-§7).
+//!
+//! Every struct refuses unknown fields, so a file cannot carry anything the spec does not name
+//! (a stray salt or vote log included). Counts are integers.
+
+use crate::signing::Signed;
+use serde::{Deserialize, Serialize};
+
+/// What kind of election the manifest describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ElectionKind {
+    /// Lok Sabha (parliamentary constituency).
+    Parliamentary,
+    /// Vidhan Sabha (assembly constituency).
+    Assembly,
+    /// Municipal corporation or council (wards, possibly multi-member).
+    Municipal,
+    /// Panchayat (several posts on one device set).
+    Panchayat,
+}
+
+/// How a contest sits in the election.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ContestKind {
+    /// One seat, one contest (assembly, parliamentary, single-member ward).
+    SingleMember,
+    /// One seat of a multi-member ward; `group` names the ward, every voter votes once per seat.
+    WardSeat,
+    /// One post of a multi-post ballot; `group` names the ballot (device set).
+    Post,
+}
+
+/// A candidate, in ballot order. NOTA is the last entry of every polled contest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Candidate {
+    /// Unique within the contest.
+    pub candidate_id: String,
+    /// Name as on the ballot.
+    pub name: String,
+    /// Party or "Independent"; empty for NOTA.
+    pub party: String,
+    /// True for "None of the above".
+    pub nota: bool,
+}
+
+/// One contest (one seat or one post).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contest {
+    /// Unique within the election.
+    pub contest_id: String,
+    /// Human name (for example "Ward 7 seat B").
+    pub name: String,
+    /// Single member, ward seat or post.
+    pub kind: ContestKind,
+    /// Ward (for ward seats) or ballot (for posts) this contest belongs to.
+    pub group: Option<String>,
+    /// Seats to fill (1 in every contest of v0.1: a multi-member ward is one contest per seat).
+    pub seats: u32,
+    /// Candidates in ballot order, NOTA last.
+    pub candidates: Vec<Candidate>,
+    /// No poll: the only candidate is declared elected.
+    pub uncontested: bool,
+    /// The Returning Officer responsible.
+    pub returning_officer: String,
+    /// Whether VVPAT slips exist for this contest (SEC polls usually have none).
+    pub vvpat: bool,
+}
+
+/// A polling station.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Station {
+    /// Unique within the election.
+    pub station_id: String,
+    /// Name and locality.
+    pub name: String,
+    /// Assembly segment or ward the station belongs to.
+    pub segment_id: String,
+    /// Electors on the roll part assigned to this station.
+    pub electors: u64,
+    /// Contests polled here (several for a multi-post ballot or a multi-member ward).
+    pub contests: Vec<String>,
+    /// The Presiding Officer's id.
+    pub presiding_officer: String,
+}
+
+/// The election as defined before the poll (input of the prover; the body of the manifest).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElectionDefinition {
+    /// Protocol version.
+    pub spec_version: String,
+    /// Unique id, also bound into every station proof.
+    pub election_id: String,
+    /// Human name.
+    pub name: String,
+    /// Kind of election.
+    pub kind: ElectionKind,
+    /// Poll date, `YYYY-MM-DD`.
+    pub poll_date: String,
+    /// Poll opens, seconds after 00:00 of the poll day.
+    pub poll_opens: u32,
+    /// When counting begins, Unix seconds.
+    pub counting_starts_at: u64,
+    /// Publication policy (v0.1: "booth-wise").
+    pub publication: String,
+    /// Contests.
+    pub contests: Vec<Contest>,
+    /// Polling stations.
+    pub stations: Vec<Station>,
+}
+
+/// A circuit shape used by the election and the digest of its verifying key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShapeKey {
+    /// `VOTESxCHOICES`.
+    pub shape: String,
+    /// Bundle path of the verifying key file.
+    pub path: String,
+    /// SHA-256 of the verifying key's canonical bytes, hex.
+    pub vk_sha256: String,
+}
+
+/// How the Groth16 keys were made (spec §4.4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetupRecord {
+    /// "single-party" in v0.1.
+    pub kind: String,
+    /// Who ran it.
+    pub performed_by: String,
+}
+
+/// A Returning Officer's key, certified by the authority.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoCertificate {
+    /// Election.
+    pub election_id: String,
+    /// RO id.
+    pub ro_id: String,
+    /// RO's Ed25519 key, hex.
+    pub public_key: String,
+}
+
+/// A Presiding Officer's key, certified by the station's Returning Officer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoCertificate {
+    /// Election.
+    pub election_id: String,
+    /// PO id.
+    pub po_id: String,
+    /// The station the PO runs.
+    pub station_id: String,
+    /// PO's Ed25519 key, hex.
+    pub public_key: String,
+}
+
+/// Statement 1: the election manifest, signed by the authority.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElectionManifest {
+    /// The election as defined.
+    pub definition: ElectionDefinition,
+    /// Shapes and verifying-key digests.
+    pub shapes: Vec<ShapeKey>,
+    /// How the keys were made.
+    pub setup: SetupRecord,
+    /// RO certificates (signed by the authority).
+    pub ro_certificates: Vec<Signed<RoCertificate>>,
+    /// PO certificates (signed by the station's RO).
+    pub po_certificates: Vec<Signed<PoCertificate>>,
+    /// Unix seconds.
+    pub signed_at: u64,
+}
+
+/// One control unit (with its ballot units and VVPAT) used at a station for a contest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unit {
+    /// Control unit id.
+    pub cu: String,
+    /// Ballot unit ids.
+    pub bu: Vec<String>,
+    /// VVPAT id, if any.
+    pub vvpat: Option<String>,
+    /// Votes this CU recorded for the contest.
+    pub total: u64,
+}
+
+/// Test votes under Rule 49MA for one choice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestVote {
+    /// Choice index in ballot order.
+    pub choice: u32,
+    /// How many.
+    pub count: u64,
+}
+
+/// Form 17C Part I for one contest at one station (spec `bundle.md` §5).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Form17CContest {
+    /// Contest.
+    pub contest_id: String,
+    /// Total votes recorded by the machine(s), test votes included.
+    pub total_recorded: u64,
+    /// Test votes under 49MA (to be deducted).
+    pub test_votes: Vec<TestVote>,
+    /// Control units used, in order (several when a machine was replaced).
+    pub units: Vec<Unit>,
+}
+
+/// Form 17C Part I of one station, as the PO fills it at close of poll (prover input).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Form17C {
+    /// Station.
+    pub station_id: String,
+    /// Electors assigned.
+    pub electors: u64,
+    /// Voters entered in the register (Form 17A).
+    pub voters_17a: u64,
+    /// Decided not to record a vote (Rule 49-O).
+    pub refused_49o: u64,
+    /// Not allowed to vote (Rule 49M).
+    pub not_allowed_49m: u64,
+    /// Tendered ballots (never in any total).
+    pub tendered: u64,
+    /// Close pressed, seconds after 00:00 of the poll day.
+    pub closed_at: u32,
+    /// Seal numbers.
+    pub seals: Vec<String>,
+    /// Per contest.
+    pub contests: Vec<Form17CContest>,
+    /// Discrepancies recorded by the PO, if any.
+    pub remarks: Option<String>,
+}
+
+/// Statement 2: close of poll for one contest at one station, signed by its PO.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloseOfPoll {
+    /// Protocol version.
+    pub spec_version: String,
+    /// Election.
+    pub election_id: String,
+    /// Station.
+    pub station_id: String,
+    /// Electors assigned.
+    pub electors: u64,
+    /// Voters in 17A.
+    pub voters_17a: u64,
+    /// 49-O.
+    pub refused_49o: u64,
+    /// 49M.
+    pub not_allowed_49m: u64,
+    /// Tendered ballots.
+    pub tendered: u64,
+    /// Close pressed, seconds after 00:00.
+    pub closed_at: u32,
+    /// Seal numbers.
+    pub seals: Vec<String>,
+    /// Remarks.
+    pub remarks: Option<String>,
+    /// The contest's 17C Part I fields.
+    pub contest: Form17CContest,
+    /// Circuit shape the log is committed in.
+    pub shape: String,
+    /// Salted Poseidon commitment to the sealed log, 32 bytes hex (spec §3.3).
+    pub log_commitment: String,
+    /// Unix seconds.
+    pub signed_at: u64,
+}
+
+/// Statement 3: one station's row in a contest, with its proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StationResult {
+    /// Station.
+    pub station_id: String,
+    /// Shape of the proof.
+    pub shape: String,
+    /// Histogram of the log over every choice slot of the shape (proved).
+    pub machine_counts: Vec<u64>,
+    /// 49MA test votes deducted, per candidate.
+    pub test_votes: Vec<u64>,
+    /// The published row: votes per candidate in ballot order (NOTA last).
+    pub counts: Vec<u64>,
+    /// Groth16 proof, 192 bytes compressed, hex.
+    pub proof: String,
+}
+
+/// Postal ballots counted at the RO's table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostalRow {
+    /// Contest (in the prover's input file).
+    pub contest_id: String,
+    /// Valid postal votes per candidate.
+    pub counts: Vec<u64>,
+    /// Rejected postal ballots.
+    pub rejected: u64,
+}
+
+/// A tie decided by lot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TieLot {
+    /// Contest (in the prover's input file).
+    pub contest_id: String,
+    /// Candidates tied at the last seat.
+    pub tied: Vec<String>,
+    /// Candidates the lot chose.
+    pub chosen: Vec<String>,
+    /// How and before whom the lot was drawn.
+    pub record: String,
+}
+
+/// Statement 4: the contest result, signed by the RO.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContestResult {
+    /// Protocol version.
+    pub spec_version: String,
+    /// Election.
+    pub election_id: String,
+    /// Contest.
+    pub contest_id: String,
+    /// Stations whose rows are summed.
+    pub stations_counted: u64,
+    /// Postal row.
+    pub postal: PostalRow,
+    /// Totals per candidate = station rows + postal.
+    pub totals: Vec<u64>,
+    /// Declared winners (candidate ids).
+    pub winners: Vec<String>,
+    /// The lot, when the last seat was tied.
+    pub tie_lot: Option<TieLot>,
+    /// Unix seconds.
+    pub signed_at: u64,
+}
+
+/// A contest shard file: `contests/<contest_id>.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContestShard {
+    /// Contest.
+    pub contest_id: String,
+    /// Close-of-poll statements, one per station, in station order.
+    pub close_of_poll: Vec<Signed<CloseOfPoll>>,
+    /// Station results, one per station, in station order.
+    pub stations: Vec<StationResult>,
+    /// The RO's result.
+    pub result: Signed<ContestResult>,
+}
+
+/// One file of the bundle.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileEntry {
+    /// Path inside the bundle, `/`-separated.
+    pub path: String,
+    /// SHA-256, hex.
+    pub sha256: String,
+    /// Length in bytes.
+    pub bytes: u64,
+}
+
+/// `bundle.json`: the index of files and the root, signed by the authority.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleIndex {
+    /// Protocol version.
+    pub spec_version: String,
+    /// Election.
+    pub election_id: String,
+    /// Every file of the bundle except `bundle.json`.
+    pub files: Vec<FileEntry>,
+    /// Bundle root (spec `bundle.md` §2).
+    pub root: String,
+    /// Unix seconds.
+    pub signed_at: u64,
+}
+
+/// Statement kinds, as signed (domain separation of signatures).
+pub mod kinds {
+    /// The election manifest.
+    pub const MANIFEST: &str = "election-manifest";
+    /// An RO certificate.
+    pub const RO_CERT: &str = "ro-certificate";
+    /// A PO certificate.
+    pub const PO_CERT: &str = "po-certificate";
+    /// A close-of-poll statement.
+    pub const CLOSE_OF_POLL: &str = "close-of-poll";
+    /// A contest result.
+    pub const CONTEST_RESULT: &str = "contest-result";
+    /// The bundle index.
+    pub const BUNDLE_INDEX: &str = "bundle-index";
+}
+
+/// Bundle file names.
+pub mod paths {
+    /// The signed index.
+    pub const INDEX: &str = "bundle.json";
+    /// The signed election manifest.
+    pub const MANIFEST: &str = "election.json";
+    /// Folder of verifying keys.
+    pub const KEYS: &str = "keys";
+    /// Folder of contest shards.
+    pub const CONTESTS: &str = "contests";
+}
+
+impl ElectionDefinition {
+    /// The contest with this id.
+    pub fn contest(&self, id: &str) -> Option<&Contest> {
+        self.contests.iter().find(|c| c.contest_id == id)
+    }
+
+    /// The station with this id.
+    pub fn station(&self, id: &str) -> Option<&Station> {
+        self.stations.iter().find(|s| s.station_id == id)
+    }
+}

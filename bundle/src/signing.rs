@@ -1,0 +1,216 @@
+//! Ed25519 role signatures (spec `bundle.md` §3).
+//!
+//! A statement is signed as `"ve/v1/" || kind || 0x00 || body`, where `body` is the statement's
+//! canonical JSON (serde field order, no whitespace). Verification is strict (`verify_strict`):
+//! small-order keys and non-canonical signatures are refused.
+
+use crate::error::BundleError;
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use rand_core::{CryptoRng, RngCore};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+/// Signing roles, from the top of the certificate chain down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// The election authority's root key (SEC or ECI), published before the poll.
+    Authority,
+    /// A Returning Officer's key, certified by the authority.
+    ReturningOfficer,
+    /// A Presiding Officer's key, certified by the station's Returning Officer.
+    PresidingOfficer,
+}
+
+impl core::fmt::Display for Role {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Role::Authority => "authority",
+            Role::ReturningOfficer => "returning-officer",
+            Role::PresidingOfficer => "presiding-officer",
+        })
+    }
+}
+
+/// A signing key with its role and id. Its `Debug` shows only the public half.
+pub struct KeyPair {
+    /// Who holds it (authority id, RO id or PO id).
+    pub id: String,
+    /// The role.
+    pub role: Role,
+    key: SigningKey,
+}
+
+impl core::fmt::Debug for KeyPair {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "KeyPair({} {} {})",
+            self.role,
+            self.id,
+            self.public_hex()
+        )
+    }
+}
+
+/// The secret-key file format (only ever under a `SECRET_*` folder).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyFile {
+    id: String,
+    role: Role,
+    secret_key: String,
+}
+
+impl KeyPair {
+    /// A fresh key.
+    pub fn generate<R: RngCore + CryptoRng>(id: &str, role: Role, rng: &mut R) -> Self {
+        Self {
+            id: id.into(),
+            role,
+            key: SigningKey::generate(rng),
+        }
+    }
+
+    /// The public key, hex.
+    pub fn public_hex(&self) -> String {
+        hex::encode(self.key.verifying_key().as_bytes())
+    }
+
+    /// Signs `body` as a statement of `kind`.
+    pub fn sign<T: Serialize>(
+        &self,
+        kind: &'static str,
+        body: T,
+    ) -> Result<Signed<T>, BundleError> {
+        let msg = message(kind, &body)?;
+        let signature = self.key.sign(&msg);
+        Ok(Signed {
+            body,
+            signer: self.id.clone(),
+            role: self.role,
+            public_key: self.public_hex(),
+            signature: hex::encode(signature.to_bytes()),
+        })
+    }
+
+    /// The secret key file's JSON.
+    pub fn to_secret_json(&self) -> Result<String, BundleError> {
+        let file = KeyFile {
+            id: self.id.clone(),
+            role: self.role,
+            secret_key: hex::encode(self.key.to_bytes()),
+        };
+        serde_json::to_string_pretty(&file).map_err(|e| BundleError::Encoding {
+            what: "key file",
+            reason: e.to_string(),
+        })
+    }
+
+    /// Reads a secret key file. The error never contains key material.
+    pub fn from_secret_json(text: &str) -> Result<Self, BundleError> {
+        let bad = |reason: &str| BundleError::Encoding {
+            what: "key file",
+            reason: reason.into(),
+        };
+        let file: KeyFile = serde_json::from_str(text).map_err(|_| bad("not a key file"))?;
+        let bytes = hex::decode(&file.secret_key).map_err(|_| bad("secret key is not hex"))?;
+        let arr: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| bad("secret key is not 32 bytes"))?;
+        Ok(Self {
+            id: file.id,
+            role: file.role,
+            key: SigningKey::from_bytes(&arr),
+        })
+    }
+}
+
+/// A statement with its signature.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signed<T> {
+    /// The statement.
+    pub body: T,
+    /// Id of the signer (authority id, RO id or PO id).
+    pub signer: String,
+    /// Role of the signer.
+    pub role: Role,
+    /// Signer's Ed25519 public key, hex.
+    pub public_key: String,
+    /// Ed25519 signature, hex.
+    pub signature: String,
+}
+
+fn message<T: Serialize>(kind: &str, body: &T) -> Result<Vec<u8>, BundleError> {
+    let mut msg = format!("ve/v1/{kind}\0").into_bytes();
+    let json = serde_json::to_vec(body).map_err(|e| BundleError::Encoding {
+        what: "statement",
+        reason: e.to_string(),
+    })?;
+    msg.extend(json);
+    Ok(msg)
+}
+
+/// Decodes a public key strictly (32 bytes, a valid point, not of small order).
+pub fn public_key_from_hex(s: &str) -> Result<VerifyingKey, BundleError> {
+    let bad = |reason: String| BundleError::Encoding {
+        what: "public key",
+        reason,
+    };
+    let bytes = hex::decode(s).map_err(|e| bad(e.to_string()))?;
+    let arr: [u8; 32] = bytes.try_into().map_err(|_| bad("not 32 bytes".into()))?;
+    let key = VerifyingKey::from_bytes(&arr).map_err(|e| bad(e.to_string()))?;
+    if key.is_weak() {
+        return Err(bad("a small-order point".into()));
+    }
+    Ok(key)
+}
+
+impl<T: Serialize + DeserializeOwned> Signed<T> {
+    /// Verifies the signature under the key it names, for the statement `kind`. Whether that
+    /// key is the right one is the caller's question (the certificate chain).
+    pub fn verify(&self, kind: &'static str) -> Result<(), BundleError> {
+        let bad = || BundleError::BadSignature {
+            role: self.role.to_string(),
+            kind,
+        };
+        let key = public_key_from_hex(&self.public_key)?;
+        let sig_bytes = hex::decode(&self.signature).map_err(|_| bad())?;
+        let arr: [u8; 64] = sig_bytes.try_into().map_err(|_| bad())?;
+        let sig = Signature::from_bytes(&arr);
+        let msg = message(kind, &self.body)?;
+        key.verify_strict(&msg, &sig).map_err(|_| bad())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_core::OsRng;
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug, Clone)]
+    struct Stmt {
+        n: u32,
+    }
+
+    #[test]
+    fn sign_verify_and_tamper() {
+        let k = KeyPair::generate("ro-1", Role::ReturningOfficer, &mut OsRng);
+        let s = k.sign("contest-result", Stmt { n: 3 }).expect("sign");
+        s.verify("contest-result").expect("verifies");
+        assert!(
+            s.verify("close-of-poll").is_err(),
+            "kind is domain-separated"
+        );
+        let mut t = s.clone();
+        t.body.n = 4;
+        assert!(t.verify("contest-result").is_err());
+        let other = KeyPair::generate("ro-2", Role::ReturningOfficer, &mut OsRng);
+        let mut t = s.clone();
+        t.public_key = other.public_hex();
+        assert!(t.verify("contest-result").is_err());
+        let back = KeyPair::from_secret_json(&k.to_secret_json().expect("json")).expect("read");
+        assert_eq!(back.public_hex(), k.public_hex());
+        assert!(!format!("{k:?}").contains(&hex::encode(k.key.to_bytes())));
+    }
+}

@@ -1,0 +1,537 @@
+//! `prover prove`: counting day. Re-opens every sealed log against its close-of-poll
+//! commitment, proves every station row, sums the contests, signs, and writes the bundle
+//! (statements 1, 3, 4; spec `bundle.md`).
+//!
+//! The bundle is written to a temporary folder beside the target and renamed into place only
+//! when complete, so a failed run never leaves anything that looks like a bundle.
+
+use crate::error::ProverError;
+use crate::io::{read_json, write_bytes};
+use crate::layout;
+use crate::seal::{check_contest_log, read_definition, read_logs, signing_key};
+use crate::setup::KeyDir;
+use bundle::digest::{bundle_root, sha256_hex};
+use bundle::inputs::StationSalts;
+use bundle::tally::outcome;
+use bundle::{
+    kinds, paths, BundleIndex, CloseOfPoll, Contest, ContestResult, ContestShard, ElectionManifest,
+    FileEntry, Form17C, KeyPair, PoCertificate, PostalRow, RoCertificate, SetupRecord, ShapeKey,
+    Signed, StationResult, TieLot,
+};
+use circuits::{
+    fr_from_hex, keys, proof_to_hex, station_binding, LogWitness, Salt, Shape, StationCircuit,
+};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Options of a proving run.
+pub struct ProveOptions<'a> {
+    /// Input folder (with `close_of_poll/` from `seal`).
+    pub input: &'a Path,
+    /// Key folder from `setup`.
+    pub keys: &'a KeyDir,
+    /// Where the bundle goes (must not exist unless `force`).
+    pub out: &'a Path,
+    /// Replace an existing bundle.
+    pub force: bool,
+    /// Called once per proved station row (progress).
+    pub on_progress: Option<&'a (dyn Fn() + Sync)>,
+}
+
+impl core::fmt::Debug for ProveOptions<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "ProveOptions({} -> {})",
+            self.input.display(),
+            self.out.display()
+        )
+    }
+}
+
+/// One (station, contest) to prove.
+struct Job {
+    station_id: String,
+    contest_id: String,
+    statement: Signed<CloseOfPoll>,
+    shape: Shape,
+    witness: LogWitness,
+}
+
+/// Summary of a run.
+#[derive(Debug)]
+pub struct ProveSummary {
+    /// Station rows proved.
+    pub rows: usize,
+    /// Contests.
+    pub contests: usize,
+    /// Bundle root.
+    pub root: String,
+}
+
+fn form_of(st: &CloseOfPoll) -> Form17C {
+    Form17C {
+        station_id: st.station_id.clone(),
+        electors: st.electors,
+        voters_17a: st.voters_17a,
+        refused_49o: st.refused_49o,
+        not_allowed_49m: st.not_allowed_49m,
+        tendered: st.tendered,
+        closed_at: st.closed_at,
+        seals: st.seals.clone(),
+        contests: vec![st.contest.clone()],
+        remarks: st.remarks.clone(),
+    }
+}
+
+/// Runs counting day and writes the bundle.
+pub fn prove(opts: &ProveOptions<'_>) -> Result<ProveSummary, ProverError> {
+    let input = opts.input;
+    let def = read_definition(input)?;
+    if opts.out.exists() && !opts.force {
+        return Err(ProverError::Io {
+            path: opts.out.display().to_string(),
+            reason: "already exists (use --force to replace it)".into(),
+        });
+    }
+    let logs = read_logs(&def, input)?;
+    let mut jobs = Vec::new();
+    for station in &def.stations {
+        let sid = &station.station_id;
+        let cop_path = input
+            .join(layout::CLOSE_OF_POLL)
+            .join(format!("{sid}.json"));
+        let cop_file = cop_path.display().to_string();
+        let statements: Vec<Signed<CloseOfPoll>> = read_json(&cop_path)?;
+        let salt_path = input.join(layout::SALTS).join(format!("{sid}.json"));
+        let salts: StationSalts = read_json(&salt_path)?;
+        let (log_path, log) = &logs[sid];
+        let log_file = log_path.display().to_string();
+        for cid in &station.contests {
+            let contest = def
+                .contest(cid)
+                .ok_or_else(|| ProverError::input(&cop_file, Some(sid), "unknown contest"))?;
+            let statement = statements
+                .iter()
+                .find(|s| &s.body.contest.contest_id == cid && &s.body.station_id == sid)
+                .ok_or_else(|| {
+                    ProverError::input(
+                        &cop_file,
+                        Some(sid),
+                        format!("no close-of-poll statement for contest {cid}"),
+                    )
+                })?
+                .clone();
+            statement.verify(kinds::CLOSE_OF_POLL)?;
+            let salt_hex = salts
+                .contests
+                .iter()
+                .find(|c| &c.contest_id == cid)
+                .ok_or_else(|| {
+                    ProverError::input(
+                        salt_path.display().to_string(),
+                        Some(sid),
+                        format!("no salt for contest {cid}"),
+                    )
+                })?;
+            let salt = Salt::from_hex(&salt_hex.salt).map_err(|source| ProverError::Circuit {
+                context: format!("{}: contest {cid}", salt_path.display()),
+                source,
+            })?;
+            let clog = log
+                .contests
+                .iter()
+                .find(|c| &c.contest_id == cid)
+                .ok_or_else(|| {
+                    ProverError::input(&log_file, Some(sid), format!("no log for contest {cid}"))
+                })?;
+            let form = form_of(&statement.body);
+            let (choices, times) =
+                check_contest_log(contest, &form, &statement.body.contest, clog, &log_file)?;
+            let shape =
+                Shape::parse(&statement.body.shape).map_err(|source| ProverError::Circuit {
+                    context: format!("{cop_file}: contest {cid}"),
+                    source,
+                })?;
+            let witness = LogWitness {
+                choices,
+                times,
+                salt,
+            };
+            let binding = station_binding(&def.election_id, sid, cid);
+            let sealed = fr_from_hex(&statement.body.log_commitment).map_err(|source| {
+                ProverError::Circuit {
+                    context: format!("{cop_file}: contest {cid}"),
+                    source,
+                }
+            })?;
+            let now = circuits::log_commitment(&shape, binding, &witness).map_err(|source| {
+                ProverError::Circuit {
+                    context: format!("{log_file}: contest {cid}"),
+                    source,
+                }
+            })?;
+            if now != sealed {
+                return Err(ProverError::input(
+                    &log_file,
+                    Some(sid),
+                    format!("contest {cid}: the log does not open the commitment signed at close of poll (changed after close?)"),
+                ));
+            }
+            jobs.push(Job {
+                station_id: sid.clone(),
+                contest_id: cid.clone(),
+                statement,
+                shape,
+                witness,
+            });
+        }
+    }
+
+    // Proving keys, one per shape used.
+    let used: BTreeSet<Shape> = jobs.iter().map(|j| j.shape).collect();
+    let mut pks = BTreeMap::new();
+    for shape in &used {
+        pks.insert(*shape, opts.keys.proving_key(*shape)?);
+    }
+
+    // Prove every row in parallel.
+    let rows: Vec<(String, Signed<CloseOfPoll>, StationResult)> = jobs
+        .into_par_iter()
+        .map(|job| {
+            let r = prove_row(&def.election_id, &def, &pks, job);
+            if let Some(p) = opts.on_progress {
+                p();
+            }
+            r
+        })
+        .collect::<Result<_, _>>()?;
+
+    let row_count = rows.len();
+    let mut by_contest: BTreeMap<String, Vec<(Signed<CloseOfPoll>, StationResult)>> =
+        BTreeMap::new();
+    for (cid, st, row) in rows {
+        by_contest.entry(cid).or_default().push((st, row));
+    }
+
+    // Keys and certificates.
+    let authority = signing_key(input, "authority.json")?;
+    let mut ro_keys: BTreeMap<String, KeyPair> = BTreeMap::new();
+    for c in &def.contests {
+        if !ro_keys.contains_key(&c.returning_officer) {
+            let k = signing_key(input, &format!("ro/{}.json", c.returning_officer))?;
+            ro_keys.insert(c.returning_officer.clone(), k);
+        }
+    }
+    let signed_at_result = def.counting_starts_at + 8 * 3600;
+
+    // Contest shards.
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    for contest in &def.contests {
+        let mut rows = by_contest.remove(&contest.contest_id).unwrap_or_default();
+        rows.sort_by(|a, b| a.1.station_id.cmp(&b.1.station_id));
+        let shard = contest_shard(
+            input,
+            &def.election_id,
+            contest,
+            rows,
+            &ro_keys,
+            signed_at_result,
+        )?;
+        files.insert(
+            format!("{}/{}.json", paths::CONTESTS, contest.contest_id),
+            pretty(&shard)?,
+        );
+    }
+
+    // Manifest: shapes, certificates.
+    let mut shapes = Vec::new();
+    for shape in &used {
+        let bytes = opts.keys.verifying_key_bytes(*shape)?;
+        let path = format!("{}/{shape}.vk", paths::KEYS);
+        shapes.push(ShapeKey {
+            shape: shape.to_string(),
+            path: path.clone(),
+            vk_sha256: sha256_hex(&bytes),
+        });
+        files.insert(path, bytes);
+    }
+    let mut ro_certificates = Vec::new();
+    for (id, k) in &ro_keys {
+        let cert = RoCertificate {
+            election_id: def.election_id.clone(),
+            ro_id: id.clone(),
+            public_key: k.public_hex(),
+        };
+        ro_certificates.push(authority.sign(kinds::RO_CERT, cert)?);
+    }
+    let mut po_certificates = Vec::new();
+    for station in &def.stations {
+        let po = signing_key(input, &format!("po/{}.json", station.presiding_officer))?;
+        let ro_id = station
+            .contests
+            .first()
+            .and_then(|c| def.contest(c))
+            .map(|c| c.returning_officer.clone())
+            .ok_or_else(|| {
+                ProverError::input(
+                    layout::ELECTION,
+                    Some(&station.station_id),
+                    "station polls no contest",
+                )
+            })?;
+        let cert = PoCertificate {
+            election_id: def.election_id.clone(),
+            po_id: station.presiding_officer.clone(),
+            station_id: station.station_id.clone(),
+            public_key: po.public_hex(),
+        };
+        po_certificates.push(ro_keys[&ro_id].sign(kinds::PO_CERT, cert)?);
+    }
+    let manifest = ElectionManifest {
+        definition: def.clone(),
+        shapes,
+        setup: SetupRecord {
+            kind: opts.keys.setup.kind.clone(),
+            performed_by: opts.keys.setup.performed_by.clone(),
+        },
+        ro_certificates,
+        po_certificates,
+        signed_at: crate::unix_midnight(&def.poll_date)
+            .unwrap_or(0)
+            .saturating_sub(86_400),
+    };
+    files.insert(
+        paths::MANIFEST.into(),
+        pretty(&authority.sign(kinds::MANIFEST, manifest)?)?,
+    );
+
+    // Index and root.
+    let entries: Vec<FileEntry> = files
+        .iter()
+        .map(|(path, bytes)| FileEntry {
+            path: path.clone(),
+            sha256: sha256_hex(bytes),
+            bytes: bytes.len() as u64,
+        })
+        .collect();
+    let root = bundle_root(entries.iter().map(|e| (e.path.as_str(), e.sha256.as_str())));
+    let index = BundleIndex {
+        spec_version: bundle::SPEC_VERSION.into(),
+        election_id: def.election_id.clone(),
+        files: entries,
+        root: root.clone(),
+        signed_at: signed_at_result + 3600,
+    };
+    let index_bytes = pretty(&authority.sign(kinds::BUNDLE_INDEX, index)?)?;
+    write_atomically(opts.out, opts.force, &files, &index_bytes)?;
+    Ok(ProveSummary {
+        rows: row_count,
+        contests: def.contests.len(),
+        root,
+    })
+}
+
+fn pretty<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, ProverError> {
+    serde_json::to_vec_pretty(v).map_err(|e| ProverError::Io {
+        path: "<bundle>".into(),
+        reason: e.to_string(),
+    })
+}
+
+fn prove_row(
+    election_id: &str,
+    def: &bundle::ElectionDefinition,
+    pks: &BTreeMap<Shape, keys::ProvingKey>,
+    job: Job,
+) -> Result<(String, Signed<CloseOfPoll>, StationResult), ProverError> {
+    let Job {
+        station_id,
+        contest_id,
+        statement,
+        shape,
+        witness,
+    } = job;
+    let ctx = |source| ProverError::Circuit {
+        context: format!("station {station_id}, contest {contest_id}"),
+        source,
+    };
+    let contest = def.contest(&contest_id).ok_or_else(|| {
+        ProverError::input(layout::ELECTION, Some(&station_id), "unknown contest")
+    })?;
+    let binding = station_binding(election_id, &station_id, &contest_id);
+    let (circuit, public) = StationCircuit::new(shape, binding, witness).map_err(ctx)?;
+    let pk = pks.get(&shape).ok_or_else(|| {
+        ProverError::input(
+            "keys",
+            Some(&station_id),
+            format!("no proving key for shape {shape}"),
+        )
+    })?;
+    let proof = pk.prove(circuit, &mut rand::rngs::OsRng).map_err(ctx)?;
+    let n = contest.candidates.len();
+    let mut test_votes = vec![0u64; n];
+    for t in &statement.body.contest.test_votes {
+        if let Some(slot) = test_votes.get_mut(t.choice as usize) {
+            *slot += t.count;
+        }
+    }
+    let mut counts = Vec::with_capacity(n);
+    for (j, &tv) in test_votes.iter().enumerate() {
+        let m = public.counts[j];
+        if tv > m {
+            return Err(ProverError::input(
+                format!("{}/{station_id}.json", layout::FORM17C),
+                Some(&station_id),
+                format!("I3: contest {contest_id}: {tv} test votes for choice {j} but the machine holds {m} votes for it"),
+            ));
+        }
+        counts.push(m - tv);
+    }
+    let row = StationResult {
+        station_id: station_id.clone(),
+        shape: shape.to_string(),
+        machine_counts: public.counts.clone(),
+        test_votes,
+        counts,
+        proof: proof_to_hex(&proof).map_err(ctx)?,
+    };
+    Ok((contest_id, statement, row))
+}
+
+fn contest_shard(
+    input: &Path,
+    election_id: &str,
+    contest: &Contest,
+    rows: Vec<(Signed<CloseOfPoll>, StationResult)>,
+    ro_keys: &BTreeMap<String, KeyPair>,
+    signed_at: u64,
+) -> Result<ContestShard, ProverError> {
+    let cid = &contest.contest_id;
+    let n = contest.candidates.len();
+    let postal_path = input.join(layout::POSTAL).join(format!("{cid}.json"));
+    let postal: PostalRow = if contest.uncontested && !postal_path.exists() {
+        PostalRow {
+            contest_id: cid.clone(),
+            counts: vec![0; n],
+            rejected: 0,
+        }
+    } else {
+        read_json(&postal_path)?
+    };
+    let pfile = postal_path.display().to_string();
+    if postal.contest_id != *cid || postal.counts.len() != n {
+        return Err(ProverError::input(
+            pfile,
+            None,
+            format!("postal row must name contest {cid} and give {n} counts"),
+        ));
+    }
+    let mut totals = postal.counts.clone();
+    for (_, row) in &rows {
+        for (t, c) in totals.iter_mut().zip(&row.counts) {
+            *t += c;
+        }
+    }
+    let out = outcome(contest, &totals);
+    let mut winners: Vec<String> = out
+        .elected
+        .iter()
+        .map(|&i| contest.candidates[i].candidate_id.clone())
+        .collect();
+    let mut tie_lot = None;
+    if out.seats_by_lot > 0 {
+        let lot_path = input.join(layout::LOTS).join(format!("{cid}.json"));
+        let lfile = lot_path.display().to_string();
+        if !lot_path.exists() {
+            return Err(ProverError::input(
+                lfile,
+                None,
+                format!("I6: contest {cid} is tied for the last seat; a lot record is required"),
+            ));
+        }
+        let lot: TieLot = read_json(&lot_path)?;
+        let tied: BTreeSet<String> = out
+            .tied
+            .iter()
+            .map(|&i| contest.candidates[i].candidate_id.clone())
+            .collect();
+        let claimed: BTreeSet<String> = lot.tied.iter().cloned().collect();
+        if claimed != tied
+            || lot.chosen.len() != out.seats_by_lot
+            || !lot.chosen.iter().all(|c| tied.contains(c))
+        {
+            return Err(ProverError::input(
+                lfile,
+                None,
+                format!(
+                    "I6: the lot must name the tied candidates {tied:?} and choose {} of them",
+                    out.seats_by_lot
+                ),
+            ));
+        }
+        winners.extend(lot.chosen.iter().cloned());
+        tie_lot = Some(lot);
+    }
+    let ro = ro_keys.get(&contest.returning_officer).ok_or_else(|| {
+        ProverError::input(
+            layout::ELECTION,
+            None,
+            format!("no key for RO {}", contest.returning_officer),
+        )
+    })?;
+    let result = ContestResult {
+        spec_version: bundle::SPEC_VERSION.into(),
+        election_id: election_id.into(),
+        contest_id: cid.clone(),
+        stations_counted: rows.len() as u64,
+        postal,
+        totals,
+        winners,
+        tie_lot,
+        signed_at,
+    };
+    let (close_of_poll, stations): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
+    Ok(ContestShard {
+        contest_id: cid.clone(),
+        close_of_poll,
+        stations,
+        result: ro.sign(kinds::CONTEST_RESULT, result)?,
+    })
+}
+
+/// Writes every file into `<out>.partial-<pid>`, then renames it to `out`.
+fn write_atomically(
+    out: &Path,
+    force: bool,
+    files: &BTreeMap<String, Vec<u8>>,
+    index: &[u8],
+) -> Result<(), ProverError> {
+    let io = |p: &Path, e: std::io::Error| ProverError::Io {
+        path: p.display().to_string(),
+        reason: e.to_string(),
+    };
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "bundle".into());
+    let tmp: PathBuf = out.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(|e| io(&tmp, e))?;
+    }
+    let result = (|| {
+        for (path, bytes) in files {
+            write_bytes(&tmp.join(path), bytes)?;
+        }
+        write_bytes(&tmp.join(paths::INDEX), index)?;
+        if out.exists() && force {
+            std::fs::remove_dir_all(out).map_err(|e| io(out, e))?;
+        }
+        std::fs::rename(&tmp, out).map_err(|e| io(out, e))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}

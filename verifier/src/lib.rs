@@ -1,1 +1,21 @@
+//! The verifier: checks an election bundle step by step (spec `verification.md`) and reports
+//! every finding with its step id, contest, station and file.
+//!
+//! It trusts the verifying keys' setup, the authority's root key (pinned by the reader) and
+//! arithmetic; nothing else that the bundle says. It never depends on the prover.
+#![deny(missing_docs)]
 
+pub mod check;
+pub mod report;
+pub mod steps;
+
+pub use check::{verify_bundle, Options};
+pub use report::{Finding, Report, Severity};
+
+/// What the cryptography does not establish (spec `protocol.md` §1), printed in every report.
+pub const OUT_OF_SCOPE: &[&str] = &[
+    "that each EVM recorded what the voter pressed (the VVPAT paper audit measures that)",
+    "the integrity of the electoral roll, and freedom from coercion",
+    "that Form 17C Part I counts the voters truly (the PO signs it; agents hold copies)",
+    "the times in signed statements are the signers' own clocks",
+];

@@ -1,0 +1,1030 @@
+//! The checks of spec `verification.md`, V1 to V6. Each function cites the step it implements.
+//! Every check counts what it examined and records a finding when the evidence disagrees;
+//! nothing here prints or panics.
+
+use crate::report::{At, ContestLine, Findings, Report, Severity};
+use crate::OUT_OF_SCOPE;
+use bundle::digest::{bundle_root, sha256_hex};
+use bundle::{
+    kinds, paths, BundleIndex, CloseOfPoll, Contest, ContestKind, ContestShard, ElectionDefinition,
+    ElectionManifest, Role, Signed, StationResult,
+};
+use circuits::{fr_from_hex, proof_from_hex, station_binding, PreparedKey, PublicInputs, Shape};
+use rayon::prelude::*;
+use serde::de::DeserializeOwned;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// A control unit holds at most this many votes.
+const CU_CAPACITY: u64 = 2000;
+
+/// Options of a run.
+#[derive(Default)]
+pub struct Options<'a> {
+    /// Authority keys the reader trusts (hex). Empty: the report says the key is not pinned.
+    pub pinned_keys: Vec<String>,
+    /// Called after each contest is checked with (done, total).
+    pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
+}
+
+impl core::fmt::Debug for Options<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Options({} pinned keys)", self.pinned_keys.len())
+    }
+}
+
+fn read<T: DeserializeOwned>(dir: &Path, rel: &str) -> Result<(Vec<u8>, T), String> {
+    let bytes = std::fs::read(dir.join(rel)).map_err(|e| format!("cannot read: {e}"))?;
+    let value = serde_json::from_slice(&bytes).map_err(|e| format!("not a valid document: {e}"))?;
+    Ok((bytes, value))
+}
+
+/// Whether a bundle path is a plain relative path of safe components.
+fn safe_path(p: &str) -> bool {
+    !p.is_empty() && p.split('/').all(bundle::tally::is_safe_id)
+}
+
+/// Checks the bundle in `dir` and returns the report. Runs every step it can reach, in parallel
+/// over contests and stations.
+pub fn verify_bundle(dir: &Path, opts: &Options<'_>) -> Report {
+    let mut report = Report {
+        bundle: dir.display().to_string(),
+        verifier_version: env!("CARGO_PKG_VERSION"),
+        spec_version: bundle::SPEC_VERSION,
+        out_of_scope: OUT_OF_SCOPE.to_vec(),
+        ..Report::default()
+    };
+    let mut f = Findings::default();
+
+    // V1.a, V2.a: the two signed documents everything else hangs from.
+    let index = match read::<Signed<BundleIndex>>(dir, paths::INDEX) {
+        Ok((_, i)) => Some(i),
+        Err(e) => {
+            f.error("V1.a", &At::file(paths::INDEX), e);
+            None
+        }
+    };
+    let manifest = match read::<Signed<ElectionManifest>>(dir, paths::MANIFEST) {
+        Ok((_, m)) => Some(m),
+        Err(e) => {
+            f.error("V2.a", &At::file(paths::MANIFEST), e);
+            None
+        }
+    };
+    let authority = manifest.as_ref().map(|m| m.public_key.clone());
+    report.authority_key = authority.clone();
+
+    if let Some(index) = &index {
+        check_index(dir, index, manifest.as_ref(), &mut f);
+        report.root = Some(index.body.root.clone());
+    }
+    // V1.f: the authority key is the one the reader trusts.
+    if let Some(key) = &authority {
+        if opts.pinned_keys.is_empty() {
+            f.checked("V1.f");
+            f.push(Severity::Notice, "V1.f", &At::file(paths::MANIFEST), format!(
+                "the authority key {key} was taken from the bundle itself; pin the key the authority published before the poll with --root-key"
+            ));
+        } else {
+            report.authority_key_pinned = f.expect("V1.f", opts.pinned_keys.iter().any(|k| k.eq_ignore_ascii_case(key)), &At::file(paths::MANIFEST), || {
+                format!("the bundle is signed by authority key {key}, which is not a key you pinned")
+            });
+        }
+    }
+    let Some(manifest) = manifest else {
+        report.finish(f);
+        return report;
+    };
+    let def = &manifest.body.definition;
+    report.election_id = Some(def.election_id.clone());
+    report.election_name = Some(def.name.clone());
+
+    let ctx = check_manifest(dir, &manifest, &mut f);
+
+    // V4-V5 per contest, in parallel; V6 over what they return.
+    let total = def.contests.len() as u64;
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let outcomes: Vec<ContestOutcome> = def
+        .contests
+        .par_iter()
+        .map(|c| {
+            let o = check_contest(dir, def, &ctx, c);
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if let Some(p) = opts.progress {
+                p(n, total);
+            }
+            o
+        })
+        .collect();
+    check_shard_set(dir, def, &mut f);
+    check_cross(def, &outcomes, &mut f);
+    for o in outcomes {
+        report.stations += o.rows.len() as u64;
+        report.proofs_verified += o.proofs_verified;
+        if let Some(line) = o.line {
+            report.contests.push(line);
+        }
+        f.merge(o.findings);
+    }
+    report.stations = def.stations.len() as u64;
+    report.finish(f);
+    report
+}
+
+/// V1.a-V1.e.
+fn check_index(
+    dir: &Path,
+    index: &Signed<BundleIndex>,
+    manifest: Option<&Signed<ElectionManifest>>,
+    f: &mut Findings,
+) {
+    let at = At::file(paths::INDEX);
+    let body = &index.body;
+    f.expect(
+        "V1.a",
+        body.spec_version == bundle::SPEC_VERSION,
+        &at,
+        || {
+            format!(
+                "spec_version {} is not {}",
+                body.spec_version,
+                bundle::SPEC_VERSION
+            )
+        },
+    );
+    if let Some(m) = manifest {
+        f.expect(
+            "V1.a",
+            body.election_id == m.body.definition.election_id,
+            &at,
+            || {
+                format!(
+                    "index names election {} but the manifest names {}",
+                    body.election_id, m.body.definition.election_id
+                )
+            },
+        );
+    }
+    // V1.b: every listed file, its length and digest.
+    let mut listed = BTreeSet::new();
+    for e in &body.files {
+        let fat = At::file(&e.path);
+        if !safe_path(&e.path) || e.path == paths::INDEX {
+            f.fail(
+                "V1.b",
+                &fat,
+                "listed path is not a plain relative path inside the bundle".into(),
+            );
+            continue;
+        }
+        if !listed.insert(e.path.as_str()) {
+            f.fail("V1.b", &fat, "file listed twice".into());
+            continue;
+        }
+        match std::fs::read(dir.join(&e.path)) {
+            Err(err) => f.error("V1.b", &fat, format!("listed file cannot be read: {err}")),
+            Ok(bytes) => {
+                let ok = bytes.len() as u64 == e.bytes && sha256_hex(&bytes) == e.sha256;
+                f.expect("V1.b", ok, &fat, || {
+                    "content differs from the SHA-256 and length signed in bundle.json".into()
+                });
+            }
+        }
+    }
+    // V1.c: nothing else in the folder, and nothing secret.
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            f.error(
+                "V1.c",
+                &At::file(&d.display().to_string()),
+                "folder cannot be read".into(),
+            );
+            continue;
+        };
+        for entry in rd.flatten() {
+            let p = entry.path();
+            let rel = p
+                .strip_prefix(dir)
+                .map(|r| r.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
+            if rel.split('/').any(|c| c.starts_with("SECRET_")) {
+                f.fail(
+                    "V1.c",
+                    &At::file(&rel),
+                    "secret material (a SECRET_ file or folder) is inside the bundle".into(),
+                );
+                continue;
+            }
+            if p.is_dir() {
+                stack.push(p);
+            } else if rel != paths::INDEX {
+                f.expect(
+                    "V1.c",
+                    listed.contains(rel.as_str()),
+                    &At::file(&rel),
+                    || "file is not listed in bundle.json".into(),
+                );
+            }
+        }
+    }
+    // V1.d: the root.
+    let root = bundle_root(
+        body.files
+            .iter()
+            .map(|e| (e.path.as_str(), e.sha256.as_str())),
+    );
+    f.expect("V1.d", root == body.root, &at, || {
+        format!(
+            "the signed root {} is not the root of the listing ({root})",
+            body.root
+        )
+    });
+    // V1.e: signed by the authority that signed the manifest.
+    let ok = index.verify(kinds::BUNDLE_INDEX).is_ok()
+        && index.role == Role::Authority
+        && manifest.is_none_or(|m| m.public_key == index.public_key);
+    f.expect("V1.e", ok, &at, || {
+        "the index is not signed by the authority key of the manifest".into()
+    });
+}
+
+/// What the manifest establishes for the per-contest checks.
+#[derive(Default)]
+struct Context {
+    /// RO id -> certified key.
+    ro_keys: BTreeMap<String, String>,
+    /// Station id -> certified PO key.
+    po_keys: BTreeMap<String, String>,
+    /// Shape -> prepared verifying key.
+    keys: BTreeMap<String, PreparedKey>,
+}
+
+/// V2.a-V2.e.
+fn check_manifest(dir: &Path, m: &Signed<ElectionManifest>, f: &mut Findings) -> Context {
+    let at = At::file(paths::MANIFEST);
+    let def = &m.body.definition;
+    let authority = &m.public_key;
+    let ok = m.verify(kinds::MANIFEST).is_ok() && m.role == Role::Authority;
+    f.expect("V2.a", ok, &at, || {
+        "the manifest is not validly signed by the authority key".into()
+    });
+    f.expect(
+        "V2.a",
+        def.spec_version == bundle::SPEC_VERSION,
+        &at,
+        || {
+            format!(
+                "spec_version {} is not {}",
+                def.spec_version,
+                bundle::SPEC_VERSION
+            )
+        },
+    );
+    f.expect(
+        "V2.a",
+        m.body.signed_at < def.counting_starts_at,
+        &at,
+        || "the manifest was signed after counting began".into(),
+    );
+    check_definition(def, f);
+
+    let mut ctx = Context::default();
+    // V2.c: RO certificates.
+    for cert in &m.body.ro_certificates {
+        let c = &cert.body;
+        let ok = cert.verify(kinds::RO_CERT).is_ok()
+            && cert.role == Role::Authority
+            && &cert.public_key == authority
+            && c.election_id == def.election_id;
+        if f.expect("V2.c", ok, &at, || {
+            format!(
+                "certificate of RO {} is not signed by the authority for this election",
+                c.ro_id
+            )
+        }) {
+            if ctx
+                .ro_keys
+                .insert(c.ro_id.clone(), c.public_key.clone())
+                .is_some()
+            {
+                f.fail("V2.c", &at, format!("RO {} is certified twice", c.ro_id));
+            }
+        }
+    }
+    let ros: BTreeSet<&str> = def
+        .contests
+        .iter()
+        .map(|c| c.returning_officer.as_str())
+        .collect();
+    for ro in ros {
+        f.expect("V2.c", ctx.ro_keys.contains_key(ro), &at, || {
+            format!("RO {ro} has no certificate")
+        });
+    }
+    // V2.d: PO certificates, signed by an RO of a contest polled at the station.
+    for cert in &m.body.po_certificates {
+        let c = &cert.body;
+        let sat = At {
+            file: Some(paths::MANIFEST.into()),
+            station: Some(c.station_id.clone()),
+            contest: None,
+        };
+        let Some(station) = def.station(&c.station_id) else {
+            f.fail(
+                "V2.d",
+                &sat,
+                "PO certificate for a station not in the manifest".into(),
+            );
+            continue;
+        };
+        let station_ros: BTreeSet<&str> = station
+            .contests
+            .iter()
+            .filter_map(|cid| def.contest(cid))
+            .map(|c| c.returning_officer.as_str())
+            .collect();
+        let signer_ok = station_ros
+            .iter()
+            .any(|ro| ctx.ro_keys.get(*ro) == Some(&cert.public_key));
+        let ok = cert.verify(kinds::PO_CERT).is_ok()
+            && cert.role == Role::ReturningOfficer
+            && signer_ok
+            && c.election_id == def.election_id
+            && c.po_id == station.presiding_officer;
+        if f.expect("V2.d", ok, &sat, || {
+            format!(
+                "certificate of PO {} is not signed by a certified RO of this station",
+                c.po_id
+            )
+        }) {
+            if ctx
+                .po_keys
+                .insert(c.station_id.clone(), c.public_key.clone())
+                .is_some()
+            {
+                f.fail("V2.d", &sat, "station has two PO certificates".into());
+            }
+        }
+    }
+    for s in &def.stations {
+        let sat = At {
+            file: Some(paths::MANIFEST.into()),
+            station: Some(s.station_id.clone()),
+            contest: None,
+        };
+        f.expect(
+            "V2.d",
+            ctx.po_keys.contains_key(&s.station_id),
+            &sat,
+            || "station has no PO certificate".into(),
+        );
+    }
+    // V2.e: verifying keys.
+    for sk in &m.body.shapes {
+        let kat = At::file(&sk.path);
+        let Ok(shape) = Shape::parse(&sk.shape) else {
+            f.fail("V2.e", &kat, format!("{} is not a valid shape", sk.shape));
+            continue;
+        };
+        if !safe_path(&sk.path) || !sk.path.starts_with(&format!("{}/", paths::KEYS)) {
+            f.fail("V2.e", &kat, "key path is not inside keys/".into());
+            continue;
+        }
+        let bytes = match std::fs::read(dir.join(&sk.path)) {
+            Ok(b) => b,
+            Err(e) => {
+                f.error("V2.e", &kat, format!("verifying key cannot be read: {e}"));
+                continue;
+            }
+        };
+        if !f.expect("V2.e", sha256_hex(&bytes) == sk.vk_sha256, &kat, || {
+            format!("verifying key of shape {shape} does not match its digest in the manifest")
+        }) {
+            continue;
+        }
+        match circuits::vk_from_bytes(shape, &bytes) {
+            Ok(k) => {
+                ctx.keys.insert(sk.shape.clone(), k);
+            }
+            Err(e) => f.fail("V2.e", &kat, format!("verifying key of shape {shape}: {e}")),
+        }
+    }
+    if m.body.setup.kind != "multi-party" {
+        f.push(Severity::Notice, "V2.e", &at, format!(
+            "the Groth16 keys come from a {} setup by {}: whoever ran it could forge every proof in this bundle; only a multi-party ceremony with one honest contributor removes this",
+            m.body.setup.kind, m.body.setup.performed_by
+        ));
+    }
+    ctx
+}
+
+/// V2.b: the definition's own rules (an independent reading of spec `bundle.md` §4.1).
+fn check_definition(def: &ElectionDefinition, f: &mut Findings) {
+    let at = At::file(paths::MANIFEST);
+    let mut ids = BTreeSet::new();
+    for c in &def.contests {
+        let cat = At::contest(paths::MANIFEST, &c.contest_id);
+        f.expect(
+            "V2.b",
+            bundle::tally::is_safe_id(&c.contest_id) && ids.insert(c.contest_id.as_str()),
+            &cat,
+            || "contest id is unsafe or not unique".into(),
+        );
+        let mut cids = BTreeSet::new();
+        f.expect(
+            "V2.b",
+            c.candidates
+                .iter()
+                .all(|k| cids.insert(k.candidate_id.as_str())),
+            &cat,
+            || "candidate ids are not unique".into(),
+        );
+        f.expect("V2.b", c.seats == 1, &cat, || {
+            "a contest fills one seat (multi-member wards are one contest per seat)".into()
+        });
+        let nota: Vec<usize> = c
+            .candidates
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| k.nota)
+            .map(|(i, _)| i)
+            .collect();
+        if c.uncontested {
+            f.expect(
+                "V2.b",
+                c.candidates.len() == 1 && nota.is_empty(),
+                &cat,
+                || "an uncontested contest lists its one candidate and no NOTA".into(),
+            );
+        } else {
+            f.expect(
+                "V2.b",
+                c.candidates.len() >= 2 && nota == [c.candidates.len() - 1],
+                &cat,
+                || "NOTA must appear exactly once, last in ballot order".into(),
+            );
+        }
+        f.expect(
+            "V2.b",
+            c.kind == ContestKind::SingleMember || c.group.is_some(),
+            &cat,
+            || "a ward seat or post names its ward or ballot".into(),
+        );
+    }
+    let mut sids = BTreeSet::new();
+    for s in &def.stations {
+        let sat = At {
+            file: Some(paths::MANIFEST.into()),
+            station: Some(s.station_id.clone()),
+            contest: None,
+        };
+        f.expect(
+            "V2.b",
+            bundle::tally::is_safe_id(&s.station_id) && sids.insert(s.station_id.as_str()),
+            &sat,
+            || "station id is unsafe or not unique".into(),
+        );
+        let polled_ok = !s.contests.is_empty()
+            && s.contests
+                .iter()
+                .all(|c| def.contest(c).is_some_and(|c| !c.uncontested));
+        f.expect("V2.b", polled_ok, &sat, || {
+            "station must poll at least one contest, each defined and contested".into()
+        });
+    }
+    f.expect("V2.b", !def.contests.is_empty(), &at, || {
+        "the election has no contest".into()
+    });
+}
+
+/// V5.e: exactly the manifest's contests have shards.
+fn check_shard_set(dir: &Path, def: &ElectionDefinition, f: &mut Findings) {
+    let expected: BTreeSet<String> = def
+        .contests
+        .iter()
+        .map(|c| format!("{}.json", c.contest_id))
+        .collect();
+    if let Ok(rd) = std::fs::read_dir(dir.join(paths::CONTESTS)) {
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            f.expect(
+                "V5.e",
+                expected.contains(&name),
+                &At::file(&format!("{}/{name}", paths::CONTESTS)),
+                || "shard of a contest that is not in the manifest".into(),
+            );
+        }
+    }
+}
+
+/// What one contest's checks hand to the cross-contest step.
+struct ContestOutcome {
+    findings: Findings,
+    line: Option<ContestLine>,
+    /// Station rows accepted for cross checks: (station, close-of-poll body).
+    rows: Vec<CloseOfPoll>,
+    contest_id: String,
+    proofs_verified: u64,
+}
+
+fn check_contest(
+    dir: &Path,
+    def: &ElectionDefinition,
+    ctx: &Context,
+    contest: &Contest,
+) -> ContestOutcome {
+    let cid = &contest.contest_id;
+    let file = format!("{}/{cid}.json", paths::CONTESTS);
+    let mut f = Findings::default();
+    let cat = At::contest(&file, cid);
+    let mut out = ContestOutcome {
+        findings: Findings::default(),
+        line: None,
+        rows: Vec::new(),
+        contest_id: cid.clone(),
+        proofs_verified: 0,
+    };
+    let shard: ContestShard = match read(dir, &file) {
+        Ok((_, s)) => s,
+        Err(e) => {
+            f.error("V5.e", &cat, e);
+            out.findings = f;
+            return out;
+        }
+    };
+    f.expect("V5.e", &shard.contest_id == cid, &cat, || {
+        format!("shard names contest {}", shard.contest_id)
+    });
+
+    // V4.a: stations, each exactly once.
+    let expected: Vec<&str> = def
+        .stations
+        .iter()
+        .filter(|s| s.contests.contains(cid))
+        .map(|s| s.station_id.as_str())
+        .collect();
+    let mut cops: BTreeMap<&str, &Signed<CloseOfPoll>> = BTreeMap::new();
+    let mut rows: BTreeMap<&str, &StationResult> = BTreeMap::new();
+    for c in &shard.close_of_poll {
+        let id = c.body.station_id.as_str();
+        f.expect(
+            "V4.a",
+            cops.insert(id, c).is_none(),
+            &At::station(&file, cid, id),
+            || "two close-of-poll statements for this station".into(),
+        );
+    }
+    for r in &shard.stations {
+        let id = r.station_id.as_str();
+        f.expect(
+            "V4.a",
+            rows.insert(id, r).is_none(),
+            &At::station(&file, cid, id),
+            || "station appears twice".into(),
+        );
+    }
+    let expected_set: BTreeSet<&str> = expected.iter().copied().collect();
+    for id in cops.keys().chain(rows.keys()).collect::<BTreeSet<_>>() {
+        f.expect(
+            "V4.a",
+            expected_set.contains(id),
+            &At::station(&file, cid, id),
+            || "station does not poll this contest in the manifest".into(),
+        );
+    }
+
+    let n = contest.candidates.len();
+    let checked: Vec<(Findings, Option<CloseOfPoll>, Option<Vec<u64>>, bool)> = expected
+        .par_iter()
+        .map(|sid| {
+            let mut sf = Findings::default();
+            let at = At::station(&file, cid, sid);
+            let (Some(cop), Some(row)) = (cops.get(sid), rows.get(sid)) else {
+                sf.fail("V4.a", &at, "station of this contest is missing from the shard (its close-of-poll statement or its row)".into());
+                return (sf, None, None, false);
+            };
+            sf.checked("V4.a");
+            let (ok_row, proved) = check_station(def, ctx, contest, cop, row, &at, &mut sf);
+            (sf, Some(cop.body.clone()), ok_row.then(|| row.counts.clone()), proved)
+        })
+        .collect();
+    let mut sums = vec![0u64; n];
+    let mut all_rows = true;
+    for (sf, cop, counts, proved) in checked {
+        f.merge(sf);
+        out.proofs_verified += u64::from(proved);
+        if let Some(c) = cop {
+            out.rows.push(c);
+        }
+        match counts {
+            Some(c) => sums.iter_mut().zip(c).for_each(|(s, x)| *s += x),
+            None => all_rows = false,
+        }
+    }
+
+    // V5: the RO's result.
+    let res = &shard.result;
+    let body = &res.body;
+    let ro_ok = ctx.ro_keys.get(&contest.returning_officer) == Some(&res.public_key);
+    let ok = res.verify(kinds::CONTEST_RESULT).is_ok()
+        && res.role == Role::ReturningOfficer
+        && ro_ok
+        && body.election_id == def.election_id
+        && &body.contest_id == cid
+        && body.spec_version == bundle::SPEC_VERSION;
+    f.expect("V5.a", ok, &cat, || {
+        format!(
+            "the result is not signed by the certified RO {} for this contest",
+            contest.returning_officer
+        )
+    });
+
+    if contest.uncontested {
+        // V5.d
+        let sole = contest.candidates.first().map(|c| c.candidate_id.clone());
+        let ok = shard.close_of_poll.is_empty()
+            && shard.stations.is_empty()
+            && body.stations_counted == 0
+            && body.winners == sole.into_iter().collect::<Vec<_>>()
+            && body.tie_lot.is_none();
+        f.expect("V5.d", ok, &cat, || {
+            "an uncontested contest has no poll and declares its sole candidate".into()
+        });
+    } else {
+        // V5.b
+        f.expect(
+            "V5.b",
+            body.stations_counted == expected.len() as u64
+                && body.stations_counted == shard.stations.len() as u64,
+            &cat,
+            || {
+                format!(
+                    "result counts {} stations, the contest has {}",
+                    body.stations_counted,
+                    expected.len()
+                )
+            },
+        );
+        let shape_ok = body.postal.counts.len() == n
+            && &body.postal.contest_id == cid
+            && body.totals.len() == n;
+        if f.expect("V5.b", shape_ok, &cat, || {
+            format!("postal row and totals must give {n} counts for this contest")
+        }) && all_rows
+        {
+            let mut want = sums.clone();
+            want.iter_mut()
+                .zip(&body.postal.counts)
+                .for_each(|(w, p)| *w += p);
+            for j in 0..n {
+                f.expect("V5.b", want[j] == body.totals[j], &cat, || {
+                    format!(
+                        "total for {} is {}, but station rows + postal give {}",
+                        contest.candidates[j].candidate_id, body.totals[j], want[j]
+                    )
+                });
+            }
+        }
+        // V5.c
+        if body.totals.len() == n {
+            check_winners(
+                contest,
+                &body.totals,
+                &body.winners,
+                body.tie_lot.as_ref(),
+                &cat,
+                &mut f,
+            );
+        }
+    }
+    let name_of = |id: &str| {
+        contest
+            .candidates
+            .iter()
+            .position(|c| c.candidate_id == id)
+            .map(|i| {
+                let c = &contest.candidates[i];
+                format!(
+                    "{} {} ({}) {}",
+                    c.candidate_id,
+                    c.name,
+                    c.party,
+                    body.totals.get(i).copied().unwrap_or(0)
+                )
+            })
+    };
+    out.line = Some(ContestLine {
+        contest_id: cid.clone(),
+        name: contest.name.clone(),
+        winners: body
+            .winners
+            .iter()
+            .map(|w| name_of(w).unwrap_or_else(|| w.clone()))
+            .collect(),
+        stations: body.stations_counted,
+        total_votes: body.totals.iter().sum(),
+        uncontested: contest.uncontested,
+    });
+    out.findings = f;
+    out
+}
+
+/// V3 and V4 for one station row. Returns (row usable for totals, proof verified).
+fn check_station(
+    def: &ElectionDefinition,
+    ctx: &Context,
+    contest: &Contest,
+    cop: &Signed<CloseOfPoll>,
+    row: &StationResult,
+    at: &At,
+    f: &mut Findings,
+) -> (bool, bool) {
+    let st = &cop.body;
+    let sid = st.station_id.as_str();
+    let cid = contest.contest_id.as_str();
+    let n = contest.candidates.len();
+    // V3.a
+    let ok = cop.verify(kinds::CLOSE_OF_POLL).is_ok()
+        && cop.role == Role::PresidingOfficer
+        && ctx.po_keys.get(sid) == Some(&cop.public_key)
+        && st.election_id == def.election_id
+        && st.contest.contest_id == cid
+        && st.spec_version == bundle::SPEC_VERSION;
+    f.expect("V3.a", ok, at, || "the close-of-poll statement is not signed by this station's certified PO for this election and contest".into());
+    // V3.b
+    f.expect("V3.b", st.signed_at < def.counting_starts_at, at, || {
+        "the close-of-poll statement was signed after counting began".into()
+    });
+    // V3.c
+    let electors = def.station(sid).map(|s| s.electors);
+    f.expect(
+        "V3.c",
+        electors == Some(st.electors) && st.voters_17a <= st.electors,
+        at,
+        || {
+            format!(
+                "Form 17C: {} voters, {} electors (roll: {:?})",
+                st.voters_17a, st.electors, electors
+            )
+        },
+    );
+    let tests: u64 = st.contest.test_votes.iter().map(|t| t.count).sum();
+    let expected_total = st
+        .voters_17a
+        .checked_sub(st.refused_49o + st.not_allowed_49m)
+        .map(|v| v + tests);
+    f.checked("V3.c");
+    if expected_total != Some(st.contest.total_recorded) {
+        let rule = format!(
+            "Form 17C: total recorded {} differs from voters {} - 49-O {} - 49M {} + 49MA {}",
+            st.contest.total_recorded, st.voters_17a, st.refused_49o, st.not_allowed_49m, tests
+        );
+        match &st.remarks {
+            Some(r) => f.push(
+                Severity::Notice,
+                "V3.c",
+                at,
+                format!("{rule}; the PO recorded: {r}"),
+            ),
+            None => f.push(
+                Severity::Failure,
+                "V3.c",
+                at,
+                format!("{rule}, and no discrepancy is recorded"),
+            ),
+        }
+    }
+    // V3.d
+    let units: u64 = st.contest.units.iter().map(|u| u.total).sum();
+    f.expect(
+        "V3.d",
+        !st.contest.units.is_empty() && units == st.contest.total_recorded,
+        at,
+        || {
+            format!(
+                "control-unit totals add to {units}, Form 17C records {}",
+                st.contest.total_recorded
+            )
+        },
+    );
+    for u in &st.contest.units {
+        f.expect("V3.d", u.total <= CU_CAPACITY, at, || {
+            format!(
+                "control unit {} holds {} votes, above the capacity {CU_CAPACITY}",
+                u.cu, u.total
+            )
+        });
+    }
+    // V3.e
+    let tv_ok = st
+        .contest
+        .test_votes
+        .iter()
+        .all(|t| (t.choice as usize) < n)
+        && tests <= st.contest.total_recorded;
+    f.expect("V3.e", tv_ok, at, || {
+        "49MA test votes name a choice that does not exist or exceed the total".into()
+    });
+
+    // V4.b
+    let shape = Shape::parse(&row.shape).ok();
+    let key = ctx.keys.get(&row.shape);
+    let shape_ok = row.shape == st.shape
+        && key.is_some()
+        && shape.is_some_and(|s| s.choices >= n && s.votes as u64 >= st.contest.total_recorded);
+    f.expect("V4.b", shape_ok, at, || {
+        format!(
+            "proof shape {} is not the sealed shape {} of a manifest key holding {n} choices",
+            row.shape, st.shape
+        )
+    });
+    // V4.c
+    let slots = shape.map(|s| s.choices).unwrap_or(0);
+    let machine_total: u64 = row.machine_counts.iter().sum();
+    let c_ok = row.machine_counts.len() == slots
+        && machine_total == st.contest.total_recorded
+        && row.machine_counts.iter().skip(n).all(|&c| c == 0);
+    f.expect("V4.c", c_ok, at, || {
+        format!("machine counts ({} slots, total {machine_total}) do not match Form 17C total {} with empty unused slots", row.machine_counts.len(), st.contest.total_recorded)
+    });
+    // V4.d
+    let mut proved = false;
+    if let (Some(key), true) = (key, shape_ok) {
+        let public = fr_from_hex(&st.log_commitment).map(|commitment| PublicInputs {
+            binding: station_binding(&def.election_id, sid, cid),
+            commitment,
+            counts: row.machine_counts.clone(),
+            total: st.contest.total_recorded,
+        });
+        let result = public
+            .and_then(|p| proof_from_hex(&row.proof).and_then(|proof| key.verify(&p, &proof)));
+        proved = f.expect("V4.d", result.is_ok(), at, || match result {
+            Err(e) => format!("the Groth16 proof fails: {e}"),
+            Ok(()) => String::new(),
+        });
+    } else {
+        f.fail(
+            "V4.d",
+            at,
+            "the proof cannot be checked: no verifying key for its shape".into(),
+        );
+    }
+    // V4.e
+    let mut want_tv = vec![0u64; n];
+    for t in &st.contest.test_votes {
+        if let Some(x) = want_tv.get_mut(t.choice as usize) {
+            *x += t.count;
+        }
+    }
+    let row_ok = row.counts.len() == n
+        && row.test_votes == want_tv
+        && (0..n).all(|j| {
+            row.machine_counts
+                .get(j)
+                .is_some_and(|&m| m >= want_tv[j] && row.counts[j] == m - want_tv[j])
+        });
+    f.expect("V4.e", row_ok, at, || {
+        "published row is not the proved machine counts minus the Form 17C 49MA test votes".into()
+    });
+    (row_ok, proved)
+}
+
+/// V5.c: the declared winners follow from the totals.
+fn check_winners(
+    contest: &Contest,
+    totals: &[u64],
+    winners: &[String],
+    lot: Option<&bundle::TieLot>,
+    at: &At,
+    f: &mut Findings,
+) {
+    let seats = contest.seats as usize;
+    let mut cands: Vec<(u64, usize)> = contest
+        .candidates
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.nota)
+        .map(|(i, _)| (totals[i], i))
+        .collect();
+    cands.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let id = |i: usize| contest.candidates[i].candidate_id.clone();
+    let declared: BTreeSet<String> = winners.iter().cloned().collect();
+    if cands.len() <= seats {
+        let want: BTreeSet<String> = cands.iter().map(|&(_, i)| id(i)).collect();
+        f.expect("V5.c", declared == want && lot.is_none(), at, || {
+            format!("declared winners {declared:?}, the totals give {want:?}")
+        });
+        return;
+    }
+    let cutoff = cands[seats - 1].0;
+    let clear: BTreeSet<String> = cands
+        .iter()
+        .filter(|c| c.0 > cutoff)
+        .map(|&(_, i)| id(i))
+        .collect();
+    let tied: BTreeSet<String> = cands
+        .iter()
+        .filter(|c| c.0 == cutoff)
+        .map(|&(_, i)| id(i))
+        .collect();
+    let by_lot = seats - clear.len();
+    if tied.len() == by_lot {
+        let want: BTreeSet<String> = clear.union(&tied).cloned().collect();
+        f.expect(
+            "V5.c",
+            declared == want && lot.is_none() && winners.len() == seats,
+            at,
+            || format!("declared winners {declared:?}, the totals give {want:?}"),
+        );
+    } else {
+        let ok = lot.is_some_and(|l| {
+            let lt: BTreeSet<String> = l.tied.iter().cloned().collect();
+            let chosen: BTreeSet<String> = l.chosen.iter().cloned().collect();
+            lt == tied
+                && chosen.len() == by_lot
+                && chosen.is_subset(&tied)
+                && declared == clear.union(&chosen).cloned().collect()
+        }) && winners.len() == seats;
+        f.expect("V5.c", ok, at, || format!("candidates {tied:?} are tied for the last seat: the result needs a lot record choosing among exactly them, and winners from it"));
+    }
+}
+
+/// V6: invariants across contests.
+fn check_cross(def: &ElectionDefinition, outcomes: &[ContestOutcome], f: &mut Findings) {
+    // V6.a: unit ids.
+    let mut unit_station: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for o in outcomes {
+        for cop in &o.rows {
+            for u in &cop.contest.units {
+                unit_station
+                    .entry(u.cu.as_str())
+                    .or_default()
+                    .insert(cop.station_id.as_str());
+            }
+        }
+    }
+    for (cu, stations) in &unit_station {
+        f.expect("V6.a", stations.len() == 1, &At::default(), || {
+            format!("control unit {cu} is used at several stations: {stations:?}")
+        });
+    }
+    // Per station: the statements of every contest.
+    let mut per_station: BTreeMap<&str, Vec<(&str, &CloseOfPoll)>> = BTreeMap::new();
+    for o in outcomes {
+        for cop in &o.rows {
+            per_station
+                .entry(cop.station_id.as_str())
+                .or_default()
+                .push((o.contest_id.as_str(), cop));
+        }
+    }
+    for (sid, list) in &per_station {
+        // V6.c: station-level 17C fields agree across contests.
+        if let Some((_, first)) = list.first() {
+            for (cid, c) in list.iter().skip(1) {
+                let same = c.voters_17a == first.voters_17a
+                    && c.refused_49o == first.refused_49o
+                    && c.not_allowed_49m == first.not_allowed_49m
+                    && c.electors == first.electors
+                    && c.closed_at == first.closed_at
+                    && c.tendered == first.tendered
+                    && c.seals == first.seals;
+                let at = At {
+                    contest: Some((*cid).to_string()),
+                    station: Some((*sid).to_string()),
+                    file: None,
+                };
+                f.expect("V6.c", same, &at, || {
+                    "this contest's Form 17C Part I differs from the station's other contests"
+                        .into()
+                });
+            }
+        }
+        // V6.b: ward seats, net of test votes.
+        let mut by_ward: BTreeMap<&str, Vec<(&str, u64)>> = BTreeMap::new();
+        for (cid, c) in list {
+            if let Some(contest) = def.contest(cid).filter(|k| k.kind == ContestKind::WardSeat) {
+                let tests: u64 = c.contest.test_votes.iter().map(|t| t.count).sum();
+                let net = c.contest.total_recorded.saturating_sub(tests);
+                by_ward
+                    .entry(contest.group.as_deref().unwrap_or(""))
+                    .or_default()
+                    .push((cid, net));
+            }
+        }
+        for (ward, seats) in by_ward {
+            if seats.len() > 1 {
+                let equal = seats.iter().all(|s| s.1 == seats[0].1);
+                let at = At {
+                    contest: None,
+                    station: Some((*sid).to_string()),
+                    file: None,
+                };
+                f.expect("V6.b", equal, &at, || {
+                    format!("ward {ward}: per-seat totals differ at this station: {seats:?}")
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! Findings and the report: typed values, sorted deterministically, rendered afterwards as
+//! text or JSON. No check prints anything.
+
+use crate::steps::{Step, STEPS};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The evidence contradicts the result.
+    Failure,
+    /// The evidence is missing or unreadable.
+    Error,
+    /// Something a reader must know that is not a failure (a trust assumption, a recorded
+    /// discrepancy).
+    Notice,
+}
+
+/// One finding, located as precisely as the evidence allows.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Finding {
+    /// Severity.
+    pub severity: Severity,
+    /// Spec step id, for example `V4.d`.
+    pub step: &'static str,
+    /// Contest, when the finding is about one.
+    pub contest: Option<String>,
+    /// Station, when the finding is about one.
+    pub station: Option<String>,
+    /// File inside the bundle.
+    pub file: Option<String>,
+    /// The rule broken, in words.
+    pub rule: String,
+}
+
+/// A contest's declared outcome, for the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct ContestLine {
+    /// Contest id.
+    pub contest_id: String,
+    /// Contest name.
+    pub name: String,
+    /// Winners as `id name (party): votes`.
+    pub winners: Vec<String>,
+    /// Stations counted.
+    pub stations: u64,
+    /// Total valid votes including postal.
+    pub total_votes: u64,
+    /// Uncontested.
+    pub uncontested: bool,
+}
+
+/// Per-step tally.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct StepTally {
+    /// Spec id.
+    pub step: &'static str,
+    /// What the step checks.
+    pub title: &'static str,
+    /// Items checked.
+    pub checked: u64,
+    /// Failures and errors.
+    pub failed: u64,
+}
+
+/// The whole report of one bundle.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Report {
+    /// Bundle path as given.
+    pub bundle: String,
+    /// Verifier version.
+    pub verifier_version: &'static str,
+    /// Spec version the verifier implements.
+    pub spec_version: &'static str,
+    /// Election id, if the manifest could be read.
+    pub election_id: Option<String>,
+    /// Election name.
+    pub election_name: Option<String>,
+    /// The signed bundle root.
+    pub root: Option<String>,
+    /// The authority key that signed the bundle.
+    pub authority_key: Option<String>,
+    /// Whether that key was pinned by the caller.
+    pub authority_key_pinned: bool,
+    /// Per step.
+    pub steps: Vec<StepTally>,
+    /// Every finding, sorted.
+    pub findings: Vec<Finding>,
+    /// Declared outcomes.
+    pub contests: Vec<ContestLine>,
+    /// Counts of stations and proofs.
+    pub stations: u64,
+    /// Proofs verified.
+    pub proofs_verified: u64,
+    /// What the cryptography does not cover.
+    pub out_of_scope: Vec<&'static str>,
+}
+
+/// Accumulates findings and per-step counts; one per parallel task, merged at the end.
+#[derive(Debug, Default)]
+pub struct Findings {
+    /// Findings so far.
+    pub list: Vec<Finding>,
+    /// Checked items per step.
+    pub checked: BTreeMap<&'static str, u64>,
+}
+
+/// Where a finding is.
+#[derive(Clone, Debug, Default)]
+pub struct At {
+    /// Contest.
+    pub contest: Option<String>,
+    /// Station.
+    pub station: Option<String>,
+    /// File.
+    pub file: Option<String>,
+}
+
+impl At {
+    /// A file.
+    pub fn file(f: &str) -> Self {
+        Self {
+            file: Some(f.into()),
+            ..Self::default()
+        }
+    }
+    /// A contest in a file.
+    pub fn contest(f: &str, c: &str) -> Self {
+        Self {
+            file: Some(f.into()),
+            contest: Some(c.into()),
+            station: None,
+        }
+    }
+    /// A station of a contest in a file.
+    pub fn station(f: &str, c: &str, s: &str) -> Self {
+        Self {
+            file: Some(f.into()),
+            contest: Some(c.into()),
+            station: Some(s.into()),
+        }
+    }
+}
+
+impl Findings {
+    /// Counts one item checked by `step`.
+    pub fn checked(&mut self, step: &'static str) {
+        *self.checked.entry(step).or_default() += 1;
+    }
+
+    /// Runs one check of `step`: counts it, and records a failure if `ok` is false.
+    pub fn expect(
+        &mut self,
+        step: &'static str,
+        ok: bool,
+        at: &At,
+        rule: impl FnOnce() -> String,
+    ) -> bool {
+        self.checked(step);
+        if !ok {
+            self.push(Severity::Failure, step, at, rule());
+        }
+        ok
+    }
+
+    /// Records a finding.
+    pub fn push(&mut self, severity: Severity, step: &'static str, at: &At, rule: String) {
+        self.list.push(Finding {
+            severity,
+            step,
+            contest: at.contest.clone(),
+            station: at.station.clone(),
+            file: at.file.clone(),
+            rule,
+        });
+    }
+
+    /// Records a failure.
+    pub fn fail(&mut self, step: &'static str, at: &At, rule: String) {
+        self.checked(step);
+        self.push(Severity::Failure, step, at, rule);
+    }
+
+    /// Records an error (evidence missing or unreadable).
+    pub fn error(&mut self, step: &'static str, at: &At, rule: String) {
+        self.checked(step);
+        self.push(Severity::Error, step, at, rule);
+    }
+
+    /// Merges another accumulator.
+    pub fn merge(&mut self, other: Findings) {
+        self.list.extend(other.list);
+        for (k, v) in other.checked {
+            *self.checked.entry(k).or_default() += v;
+        }
+    }
+}
+
+impl Report {
+    /// Fills steps and sorted findings from an accumulator.
+    pub fn finish(&mut self, mut f: Findings) {
+        f.list.sort();
+        f.list.dedup();
+        self.steps = STEPS
+            .iter()
+            .map(|Step { id, title, .. }| StepTally {
+                step: id,
+                title,
+                checked: f.checked.get(id).copied().unwrap_or(0),
+                failed: f
+                    .list
+                    .iter()
+                    .filter(|x| x.step == *id && x.severity != Severity::Notice)
+                    .count() as u64,
+            })
+            .collect();
+        self.findings = f.list;
+    }
+
+    /// Failures.
+    pub fn failures(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Failure)
+            .count()
+    }
+
+    /// Errors.
+    pub fn errors(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count()
+    }
+
+    /// Exit code: 0 all hold, 1 a failure, 2 an error and no failure.
+    pub fn exit_code(&self) -> u8 {
+        if self.failures() > 0 {
+            1
+        } else if self.errors() > 0 {
+            2
+        } else {
+            0
+        }
+    }
+
+    /// The text report for people.
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "verifier {} (spec {})",
+            self.verifier_version, self.spec_version
+        );
+        let _ = writeln!(s, "bundle    {}", self.bundle);
+        if let Some(e) = &self.election_id {
+            let _ = writeln!(
+                s,
+                "election  {e}  {}",
+                self.election_name.as_deref().unwrap_or("")
+            );
+        }
+        if let Some(r) = &self.root {
+            let _ = writeln!(s, "root      {r}");
+        }
+        if let Some(k) = &self.authority_key {
+            let pin = if self.authority_key_pinned {
+                "pinned by you"
+            } else {
+                "NOT pinned: compare it with the key the authority published"
+            };
+            let _ = writeln!(s, "authority {k} ({pin})");
+        }
+        let _ = writeln!(
+            s,
+            "stations  {}   proofs verified {}",
+            self.stations, self.proofs_verified
+        );
+        let _ = writeln!(s);
+        let _ = writeln!(s, "step   result   checked  what");
+        for t in &self.steps {
+            let res = if t.failed > 0 {
+                "FAILS"
+            } else if t.checked == 0 {
+                "n/a"
+            } else {
+                "holds"
+            };
+            let _ = writeln!(s, "{:<6} {:<8} {:>7}  {}", t.step, res, t.checked, t.title);
+        }
+        let notices: Vec<&Finding> = self
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Notice)
+            .collect();
+        let bad: Vec<&Finding> = self
+            .findings
+            .iter()
+            .filter(|f| f.severity != Severity::Notice)
+            .collect();
+        if !bad.is_empty() {
+            let _ = writeln!(s, "\nfindings ({}):", bad.len());
+            for f in bad {
+                let _ = writeln!(s, "  {}", render(f));
+            }
+        }
+        if !notices.is_empty() {
+            let _ = writeln!(s, "\nnotices:");
+            for f in notices {
+                let _ = writeln!(s, "  {}", render(f));
+            }
+        }
+        if !self.contests.is_empty() {
+            let _ = writeln!(
+                s,
+                "\ndeclared results (as signed by the Returning Officers):"
+            );
+            for c in &self.contests {
+                let how = if c.uncontested {
+                    "elected unopposed".to_string()
+                } else {
+                    format!(
+                        "{} stations + postal, {} valid votes",
+                        c.stations, c.total_votes
+                    )
+                };
+                let _ = writeln!(
+                    s,
+                    "  {:<10} {:<40} {} [{}]",
+                    c.contest_id,
+                    c.name,
+                    c.winners.join("; "),
+                    how
+                );
+            }
+        }
+        let _ = writeln!(s, "\nnot covered by the cryptography:");
+        for o in &self.out_of_scope {
+            let _ = writeln!(s, "  - {o}");
+        }
+        let verdict = match self.exit_code() {
+            0 => "PASS: every check holds".to_string(),
+            1 => format!(
+                "FAIL: {} failures, {} errors: the evidence contradicts the published result",
+                self.failures(),
+                self.errors()
+            ),
+            _ => format!(
+                "ERROR: {} errors: evidence is missing or unreadable, the result is not verified",
+                self.errors()
+            ),
+        };
+        let _ = writeln!(s, "\n{verdict}");
+        s
+    }
+}
+
+fn render(f: &Finding) -> String {
+    let sev = match f.severity {
+        Severity::Failure => "FAIL ",
+        Severity::Error => "ERROR",
+        Severity::Notice => "note ",
+    };
+    let mut loc = Vec::new();
+    if let Some(c) = &f.contest {
+        loc.push(format!("contest {c}"));
+    }
+    if let Some(st) = &f.station {
+        loc.push(format!("station {st}"));
+    }
+    if let Some(file) = &f.file {
+        loc.push(file.clone());
+    }
+    format!("{sev} {:<5} [{}] {}", f.step, loc.join(", "), f.rule)
+}

@@ -1,0 +1,55 @@
+//! The verification steps of spec `verification.md`, by id. The report lists them in this
+//! order; every finding names one.
+
+/// A step.
+#[derive(Clone, Copy, Debug)]
+pub struct Step {
+    /// Stable id.
+    pub id: &'static str,
+    /// What it checks.
+    pub title: &'static str,
+}
+
+macro_rules! steps {
+    ($($id:literal => $title:literal),* $(,)?) => {
+        /// Every step, in order.
+        pub const STEPS: &[Step] = &[$(Step { id: $id, title: $title }),*];
+    };
+}
+
+steps! {
+    "V1.a" => "bundle index present, well-formed, same election as the manifest",
+    "V1.b" => "every listed file present with its length and SHA-256",
+    "V1.c" => "no unlisted file; no SECRET_ material in the bundle",
+    "V1.d" => "bundle root recomputed from the listing equals the signed root",
+    "V1.e" => "index signed by the authority key",
+    "V1.f" => "authority key equals the key pinned by the reader",
+    "V2.a" => "election manifest well-formed and signed by the authority",
+    "V2.b" => "definition well-formed: ids, ballot order with NOTA last, uncontested seats",
+    "V2.c" => "Returning Officer certificates signed by the authority",
+    "V2.d" => "Presiding Officer certificates signed by a certified RO of the station",
+    "V2.e" => "verifying keys match their digests, decode strictly, fit their shapes",
+    "V3.a" => "close-of-poll statement signed by the station's certified PO",
+    "V3.b" => "close-of-poll statement signed before counting began",
+    "V3.c" => "Form 17C Part I arithmetic: voters, electors, total recorded",
+    "V3.d" => "control-unit totals add up to the total recorded; capacity",
+    "V3.e" => "49MA test votes name existing choices and fit the total",
+    "V4.a" => "every station of the contest appears exactly once",
+    "V4.b" => "proof shape is a manifest shape that holds the contest",
+    "V4.c" => "public inputs: total equals Form 17C, unused choice slots are zero",
+    "V4.d" => "Groth16 proof verifies: counts are the histogram of the committed log",
+    "V4.e" => "published row = machine counts minus 49MA test votes",
+    "V5.a" => "contest result signed by the contest's certified RO",
+    "V5.b" => "totals = station rows + postal row",
+    "V5.c" => "declared winners follow from the totals (NOTA never wins; ties by recorded lot)",
+    "V5.d" => "uncontested contests: no poll, the sole candidate declared",
+    "V5.e" => "one shard per contest of the manifest, no other",
+    "V6.a" => "a control unit is used at one station only",
+    "V6.b" => "multi-member ward: equal per-seat totals at every station",
+    "V6.c" => "contests on one device set agree on the station's Form 17C Part I",
+}
+
+/// Whether `id` is a step of the spec.
+pub fn is_step(id: &str) -> bool {
+    STEPS.iter().any(|s| s.id == id)
+}

@@ -1,0 +1,227 @@
+//! Builds small simulated elections once per test binary (tiny shapes), and tampers with
+//! copies of their bundles the way an insider holding the signing keys could.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use bundle::digest::{bundle_root, sha256_hex};
+use bundle::{kinds, BundleIndex, ElectionKind, FileEntry, KeyPair, Signed};
+use circuits::Shape;
+use prover::prove::{prove, ProveOptions};
+use prover::seal::seal;
+use prover::setup::{setup, KeyDir};
+use prover::simulate::{simulate, SimOptions};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use verifier::{verify_bundle, Options, Report, Severity};
+
+pub struct Election {
+    _dir: tempfile::TempDir,
+    pub input: PathBuf,
+    pub bundle: PathBuf,
+    pub keys: PathBuf,
+}
+
+fn build(kind: ElectionKind, seed: u64) -> Election {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input");
+    let keys = dir.path().join("keys");
+    let bundle = dir.path().join("bundle");
+    let opts = SimOptions {
+        kind,
+        seed,
+        areas: 2,
+        stations: 3,
+        candidates: 3,
+        electors: 60,
+        ..SimOptions::default()
+    };
+    simulate(&opts, &input).unwrap();
+    let shapes = [Shape::new(64, 4).unwrap(), Shape::new(64, 8).unwrap()];
+    let mut rng = rand::rngs::OsRng;
+    let kd = setup(&shapes, "test", &keys, &mut rng).unwrap();
+    seal(&input, &kd, &mut rng).unwrap();
+    prove(&ProveOptions {
+        input: &input,
+        keys: &kd,
+        out: &bundle,
+        force: false,
+        on_progress: None,
+    })
+    .unwrap();
+    Election {
+        _dir: dir,
+        input,
+        bundle,
+        keys,
+    }
+}
+
+pub fn election(kind: ElectionKind) -> &'static Election {
+    static A: OnceLock<Election> = OnceLock::new();
+    static M: OnceLock<Election> = OnceLock::new();
+    static P: OnceLock<Election> = OnceLock::new();
+    match kind {
+        ElectionKind::Municipal => M.get_or_init(|| build(kind, 11)),
+        ElectionKind::Panchayat => P.get_or_init(|| build(kind, 12)),
+        _ => A.get_or_init(|| build(ElectionKind::Assembly, 10)),
+    }
+}
+
+pub fn key_dir(e: &Election) -> KeyDir {
+    KeyDir::open(&e.keys).unwrap()
+}
+
+/// A private copy of a fixture's bundle to tamper with.
+pub struct Copy {
+    _dir: tempfile::TempDir,
+    pub path: PathBuf,
+    pub input: PathBuf,
+}
+
+pub fn copy(kind: ElectionKind) -> Copy {
+    let e = election(kind);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bundle");
+    copy_dir(&e.bundle, &path);
+    Copy {
+        _dir: dir,
+        path,
+        input: e.input.clone(),
+    }
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+impl Copy {
+    pub fn read(&self, rel: &str) -> Value {
+        serde_json::from_slice(&std::fs::read(self.path.join(rel)).unwrap()).unwrap()
+    }
+
+    pub fn write(&self, rel: &str, v: &Value) {
+        std::fs::write(self.path.join(rel), serde_json::to_vec_pretty(v).unwrap()).unwrap();
+    }
+
+    pub fn edit(&self, rel: &str, f: impl FnOnce(&mut Value)) {
+        let mut v = self.read(rel);
+        f(&mut v);
+        self.write(rel, &v);
+    }
+
+    pub fn key(&self, rel: &str) -> KeyPair {
+        let text = std::fs::read_to_string(self.input.join("SECRET_keys").join(rel)).unwrap();
+        KeyPair::from_secret_json(&text).unwrap()
+    }
+
+    /// Re-signs a signed statement held at `v` (object with body/signature) with `key`. The
+    /// body goes through its typed struct so the signed bytes are the canonical ones.
+    pub fn resign(&self, v: &mut Value, kind: &'static str, key: &KeyPair) {
+        fn typed<T: serde::de::DeserializeOwned + serde::Serialize>(
+            body: Value,
+            kind: &'static str,
+            key: &KeyPair,
+        ) -> Value {
+            let body: T = serde_json::from_value(body).unwrap();
+            serde_json::to_value(key.sign(kind, body).unwrap()).unwrap()
+        }
+        let body = v["body"].clone();
+        *v = match kind {
+            kinds::BUNDLE_INDEX => typed::<BundleIndex>(body, kind, key),
+            kinds::MANIFEST => typed::<bundle::ElectionManifest>(body, kind, key),
+            kinds::RO_CERT => typed::<bundle::RoCertificate>(body, kind, key),
+            kinds::PO_CERT => typed::<bundle::PoCertificate>(body, kind, key),
+            kinds::CLOSE_OF_POLL => typed::<bundle::CloseOfPoll>(body, kind, key),
+            kinds::CONTEST_RESULT => typed::<bundle::ContestResult>(body, kind, key),
+            other => panic!("unknown kind {other}"),
+        };
+    }
+
+    pub fn po_key(&self, station: &str) -> KeyPair {
+        self.key(&format!("po/PO-{station}.json"))
+    }
+
+    pub fn authority(&self) -> KeyPair {
+        self.key("authority.json")
+    }
+
+    /// Recomputes every listed digest and the root, and re-signs the index: what an insider
+    /// holding the authority key would do to hide an edit from V1.
+    pub fn reindex(&self) {
+        let mut files = Vec::new();
+        let mut stack = vec![self.path.clone()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    let rel = p
+                        .strip_prefix(&self.path)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/");
+                    if rel != "bundle.json" {
+                        let bytes = std::fs::read(&p).unwrap();
+                        files.push(FileEntry {
+                            path: rel,
+                            sha256: sha256_hex(&bytes),
+                            bytes: bytes.len() as u64,
+                        });
+                    }
+                }
+            }
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let old: Signed<BundleIndex> = serde_json::from_value(self.read("bundle.json")).unwrap();
+        let root = bundle_root(files.iter().map(|e| (e.path.as_str(), e.sha256.as_str())));
+        let index = BundleIndex {
+            files,
+            root,
+            ..old.body
+        };
+        let signed = self.authority().sign(kinds::BUNDLE_INDEX, index).unwrap();
+        self.write("bundle.json", &serde_json::to_value(signed).unwrap());
+    }
+
+    pub fn verify(&self) -> Report {
+        verify_bundle(&self.path, &Options::default())
+    }
+
+    /// First contested contest id and its shard path.
+    pub fn contested(&self) -> (String, String) {
+        let m = self.read("election.json");
+        let c = m["body"]["definition"]["contests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["uncontested"] == Value::Bool(false))
+            .unwrap();
+        let id = c["contest_id"].as_str().unwrap().to_string();
+        let path = format!("contests/{id}.json");
+        (id, path)
+    }
+}
+
+/// The steps with a failure or error.
+pub fn failed_steps(r: &Report) -> BTreeSet<&'static str> {
+    r.findings
+        .iter()
+        .filter(|f| f.severity != Severity::Notice)
+        .map(|f| f.step)
+        .collect()
+}
+
+pub fn set(steps: &[&'static str]) -> BTreeSet<&'static str> {
+    steps.iter().copied().collect()
+}

@@ -1,0 +1,830 @@
+//! Every verification step fed a minimal tampered bundle that fails exactly that step (or, where
+//! one edit necessarily breaks two rules, those rules), and the untouched bundles passing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "support/fixture.rs"]
+mod fixture;
+
+use bundle::{kinds, ElectionKind, KeyPair, Role};
+use fixture::{copy, failed_steps, set, Copy};
+use serde_json::{json, Value};
+
+const A: ElectionKind = ElectionKind::Assembly;
+const M: ElectionKind = ElectionKind::Municipal;
+const P: ElectionKind = ElectionKind::Panchayat;
+
+fn ro_key(c: &Copy, contest: &str) -> KeyPair {
+    let m = c.read("election.json");
+    let ro = m["body"]["definition"]["contests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["contest_id"] == contest)
+        .unwrap()["returning_officer"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    c.key(&format!("ro/{ro}.json"))
+}
+
+/// Recomputes a shard's totals from its rows and postal row, and re-signs the result.
+fn retotal(c: &Copy, contest: &str, shard: &mut Value) {
+    let n = shard["result"]["body"]["totals"].as_array().unwrap().len();
+    let mut totals = shard["result"]["body"]["postal"]["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect::<Vec<_>>();
+    for row in shard["stations"].as_array().unwrap() {
+        for j in 0..n {
+            totals[j] += row["counts"][j].as_u64().unwrap();
+        }
+    }
+    shard["result"]["body"]["totals"] = json!(totals);
+    c.resign(
+        &mut shard["result"],
+        kinds::CONTEST_RESULT,
+        &ro_key(c, contest),
+    );
+}
+
+fn expect_exactly(c: &Copy, steps: &[&'static str]) {
+    let r = c.verify();
+    assert_eq!(failed_steps(&r), set(steps), "findings: {:#?}", r.findings);
+    assert_eq!(r.exit_code(), 1);
+}
+
+fn station_at(shard: &Value, i: usize) -> String {
+    shard["stations"][i]["station_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn untouched_bundles_of_all_three_kinds_pass() {
+    for kind in [A, M, P] {
+        let c = copy(kind);
+        let r = c.verify();
+        assert_eq!(failed_steps(&r), set(&[]), "{kind:?}: {:#?}", r.findings);
+        assert_eq!(r.exit_code(), 0);
+        assert!(r.proofs_verified > 0);
+        // Every step ran at least once on the municipal bundle (it has every feature but posts).
+        if kind == M {
+            for t in &r.steps {
+                assert!(
+                    t.checked > 0 || t.step == "V1.f",
+                    "step {} never ran",
+                    t.step
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn v1a_missing_index_is_an_error() {
+    let c = copy(A);
+    std::fs::remove_file(c.path.join("bundle.json")).unwrap();
+    let r = c.verify();
+    assert_eq!(failed_steps(&r), set(&["V1.a"]));
+    assert_eq!(r.exit_code(), 2);
+}
+
+#[test]
+fn v1a_index_of_another_election() {
+    let c = copy(A);
+    let a = c.authority();
+    c.edit("bundle.json", |v| {
+        v["body"]["election_id"] = json!("another-election");
+        c.resign(v, kinds::BUNDLE_INDEX, &a);
+    });
+    expect_exactly(&c, &["V1.a"]);
+}
+
+#[test]
+fn v1b_file_changed_after_signing() {
+    let c = copy(A);
+    let (_, shard) = c.contested();
+    let mut bytes = std::fs::read(c.path.join(&shard)).unwrap();
+    bytes.push(b'\n');
+    std::fs::write(c.path.join(&shard), bytes).unwrap();
+    expect_exactly(&c, &["V1.b"]);
+}
+
+#[test]
+fn v1b_and_v5e_missing_shard_is_an_error() {
+    let c = copy(A);
+    let (_, shard) = c.contested();
+    std::fs::remove_file(c.path.join(&shard)).unwrap();
+    let r = c.verify();
+    assert_eq!(failed_steps(&r), set(&["V1.b", "V5.e"]));
+    assert_eq!(r.exit_code(), 2);
+}
+
+#[test]
+fn v1c_secret_log_in_bundle_even_when_listed() {
+    let c = copy(A);
+    let station = std::fs::read_dir(c.input.join("SECRET_logs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::create_dir_all(c.path.join("SECRET_logs")).unwrap();
+    std::fs::copy(
+        &station,
+        c.path
+            .join("SECRET_logs")
+            .join(station.file_name().unwrap()),
+    )
+    .unwrap();
+    c.reindex();
+    let r = c.verify();
+    assert!(failed_steps(&r).contains("V1.c"));
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.rule.contains("secret material")));
+}
+
+#[test]
+fn v1c_unlisted_file() {
+    let c = copy(A);
+    std::fs::write(c.path.join("notes.txt"), b"hello").unwrap();
+    expect_exactly(&c, &["V1.c"]);
+}
+
+#[test]
+fn v1d_root_altered() {
+    let c = copy(A);
+    let a = c.authority();
+    c.edit("bundle.json", |v| {
+        v["body"]["root"] = json!("00".repeat(32));
+        c.resign(v, kinds::BUNDLE_INDEX, &a);
+    });
+    expect_exactly(&c, &["V1.d"]);
+}
+
+#[test]
+fn v1e_index_signature_altered() {
+    let c = copy(A);
+    c.edit("bundle.json", |v| {
+        let s = v["signature"].as_str().unwrap().to_string();
+        let flipped = if s.starts_with('0') {
+            format!("1{}", &s[1..])
+        } else {
+            format!("0{}", &s[1..])
+        };
+        v["signature"] = json!(flipped);
+    });
+    expect_exactly(&c, &["V1.e"]);
+}
+
+#[test]
+fn v1f_unpinned_key_is_a_notice_and_wrong_pin_fails() {
+    let c = copy(A);
+    let r = c.verify();
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.step == "V1.f" && f.severity == verifier::Severity::Notice));
+    let other = KeyPair::generate("x", Role::Authority, &mut rand::rngs::OsRng).public_hex();
+    let r = verifier::verify_bundle(
+        &c.path,
+        &verifier::Options {
+            pinned_keys: vec![other],
+            progress: None,
+        },
+    );
+    assert_eq!(failed_steps(&r), set(&["V1.f"]));
+    let right = c.authority().public_hex();
+    let r = verifier::verify_bundle(
+        &c.path,
+        &verifier::Options {
+            pinned_keys: vec![right],
+            progress: None,
+        },
+    );
+    assert_eq!(r.exit_code(), 0);
+    assert!(r.authority_key_pinned);
+}
+
+#[test]
+fn v2a_manifest_signature_altered() {
+    let c = copy(A);
+    c.edit("election.json", |v| {
+        let s = v["signature"].as_str().unwrap().to_string();
+        let flipped = if s.starts_with('a') {
+            format!("b{}", &s[1..])
+        } else {
+            format!("a{}", &s[1..])
+        };
+        v["signature"] = json!(flipped);
+    });
+    c.reindex();
+    expect_exactly(&c, &["V2.a"]);
+}
+
+#[test]
+fn manifest_re_signed_by_another_authority_is_caught_by_the_index_and_the_pin() {
+    let c = copy(A);
+    let real = c.authority().public_hex();
+    let rogue = KeyPair::generate("authority", Role::Authority, &mut rand::rngs::OsRng);
+    c.edit("election.json", |v| c.resign(v, kinds::MANIFEST, &rogue));
+    c.reindex();
+    let r = c.verify();
+    // The index and the RO certificates still carry the real authority's signatures.
+    assert!(
+        failed_steps(&r).is_superset(&set(&["V1.e", "V2.c"])),
+        "{:#?}",
+        r.findings
+    );
+    assert!(!failed_steps(&r).contains("V1.f"));
+    let r = verifier::verify_bundle(
+        &c.path,
+        &verifier::Options {
+            pinned_keys: vec![real],
+            progress: None,
+        },
+    );
+    assert!(failed_steps(&r).contains("V1.f"));
+}
+
+#[test]
+fn v2b_nota_not_last() {
+    let c = copy(A);
+    let a = c.authority();
+    c.edit("election.json", |v| {
+        let cands = v["body"]["definition"]["contests"][0]["candidates"]
+            .as_array_mut()
+            .unwrap();
+        let nota = cands.pop().unwrap();
+        cands.insert(0, nota);
+        c.resign(v, kinds::MANIFEST, &a);
+    });
+    c.reindex();
+    let r = c.verify();
+    assert!(failed_steps(&r).contains("V2.b"), "{:#?}", r.findings);
+}
+
+#[test]
+fn v2c_ro_certificate_not_from_the_authority() {
+    let c = copy(A);
+    let a = c.authority();
+    let rogue = KeyPair::generate("authority", Role::Authority, &mut rand::rngs::OsRng);
+    c.edit("election.json", |v| {
+        c.resign(&mut v["body"]["ro_certificates"][0], kinds::RO_CERT, &rogue);
+        c.resign(v, kinds::MANIFEST, &a);
+    });
+    c.reindex();
+    let r = c.verify();
+    assert!(failed_steps(&r).contains("V2.c"), "{:#?}", r.findings);
+}
+
+#[test]
+fn v2d_po_certificate_not_from_an_ro() {
+    let c = copy(A);
+    let a = c.authority();
+    let rogue = KeyPair::generate("RO-x", Role::ReturningOfficer, &mut rand::rngs::OsRng);
+    c.edit("election.json", |v| {
+        c.resign(&mut v["body"]["po_certificates"][0], kinds::PO_CERT, &rogue);
+        c.resign(v, kinds::MANIFEST, &a);
+    });
+    c.reindex();
+    let r = c.verify();
+    assert!(failed_steps(&r).contains("V2.d"), "{:#?}", r.findings);
+    assert!(
+        failed_steps(&r).contains("V3.a"),
+        "the station's statement has no certified signer"
+    );
+}
+
+#[test]
+fn v2e_verifying_key_digest_changed() {
+    let c = copy(A);
+    let a = c.authority();
+    c.edit("election.json", |v| {
+        v["body"]["shapes"][0]["vk_sha256"] = json!("ab".repeat(32));
+        c.resign(v, kinds::MANIFEST, &a);
+    });
+    c.reindex();
+    let r = c.verify();
+    assert!(failed_steps(&r).contains("V2.e"));
+    assert!(
+        failed_steps(&r).contains("V4.d"),
+        "no proof may pass without a trusted key"
+    );
+}
+
+#[test]
+fn v2e_single_party_setup_is_stated() {
+    let r = copy(A).verify();
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.step == "V2.e" && f.rule.contains("could forge")));
+}
+
+#[test]
+fn v3a_close_of_poll_signed_by_uncertified_key() {
+    let c = copy(A);
+    let (_, path) = c.contested();
+    let rogue = KeyPair::generate("PO-x", Role::PresidingOfficer, &mut rand::rngs::OsRng);
+    c.edit(&path, |v| {
+        c.resign(&mut v["close_of_poll"][0], kinds::CLOSE_OF_POLL, &rogue)
+    });
+    c.reindex();
+    expect_exactly(&c, &["V3.a"]);
+}
+
+#[test]
+fn v3a_close_of_poll_signature_altered() {
+    let c = copy(A);
+    let (_, path) = c.contested();
+    c.edit(&path, |v| {
+        let s = v["close_of_poll"][1]["signature"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let flipped = if s.ends_with('0') {
+            format!("{}1", &s[..s.len() - 1])
+        } else {
+            format!("{}0", &s[..s.len() - 1])
+        };
+        v["close_of_poll"][1]["signature"] = json!(flipped);
+    });
+    c.reindex();
+    expect_exactly(&c, &["V3.a"]);
+}
+
+#[test]
+fn v3b_signed_after_counting_began() {
+    let c = copy(A);
+    let (_, path) = c.contested();
+    let m = c.read("election.json");
+    let counting = m["body"]["definition"]["counting_starts_at"]
+        .as_u64()
+        .unwrap();
+    c.edit(&path, |v| {
+        let sid = v["close_of_poll"][0]["body"]["station_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        v["close_of_poll"][0]["body"]["signed_at"] = json!(counting + 60);
+        c.resign(
+            &mut v["close_of_poll"][0],
+            kinds::CLOSE_OF_POLL,
+            &c.po_key(&sid),
+        );
+    });
+    c.reindex();
+    expect_exactly(&c, &["V3.b"]);
+}
+
+#[test]
+fn v3c_form17c_arithmetic_without_and_with_a_recorded_discrepancy() {
+    let c = copy(A);
+    let (_, path) = c.contested();
+    let edit = |remark: Option<&str>| {
+        c.edit(&path, |v| {
+            let st = &mut v["close_of_poll"][0];
+            let sid = st["body"]["station_id"].as_str().unwrap().to_string();
+            st["body"]["refused_49o"] = json!(st["body"]["refused_49o"].as_u64().unwrap() + 1);
+            if let Some(r) = remark {
+                st["body"]["remarks"] = json!(r);
+            }
+            c.resign(st, kinds::CLOSE_OF_POLL, &c.po_key(&sid));
+        });
+        c.reindex();
+    };
+    edit(None);
+    expect_exactly(&c, &["V3.c"]);
+    let c2 = copy(A);
+    let c = c2;
+    let (_, path) = c.contested();
+    c.edit(&path, |v| {
+        let st = &mut v["close_of_poll"][0];
+        let sid = st["body"]["station_id"].as_str().unwrap().to_string();
+        st["body"]["refused_49o"] = json!(st["body"]["refused_49o"].as_u64().unwrap() + 1);
+        st["body"]["remarks"] = json!("one elector counted twice in 17A, recorded by the PO");
+        c.resign(st, kinds::CLOSE_OF_POLL, &c.po_key(&sid));
+    });
+    c.reindex();
+    let r = c.verify();
+    assert_eq!(
+        r.exit_code(),
+        0,
+        "a recorded discrepancy is a notice: {:#?}",
+        r.findings
+    );
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.step == "V3.c" && f.rule.contains("the PO recorded")));
+}
+
+#[test]
+fn v3d_control_unit_totals_do_not_add_up() {
+    let c = copy(A);
+    let (_, path) = c.contested();
+    c.edit(&path, |v| {
+        let st = &mut v["close_of_poll"][0];
+        let sid = st["body"]["station_id"].as_str().unwrap().to_string();
+        let t = st["body"]["contest"]["units"][0]["total"].as_u64().unwrap();
+        st["body"]["contest"]["units"][0]["total"] = json!(t + 1);
+        c.resign(st, kinds::CLOSE_OF_POLL, &c.po_key(&sid));
+    });
+    c.reindex();
+    expect_exactly(&c, &["V3.d"]);
+}
+
+#[test]
+fn v3e_test_vote_for_a_choice_that_does_not_exist() {
+    let c = copy(A);
+    let (_, path) = c.contested();
+    c.edit(&path, |v| {
+        let st = &mut v["close_of_poll"][0];
+        let sid = st["body"]["station_id"].as_str().unwrap().to_string();
+        st["body"]["contest"]["test_votes"] = json!([{"choice": 40, "count": 0}]);
+        c.resign(st, kinds::CLOSE_OF_POLL, &c.po_key(&sid));
+    });
+    c.reindex();
+    expect_exactly(&c, &["V3.e"]);
+}
+
+#[test]
+fn v4a_station_missing_and_station_twice() {
+    let c = copy(A);
+    let (cid, path) = c.contested();
+    c.edit(&path, |v| {
+        v["stations"].as_array_mut().unwrap().remove(0);
+        v["close_of_poll"].as_array_mut().unwrap().remove(0);
+        retotal(&c, &cid, v);
+    });
+    c.reindex();
+    let r = c.verify();
+    assert!(failed_steps(&r).contains("V4.a"), "{:#?}", r.findings);
+
+    let c = copy(A);
+    c.edit(&path, |v| {
+        let row = v["stations"][0].clone();
+        v["stations"].as_array_mut().unwrap().push(row);
+    });
+    c.reindex();
+    let r = c.verify();
+    assert!(failed_steps(&r).contains("V4.a"));
+}
+
+#[test]
+fn v4b_shape_not_sealed() {
+    let c = copy(A);
+    let (_, path) = c.contested();
+    c.edit(&path, |v| v["stations"][0]["shape"] = json!("64x8"));
+    c.reindex();
+    let r = c.verify();
+    assert!(failed_steps(&r).contains("V4.b"), "{:#?}", r.findings);
+}
+
+#[test]
+fn v4c_vote_in_a_slot_with_no_candidate() {
+    let c = copy(A);
+    let (_, path) = c.contested();
+    // Shapes have 4 or 8 slots; pad the row to 8 slots with a vote in the last one.
+    c.edit(&path, |v| {
+        let row = &mut v["stations"][0];
+        let mut m: Vec<u64> = row["machine_counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap())
+            .collect();
+        let j = m.iter().position(|&x| x > 0).unwrap();
+        m[j] -= 1;
+        let last = m.len() - 1;
+        m[last] += 1;
+        row["machine_counts"] = json!(m);
+    });
+    c.reindex();
+    let r = c.verify();
+    let f = failed_steps(&r);
+    assert!(f.contains("V4.d"), "{:#?}", r.findings);
+}
+
+#[test]
+fn v4d_count_changed_with_everything_else_re_signed() {
+    let c = copy(A);
+    let (cid, path) = c.contested();
+    c.edit(&path, |v| {
+        let row = &mut v["stations"][0];
+        for key in ["machine_counts", "counts"] {
+            let a = row[key][0].as_u64().unwrap();
+            let b = row[key][1].as_u64().unwrap();
+            if a > 0 {
+                row[key][0] = json!(a - 1);
+                row[key][1] = json!(b + 1);
+            } else {
+                row[key][0] = json!(a + 1);
+                row[key][1] = json!(b - 1);
+            }
+        }
+        retotal(&c, &cid, v);
+    });
+    c.reindex();
+    let r = c.verify();
+    // Moving one vote may also change the declared winner; the proof fails either way.
+    assert!(failed_steps(&r).contains("V4.d"));
+    assert!(
+        failed_steps(&r).is_subset(&set(&["V4.d", "V5.c"])),
+        "{:#?}",
+        r.findings
+    );
+}
+
+#[test]
+fn v4d_two_stations_proofs_swapped() {
+    let c = copy(A);
+    let (_, path) = c.contested();
+    let mut stations = Vec::new();
+    c.edit(&path, |v| {
+        let p0 = v["stations"][0]["proof"].clone();
+        let p1 = v["stations"][1]["proof"].clone();
+        v["stations"][0]["proof"] = p1;
+        v["stations"][1]["proof"] = p0;
+        stations = vec![station_at(v, 0), station_at(v, 1)];
+    });
+    c.reindex();
+    let r = c.verify();
+    assert_eq!(failed_steps(&r), set(&["V4.d"]));
+    let named: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.step == "V4.d")
+        .filter_map(|f| f.station.clone())
+        .collect();
+    assert_eq!(named, stations);
+}
+
+#[test]
+fn v4d_proof_replayed_at_another_station() {
+    // The whole proved statement of station 0 (commitment, counts, total, proof) is copied to
+    // station 1, with its 17C re-signed by station 1's PO: only the station binding differs.
+    let c = copy(A);
+    let (cid, path) = c.contested();
+    let mut victim = String::new();
+    c.edit(&path, |v| {
+        let sid1 = station_at(v, 1);
+        victim = sid1.clone();
+        let src = v["close_of_poll"][0]["body"].clone();
+        let dst = &mut v["close_of_poll"][1];
+        for k in [
+            "voters_17a",
+            "refused_49o",
+            "not_allowed_49m",
+            "log_commitment",
+            "shape",
+        ] {
+            dst["body"][k] = src[k].clone();
+        }
+        dst["body"]["contest"]["total_recorded"] = src["contest"]["total_recorded"].clone();
+        dst["body"]["contest"]["test_votes"] = src["contest"]["test_votes"].clone();
+        let units = dst["body"]["contest"]["units"].as_array_mut().unwrap();
+        units.truncate(1);
+        units[0]["total"] = src["contest"]["total_recorded"].clone();
+        c.resign(dst, kinds::CLOSE_OF_POLL, &c.po_key(&sid1));
+        let mut row = v["stations"][0].clone();
+        row["station_id"] = json!(sid1);
+        v["stations"][1] = row;
+        retotal(&c, &cid, v);
+    });
+    c.reindex();
+    let r = c.verify();
+    let f = failed_steps(&r);
+    assert!(f.contains("V4.d"), "{:#?}", r.findings);
+    assert!(
+        f.is_subset(&set(&["V4.d", "V3.c", "V5.c"])),
+        "{:#?}",
+        r.findings
+    );
+    assert!(r
+        .findings
+        .iter()
+        .any(|x| x.step == "V4.d" && x.station.as_deref() == Some(victim.as_str())));
+}
+
+#[test]
+fn v4d_malformed_proof() {
+    let c = copy(A);
+    let (_, path) = c.contested();
+    c.edit(&path, |v| v["stations"][0]["proof"] = json!("zz"));
+    c.reindex();
+    expect_exactly(&c, &["V4.d"]);
+}
+
+#[test]
+fn v4c_v4d_form17c_total_changed() {
+    let c = copy(A);
+    let (_, path) = c.contested();
+    c.edit(&path, |v| {
+        let st = &mut v["close_of_poll"][0];
+        let sid = st["body"]["station_id"].as_str().unwrap().to_string();
+        for k in ["voters_17a"] {
+            st["body"][k] = json!(st["body"][k].as_u64().unwrap() + 1);
+        }
+        st["body"]["electors"] = st["body"]["electors"].clone();
+        st["body"]["contest"]["total_recorded"] =
+            json!(st["body"]["contest"]["total_recorded"].as_u64().unwrap() + 1);
+        st["body"]["contest"]["units"][0]["total"] =
+            json!(st["body"]["contest"]["units"][0]["total"].as_u64().unwrap() + 1);
+        c.resign(st, kinds::CLOSE_OF_POLL, &c.po_key(&sid));
+    });
+    c.reindex();
+    let r = c.verify();
+    let f = failed_steps(&r);
+    assert!(
+        f.is_superset(&set(&["V4.c", "V4.d"])) && f.is_subset(&set(&["V4.c", "V4.d", "V3.c"])),
+        "{:#?}",
+        r.findings
+    );
+}
+
+#[test]
+fn v4e_published_row_differs_from_proved_counts() {
+    let c = copy(A);
+    let (cid, path) = c.contested();
+    c.edit(&path, |v| {
+        let row = &mut v["stations"][0];
+        let a = row["counts"][0].as_u64().unwrap();
+        row["counts"][0] = json!(a + 5);
+        retotal(&c, &cid, v);
+    });
+    c.reindex();
+    let r = c.verify();
+    let f = failed_steps(&r);
+    assert!(
+        f.contains("V4.e") && f.is_subset(&set(&["V4.e", "V5.b", "V5.c"])),
+        "{:#?}",
+        r.findings
+    );
+}
+
+#[test]
+fn v5a_result_signed_by_another_ro() {
+    let c = copy(A);
+    let (_, path) = c.contested();
+    let rogue = KeyPair::generate("RO-AC001", Role::ReturningOfficer, &mut rand::rngs::OsRng);
+    c.edit(&path, |v| {
+        c.resign(&mut v["result"], kinds::CONTEST_RESULT, &rogue)
+    });
+    c.reindex();
+    expect_exactly(&c, &["V5.a"]);
+}
+
+#[test]
+fn v5b_total_does_not_match_rows() {
+    let c = copy(A);
+    let (cid, path) = c.contested();
+    c.edit(&path, |v| {
+        // Add to NOTA, which can never change the winner.
+        let last = v["result"]["body"]["totals"].as_array().unwrap().len() - 1;
+        let t = v["result"]["body"]["totals"][last].as_u64().unwrap();
+        v["result"]["body"]["totals"][last] = json!(t + 3);
+        c.resign(&mut v["result"], kinds::CONTEST_RESULT, &ro_key(&c, &cid));
+    });
+    c.reindex();
+    expect_exactly(&c, &["V5.b"]);
+}
+
+#[test]
+fn v5c_winner_changed() {
+    let c = copy(A);
+    let (cid, path) = c.contested();
+    c.edit(&path, |v| {
+        let w = v["result"]["body"]["winners"][0]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let other = if w == "K01" { "K02" } else { "K01" };
+        v["result"]["body"]["winners"] = json!([other]);
+        c.resign(&mut v["result"], kinds::CONTEST_RESULT, &ro_key(&c, &cid));
+    });
+    c.reindex();
+    expect_exactly(&c, &["V5.c"]);
+}
+
+#[test]
+fn v5c_nota_declared_winner() {
+    let c = copy(A);
+    let (cid, path) = c.contested();
+    c.edit(&path, |v| {
+        v["result"]["body"]["winners"] = json!(["NOTA"]);
+        c.resign(&mut v["result"], kinds::CONTEST_RESULT, &ro_key(&c, &cid));
+    });
+    c.reindex();
+    expect_exactly(&c, &["V5.c"]);
+}
+
+#[test]
+fn v5d_uncontested_contest_with_a_row() {
+    let c = copy(M);
+    let m = c.read("election.json");
+    let un = m["body"]["definition"]["contests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["uncontested"] == Value::Bool(true))
+        .unwrap()["contest_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("contests/{un}.json");
+    c.edit(&path, |v| {
+        v["result"]["body"]["stations_counted"] = json!(1);
+        c.resign(&mut v["result"], kinds::CONTEST_RESULT, &ro_key(&c, &un));
+    });
+    c.reindex();
+    expect_exactly(&c, &["V5.d"]);
+}
+
+#[test]
+fn v5e_shard_of_unknown_contest() {
+    let c = copy(A);
+    let (_, path) = c.contested();
+    std::fs::copy(c.path.join(&path), c.path.join("contests/AC999.json")).unwrap();
+    c.reindex();
+    expect_exactly(&c, &["V5.e"]);
+}
+
+#[test]
+fn v6a_control_unit_reused_at_two_stations() {
+    let c = copy(A);
+    let (_, path) = c.contested();
+    c.edit(&path, |v| {
+        let cu = v["close_of_poll"][0]["body"]["contest"]["units"][0]["cu"].clone();
+        let st = &mut v["close_of_poll"][1];
+        let sid = st["body"]["station_id"].as_str().unwrap().to_string();
+        st["body"]["contest"]["units"][0]["cu"] = cu;
+        c.resign(st, kinds::CLOSE_OF_POLL, &c.po_key(&sid));
+    });
+    c.reindex();
+    expect_exactly(&c, &["V6.a"]);
+}
+
+#[test]
+fn v6b_ward_seats_with_unequal_totals() {
+    let c = copy(M);
+    let (_, path) = c.contested();
+    c.edit(&path, |v| {
+        let st = &mut v["close_of_poll"][0];
+        let sid = st["body"]["station_id"].as_str().unwrap().to_string();
+        // A 49MA entry makes this seat's net total one lower than the ward's other seats.
+        let j = v["stations"][0]["machine_counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|x| x.as_u64().unwrap() > 0)
+            .unwrap();
+        let st = &mut v["close_of_poll"][0];
+        st["body"]["contest"]["test_votes"] = json!([{"choice": j, "count": 1}]);
+        st["body"]["refused_49o"] = st["body"]["refused_49o"].clone();
+        c.resign(st, kinds::CLOSE_OF_POLL, &c.po_key(&sid));
+    });
+    c.reindex();
+    let r = c.verify();
+    assert!(failed_steps(&r).contains("V6.b"), "{:#?}", r.findings);
+}
+
+#[test]
+fn v6c_posts_on_one_device_set_disagree() {
+    let c = copy(P);
+    let (_, path) = c.contested();
+    c.edit(&path, |v| {
+        let st = &mut v["close_of_poll"][0];
+        let sid = st["body"]["station_id"].as_str().unwrap().to_string();
+        st["body"]["seals"] = json!(["SEAL-OTHER"]);
+        c.resign(st, kinds::CLOSE_OF_POLL, &c.po_key(&sid));
+    });
+    c.reindex();
+    expect_exactly(&c, &["V6.c"]);
+}
+
+#[test]
+fn unknown_field_in_a_statement_is_refused() {
+    // A stray field (a salt, say) cannot ride along inside a known file.
+    let c = copy(A);
+    let (_, path) = c.contested();
+    c.edit(&path, |v| v["stations"][0]["salt"] = json!("00"));
+    c.reindex();
+    let r = c.verify();
+    assert_eq!(r.exit_code(), 2);
+    assert!(failed_steps(&r).contains("V5.e"));
+}
+
+#[test]
+fn every_step_id_in_findings_is_a_spec_step() {
+    let c = copy(A);
+    std::fs::write(c.path.join("x"), b"").unwrap();
+    let r = c.verify();
+    assert!(r.findings.iter().all(|f| verifier::steps::is_step(f.step)));
+}

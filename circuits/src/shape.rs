@@ -84,7 +84,7 @@ impl Shape {
         let ok = (2..=64).contains(&choices)
             && choices.is_power_of_two()
             && (8..=2048).contains(&votes)
-            && votes % 8 == 0;
+            && votes.is_multiple_of(8);
         if ok {
             Ok(Self { votes, choices })
         } else {

@@ -1,4 +1,5 @@
 //! Native twin == constraints, soundness against false claims, pinned shapes, Groth16 round trip.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use ark_ff::{BigInteger, PrimeField};
 use ark_relations::gr1cs::{

@@ -428,7 +428,7 @@ impl Sim {
                     if contest.candidates[i].nota {
                         0.3
                     } else {
-                        (rng.gen_range(1.0..10.0) as f64).powi(2)
+                        rng.gen_range(1.0f64..10.0).powi(2)
                     }
                 })
                 .collect();

@@ -297,19 +297,19 @@ fn check_manifest(dir: &Path, m: &Signed<ElectionManifest>, f: &mut Findings) ->
             && cert.role == Role::Authority
             && &cert.public_key == authority
             && c.election_id == def.election_id;
-        if f.expect("V2.c", ok, &at, || {
+        let valid = f.expect("V2.c", ok, &at, || {
             format!(
                 "certificate of RO {} is not signed by the authority for this election",
                 c.ro_id
             )
-        }) {
-            if ctx
+        });
+        if valid
+            && ctx
                 .ro_keys
                 .insert(c.ro_id.clone(), c.public_key.clone())
                 .is_some()
-            {
-                f.fail("V2.c", &at, format!("RO {} is certified twice", c.ro_id));
-            }
+        {
+            f.fail("V2.c", &at, format!("RO {} is certified twice", c.ro_id));
         }
     }
     let ros: BTreeSet<&str> = def
@@ -352,19 +352,19 @@ fn check_manifest(dir: &Path, m: &Signed<ElectionManifest>, f: &mut Findings) ->
             && signer_ok
             && c.election_id == def.election_id
             && c.po_id == station.presiding_officer;
-        if f.expect("V2.d", ok, &sat, || {
+        let valid = f.expect("V2.d", ok, &sat, || {
             format!(
                 "certificate of PO {} is not signed by a certified RO of this station",
                 c.po_id
             )
-        }) {
-            if ctx
+        });
+        if valid
+            && ctx
                 .po_keys
                 .insert(c.station_id.clone(), c.public_key.clone())
                 .is_some()
-            {
-                f.fail("V2.d", &sat, "station has two PO certificates".into());
-            }
+        {
+            f.fail("V2.d", &sat, "station has two PO certificates".into());
         }
     }
     for s in &def.stations {
@@ -518,6 +518,10 @@ fn check_shard_set(dir: &Path, def: &ElectionDefinition, f: &mut Findings) {
     }
 }
 
+/// One station row's findings, its close-of-poll body, its counts if usable, and whether its
+/// proof verified.
+type StationOutcome = (Findings, Option<CloseOfPoll>, Option<Vec<u64>>, bool);
+
 /// What one contest's checks hand to the cross-contest step.
 struct ContestOutcome {
     findings: Findings,
@@ -595,7 +599,7 @@ fn check_contest(
     }
 
     let n = contest.candidates.len();
-    let checked: Vec<(Findings, Option<CloseOfPoll>, Option<Vec<u64>>, bool)> = expected
+    let checked: Vec<StationOutcome> = expected
         .par_iter()
         .map(|sid| {
             let mut sf = Findings::default();
@@ -677,11 +681,11 @@ fn check_contest(
             want.iter_mut()
                 .zip(&body.postal.counts)
                 .for_each(|(w, p)| *w += p);
-            for j in 0..n {
-                f.expect("V5.b", want[j] == body.totals[j], &cat, || {
+            for (j, (w, t)) in want.iter().zip(&body.totals).enumerate() {
+                f.expect("V5.b", w == t, &cat, || {
                     format!(
                         "total for {} is {}, but station rows + postal give {}",
-                        contest.candidates[j].candidate_id, body.totals[j], want[j]
+                        contest.candidates[j].candidate_id, t, w
                     )
                 });
             }

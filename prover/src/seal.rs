@@ -223,8 +223,9 @@ pub fn check_contest_log(
         for (i, v) in ulog.votes.iter().enumerate() {
             let (t, c) = (v.0, v.1);
             if c as usize >= contest.candidates.len() {
+                // The choice itself is not echoed: error messages carry no vote content.
                 return Err(err(format!(
-                    "vote {} on control unit {} is for choice {c}, which does not exist ({} choices)",
+                    "vote {} on control unit {} names a choice that does not exist (the contest has {} choices)",
                     i + 1,
                     unit.cu,
                     contest.candidates.len()

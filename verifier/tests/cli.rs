@@ -1,0 +1,88 @@
+//! The `verifier` binary: exit codes 0/1/2/64, the text report and the JSON report.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "support/fixture.rs"]
+mod fixture;
+
+use bundle::ElectionKind;
+use std::process::Command;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_verifier"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[test]
+fn pass_with_pinned_key_prints_every_step() {
+    let c = fixture::copy(ElectionKind::Municipal);
+    let key = c.authority().public_hex();
+    let (code, out, _) = run(&["check", c.path.to_str().unwrap(), "--root-key", &key]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("PASS: every check holds"));
+    assert!(out.contains("(pinned by you)"));
+    for step in verifier::steps::STEPS {
+        assert!(out.contains(step.id), "report lacks {}", step.id);
+    }
+    assert!(
+        out.contains("could forge"),
+        "the single-party setup is stated"
+    );
+}
+
+#[test]
+fn failure_exits_1_and_names_the_station() {
+    let c = fixture::copy(ElectionKind::Assembly);
+    let (_, path) = c.contested();
+    c.edit(&path, |v| {
+        let p0 = v["stations"][0]["proof"].clone();
+        v["stations"][0]["proof"] = v["stations"][1]["proof"].clone();
+        v["stations"][1]["proof"] = p0;
+    });
+    c.reindex();
+    let (code, out, _) = run(&["check", c.path.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("FAIL  V4.d") && out.contains("station AC001-PS001"),
+        "{out}"
+    );
+}
+
+#[test]
+fn missing_evidence_exits_2_and_json_is_machine_readable() {
+    let c = fixture::copy(ElectionKind::Assembly);
+    std::fs::remove_file(c.path.join("election.json")).unwrap();
+    let (code, out, _) = run(&["check", "--json", c.path.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let findings = v[0]["findings"].as_array().unwrap();
+    assert!(findings
+        .iter()
+        .any(|f| f["step"] == "V2.a" && f["severity"] == "error"));
+}
+
+#[test]
+fn usage_errors_exit_64() {
+    assert_eq!(run(&[]).0, 64);
+    assert_eq!(run(&["check"]).0, 64);
+    assert_eq!(run(&["frobnicate"]).0, 64);
+    assert_eq!(
+        run(&["check", "x", "--root-key", "not-a-key-or-file"]).0,
+        64
+    );
+    assert_eq!(run(&["--help"]).0, 0);
+}
+
+#[test]
+fn a_folder_that_is_not_a_bundle_is_an_error_not_a_panic() {
+    let d = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(&["check", d.path().to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(!err.contains("panicked"));
+}

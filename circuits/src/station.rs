@@ -143,7 +143,7 @@ impl ConstraintSynthesizer<Fr> for StationCircuit {
         })?;
 
         // §4.3 (C1): total = sum of counts.
-        let sum = counts.iter().fold(FpVar::zero(), |acc, c| acc + c);
+        let sum: FpVar<Fr> = counts.iter().sum();
         sum.enforce_equal(&total)?;
 
         // Witness: salt, times digest, and every padded choice as log2(choices) booleans.
@@ -201,8 +201,9 @@ impl ConstraintSynthesizer<Fr> for StationCircuit {
 
         // (C5) sum_i 1/(X - v_i) = sum_j m_j/(X - j), with m_0 = count[0] + (votes - total)
         // for the padding and m_j = count[j] otherwise.
+        // Sums are built as single linear combinations (`Sum`), not chains of additions.
         let one = FpVar::one();
-        let mut lhs = FpVar::zero();
+        let mut lhs_terms = Vec::with_capacity(choice_vars.len());
         for v in &choice_vars {
             let diff = &x - v;
             let inv = FpVar::new_witness(cs.clone(), || {
@@ -211,9 +212,10 @@ impl ConstraintSynthesizer<Fr> for StationCircuit {
                     .ok_or(SynthesisError::DivisionByZero)
             })?;
             inv.mul_equals(&diff, &one)?;
-            lhs += inv;
+            lhs_terms.push(inv);
         }
-        let mut rhs = FpVar::zero();
+        let lhs: FpVar<Fr> = lhs_terms.iter().sum();
+        let mut rhs_terms = Vec::with_capacity(counts.len());
         let padding = FpVar::constant(Fr::from(shape.votes as u64)) - &total;
         for (j, c) in counts.iter().enumerate() {
             let diff = &x - FpVar::constant(Fr::from(j as u64));
@@ -224,8 +226,9 @@ impl ConstraintSynthesizer<Fr> for StationCircuit {
             })?;
             inv.mul_equals(&diff, &one)?;
             let m = if j == 0 { c + &padding } else { c.clone() };
-            rhs += m * inv;
+            rhs_terms.push(m * inv);
         }
+        let rhs: FpVar<Fr> = rhs_terms.iter().sum();
         lhs.enforce_equal(&rhs)?;
         Ok(())
     }

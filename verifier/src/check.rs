@@ -119,7 +119,6 @@ pub fn verify_bundle(dir: &Path, opts: &Options<'_>) -> Report {
     check_shard_set(dir, def, &mut f);
     check_cross(def, &outcomes, &mut f);
     for o in outcomes {
-        report.stations += o.rows.len() as u64;
         report.proofs_verified += o.proofs_verified;
         if let Some(line) = o.line {
             report.contests.push(line);
@@ -216,7 +215,17 @@ fn check_index(
                 );
                 continue;
             }
-            if p.is_dir() {
+            let Ok(kind) = entry.file_type() else {
+                f.error("V1.c", &At::file(&rel), "cannot read the file type".into());
+                continue;
+            };
+            if kind.is_symlink() {
+                f.fail(
+                    "V1.c",
+                    &At::file(&rel),
+                    "a symbolic link: a bundle holds plain files only".into(),
+                );
+            } else if kind.is_dir() {
                 stack.push(p);
             } else if rel != paths::INDEX {
                 f.expect(
@@ -709,13 +718,12 @@ fn check_contest(
             .position(|c| c.candidate_id == id)
             .map(|i| {
                 let c = &contest.candidates[i];
-                format!(
-                    "{} {} ({}) {}",
-                    c.candidate_id,
-                    c.name,
-                    c.party,
-                    body.totals.get(i).copied().unwrap_or(0)
-                )
+                let votes = body.totals.get(i).copied().unwrap_or(0);
+                if contest.uncontested {
+                    format!("{} {} ({})", c.candidate_id, c.name, c.party)
+                } else {
+                    format!("{} {} ({}) {votes} votes", c.candidate_id, c.name, c.party)
+                }
             })
     };
     out.line = Some(ContestLine {
@@ -1030,5 +1038,87 @@ fn check_cross(def: &ElectionDefinition, outcomes: &[ContestOutcome], f: &mut Fi
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bundle::{Candidate, TieLot};
+
+    fn contest() -> Contest {
+        let mut candidates: Vec<Candidate> = ["A", "B", "C"]
+            .iter()
+            .map(|id| Candidate {
+                candidate_id: (*id).into(),
+                name: String::new(),
+                party: String::new(),
+                nota: false,
+            })
+            .collect();
+        candidates.push(Candidate {
+            candidate_id: "NOTA".into(),
+            name: String::new(),
+            party: String::new(),
+            nota: true,
+        });
+        Contest {
+            contest_id: "C".into(),
+            name: "C".into(),
+            kind: ContestKind::SingleMember,
+            group: None,
+            seats: 1,
+            candidates,
+            uncontested: false,
+            returning_officer: "RO".into(),
+            vvpat: true,
+        }
+    }
+
+    fn failures(totals: &[u64], winners: &[&str], lot: Option<TieLot>) -> usize {
+        let mut f = Findings::default();
+        let w: Vec<String> = winners.iter().map(|s| (*s).to_string()).collect();
+        check_winners(&contest(), totals, &w, lot.as_ref(), &At::default(), &mut f);
+        f.list.len()
+    }
+
+    fn lot(tied: &[&str], chosen: &[&str]) -> Option<TieLot> {
+        Some(TieLot {
+            contest_id: "C".into(),
+            tied: tied.iter().map(|s| (*s).to_string()).collect(),
+            chosen: chosen.iter().map(|s| (*s).to_string()).collect(),
+            record: "lot".into(),
+        })
+    }
+
+    #[test]
+    fn winner_rules() {
+        // Margin of one vote.
+        assert_eq!(failures(&[10, 11, 3, 0], &["B"], None), 0);
+        assert_eq!(failures(&[10, 11, 3, 0], &["A"], None), 1);
+        // NOTA on top changes nothing; NOTA is never a winner.
+        assert_eq!(failures(&[10, 11, 3, 50], &["B"], None), 0);
+        assert_eq!(failures(&[10, 11, 3, 50], &["NOTA"], None), 1);
+        // A tie needs a lot naming exactly the tied candidates.
+        assert_eq!(failures(&[11, 11, 3, 0], &["A"], None), 1);
+        assert_eq!(
+            failures(&[11, 11, 3, 0], &["A"], lot(&["A", "B"], &["A"])),
+            0
+        );
+        assert_eq!(
+            failures(&[11, 11, 3, 0], &["B"], lot(&["A", "B"], &["A"])),
+            1
+        );
+        assert_eq!(
+            failures(&[11, 11, 3, 0], &["C"], lot(&["A", "B", "C"], &["C"])),
+            1
+        );
+        // A lot where there is no tie is refused.
+        assert_eq!(failures(&[10, 11, 3, 0], &["B"], lot(&["B"], &["B"])), 1);
+        // Nobody voted: every candidate tied at zero, decided by lot.
+        assert_eq!(
+            failures(&[0, 0, 0, 0], &["C"], lot(&["A", "B", "C"], &["C"])),
+            0
+        );
     }
 }

@@ -820,3 +820,11 @@ fn every_step_id_in_findings_is_a_spec_step() {
     let r = c.verify();
     assert!(r.findings.iter().all(|f| verifier::steps::is_step(f.step)));
 }
+
+#[cfg(unix)]
+#[test]
+fn v1c_symbolic_link_in_bundle() {
+    let c = copy(A);
+    std::os::unix::fs::symlink("/etc/hostname", c.path.join("link")).unwrap();
+    expect_exactly(&c, &["V1.c"]);
+}

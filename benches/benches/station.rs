@@ -1,0 +1,91 @@
+//! Proving one station and verifying station proofs, at the realistic shape (1,500 votes,
+#![allow(clippy::expect_used)] // a bench harness: a setup failure should stop the run
+//! 16 choices, in the 2048x16 key) and a small one. Seeded RNGs; sizes sweep in `verify`.
+
+use circuits::{keys, station_binding, LogWitness, Salt, Shape, StationCircuit};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use rayon::prelude::*;
+
+fn log(rng: &mut ChaCha20Rng, n: usize, k: usize) -> LogWitness {
+    let mut t = 7 * 3600;
+    LogWitness {
+        choices: (0..n).map(|_| rng.gen_range(0..k) as u16).collect(),
+        times: (0..n)
+            .map(|_| {
+                t += rng.gen_range(1..30);
+                t
+            })
+            .collect(),
+        salt: Salt::random(rng),
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let mut rng = ChaCha20Rng::seed_from_u64(42);
+    for (shape, votes) in [
+        (
+            Shape {
+                votes: 2048,
+                choices: 16,
+            },
+            1500usize,
+        ),
+        (
+            Shape {
+                votes: 256,
+                choices: 8,
+            },
+            200,
+        ),
+    ] {
+        let pk = keys::setup(shape, &mut rng).expect("setup");
+        let vk = keys::vk_from_bytes(shape, &keys::vk_to_bytes(pk.verifying_key()).expect("vk"))
+            .expect("vk");
+        let mut g = c.benchmark_group(format!("station {votes} votes in {shape}"));
+        g.sample_size(10);
+        g.bench_function("prove", |b| {
+            b.iter(|| {
+                let (circ, _) = StationCircuit::new(
+                    shape,
+                    station_binding("E", "S", "C"),
+                    log(&mut rng, votes, shape.choices - 1),
+                )
+                .expect("fits");
+                pk.prove(circ, &mut rng).expect("prove")
+            })
+        });
+        // 64 distinct stations, each with its own proof.
+        let proofs: Vec<_> = (0..64)
+            .into_par_iter()
+            .map(|i| {
+                let mut rng = ChaCha20Rng::seed_from_u64(i);
+                let (circ, public) = StationCircuit::new(
+                    shape,
+                    station_binding("E", &format!("S{i}"), "C"),
+                    log(&mut rng, votes, shape.choices - 1),
+                )
+                .expect("fits");
+                (public, pk.prove(circ, &mut rng).expect("prove"))
+            })
+            .collect();
+        g.bench_function("verify one", |b| {
+            b.iter(|| vk.verify(&proofs[0].0, &proofs[0].1).expect("valid"))
+        });
+        for n in [16usize, 64] {
+            g.throughput(Throughput::Elements(n as u64));
+            g.bench_with_input(BenchmarkId::new("verify parallel", n), &n, |b, &n| {
+                b.iter(|| {
+                    proofs[..n]
+                        .par_iter()
+                        .for_each(|(p, pr)| vk.verify(p, pr).expect("valid"))
+                })
+            });
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

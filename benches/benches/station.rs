@@ -1,6 +1,6 @@
 //! Proving one station and verifying station proofs, at the realistic shape (1,500 votes,
-#![allow(clippy::expect_used)] // a bench harness: a setup failure should stop the run
 //! 16 choices, in the 2048x16 key) and a small one. Seeded RNGs; sizes sweep in `verify`.
+#![allow(clippy::expect_used)] // a bench harness: a setup failure should stop the run
 
 use circuits::{keys, station_binding, LogWitness, Salt, Shape, StationCircuit};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};

@@ -346,6 +346,22 @@ pub struct ContestResult {
     pub tie_lot: Option<TieLot>,
     /// Unix seconds.
     pub signed_at: u64,
+    /// A result declared elsewhere (for example an imported Form 21 or the ECI's published
+    /// totals), to reconcile against. Absent from the JSON when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared: Option<DeclaredResult>,
+}
+
+/// A declared result to reconcile the proved totals with (spec `bundle.md` §6).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclaredResult {
+    /// Contest (in the prover's input file).
+    pub contest_id: String,
+    /// Where the figures come from.
+    pub source: String,
+    /// Declared totals per candidate, postal ballots included.
+    pub totals: Vec<u64>,
 }
 
 /// A contest shard file: `contests/<contest_id>.json`.

@@ -2,6 +2,11 @@
 //! circuit (a native twin and its constraint version) and Groth16 keys.
 //!
 //! Spec: `spec/protocol.md` §3 (commitments) and §4 (station circuit).
+//!
+//! arkworks' `parallel` feature is deliberately off: ark-ec 0.6 builds a fresh rayon thread pool
+//! inside every multi-scalar multiplication, and under our station-level parallelism that leaked
+//! threads and memory (24 GB within minutes on 1,834 stations). Parallelism lives one level up:
+//! the prover proves stations in parallel, the verifier checks proofs in parallel.
 #![deny(missing_docs)]
 
 pub mod commitment;

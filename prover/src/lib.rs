@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod import;
 pub mod io;
 pub mod prove;
 pub mod seal;
@@ -22,6 +23,8 @@ pub mod layout {
     pub const FORM17C: &str = "form17c";
     /// Postal rows, one file per contest.
     pub const POSTAL: &str = "postal";
+    /// Declared results to reconcile with, one file per contest (optional).
+    pub const DECLARED: &str = "declared";
     /// Tie lots, one file per tied contest.
     pub const LOTS: &str = "lots";
     /// Sealed EVM logs (secret).

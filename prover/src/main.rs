@@ -60,6 +60,43 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Import published booth-wise result sheets (Form 20 as CSV) into prover inputs, reporting
+    /// every anomaly; the vote order is synthesised with a seeded shuffle.
+    Import {
+        /// Folder of per-segment sheets AC<nnn>.csv.
+        #[arg(long)]
+        raw: PathBuf,
+        /// Booth list with electors (CSV with ac_no, ps_no, electors).
+        #[arg(long)]
+        electors: Option<PathBuf>,
+        /// Declared result (CSV Candidate,Party,Votes), postal ballots included.
+        #[arg(long)]
+        declared: Option<PathBuf>,
+        /// Segments to import, comma-separated (default: all).
+        #[arg(long, value_delimiter = ',')]
+        segments: Vec<u32>,
+        /// Refuse to write inputs when the importer had to choose anything.
+        #[arg(long)]
+        strict: bool,
+        /// Seed of the synthesised vote order.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Election id.
+        #[arg(long, default_value = "ls2014-gujarat-pc01")]
+        election_id: String,
+        /// Contest id.
+        #[arg(long, default_value = "PC01")]
+        contest_id: String,
+        /// Contest name.
+        #[arg(long, default_value = "1 Kachchh (SC), Lok Sabha 2014")]
+        contest_name: String,
+        /// Poll date.
+        #[arg(long, default_value = "2014-04-30")]
+        poll_date: String,
+        /// Output folder (prover inputs).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Generate Groth16 keys per shape (single-party setup: whoever runs it could forge proofs).
     Setup {
         /// Shapes as VOTESxCHOICES, comma-separated (default: the production shapes).
@@ -149,6 +186,38 @@ fn run(cli: Cli) -> Result<(), prover::ProverError> {
                 def.election_id,
                 def.contests.len(),
                 def.stations.len(),
+                out.display()
+            );
+        }
+        Command::Import {
+            raw,
+            electors,
+            declared,
+            segments,
+            strict,
+            seed,
+            election_id,
+            contest_id,
+            contest_name,
+            poll_date,
+            out,
+        } => {
+            let opts = prover::import::ImportOptions {
+                raw_dir: raw,
+                electors,
+                declared,
+                segments,
+                strict,
+                seed,
+                election_id,
+                contest_id,
+                contest_name,
+                poll_date,
+            };
+            let report = prover::import::import(&opts, &out)?;
+            print!("{}", report.to_text());
+            println!(
+                "\ninputs written to {} (report: import-report.txt, import-report.json)",
                 out.display()
             );
         }

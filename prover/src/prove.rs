@@ -14,9 +14,9 @@ use bundle::digest::{bundle_root, sha256_hex};
 use bundle::inputs::StationSalts;
 use bundle::tally::outcome;
 use bundle::{
-    kinds, paths, BundleIndex, CloseOfPoll, Contest, ContestResult, ContestShard, ElectionManifest,
-    FileEntry, Form17C, KeyPair, PoCertificate, PostalRow, RoCertificate, SetupRecord, ShapeKey,
-    Signed, StationResult, TieLot,
+    kinds, paths, BundleIndex, CloseOfPoll, Contest, ContestResult, ContestShard, DeclaredResult,
+    ElectionManifest, FileEntry, Form17C, KeyPair, PoCertificate, PostalRow, RoCertificate,
+    SetupRecord, ShapeKey, Signed, StationResult, TieLot,
 };
 use circuits::{
     fr_from_hex, keys, proof_to_hex, station_binding, LogWitness, Salt, Shape, StationCircuit,
@@ -24,6 +24,9 @@ use circuits::{
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+/// Stack of each proving thread.
+pub const PROVER_STACK: usize = 256 << 20;
 
 /// Options of a proving run.
 pub struct ProveOptions<'a> {
@@ -196,17 +199,26 @@ pub fn prove(opts: &ProveOptions<'_>) -> Result<ProveSummary, ProverError> {
         pks.insert(*shape, opts.keys.proving_key(*shape)?);
     }
 
-    // Prove every row in parallel.
-    let rows: Vec<(String, Signed<CloseOfPoll>, StationResult)> = jobs
-        .into_par_iter()
-        .map(|job| {
-            let r = prove_row(&def.election_id, &def, &pks, job);
-            if let Some(p) = opts.on_progress {
-                p();
-            }
-            r
-        })
-        .collect::<Result<_, _>>()?;
+    // Prove every row in parallel, on workers with room for the synthesis of the largest
+    // shapes (the default 2 MiB thread stack overflows at 2,048 votes).
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(PROVER_STACK)
+        .build()
+        .map_err(|e| ProverError::Io {
+            path: "<thread pool>".into(),
+            reason: e.to_string(),
+        })?;
+    let rows: Vec<(String, Signed<CloseOfPoll>, StationResult)> = pool.install(|| {
+        jobs.into_par_iter()
+            .map(|job| {
+                let r = prove_row(&def.election_id, &def, &pks, job);
+                if let Some(p) = opts.on_progress {
+                    p();
+                }
+                r
+            })
+            .collect::<Result<_, _>>()
+    })?;
 
     let row_count = rows.len();
     let mut by_contest: BTreeMap<String, Vec<(Signed<CloseOfPoll>, StationResult)>> =
@@ -474,6 +486,20 @@ fn contest_shard(
         winners.extend(lot.chosen.iter().cloned());
         tie_lot = Some(lot);
     }
+    let declared_path = input.join(layout::DECLARED).join(format!("{cid}.json"));
+    let declared: Option<DeclaredResult> = if declared_path.exists() {
+        let d: DeclaredResult = read_json(&declared_path)?;
+        if d.contest_id != *cid || d.totals.len() != n {
+            return Err(ProverError::input(
+                declared_path.display().to_string(),
+                None,
+                format!("declared result must name contest {cid} and give {n} totals"),
+            ));
+        }
+        Some(d)
+    } else {
+        None
+    };
     let ro = ro_keys.get(&contest.returning_officer).ok_or_else(|| {
         ProverError::input(
             layout::ELECTION,
@@ -491,6 +517,7 @@ fn contest_shard(
         winners,
         tie_lot,
         signed_at,
+        declared,
     };
     let (close_of_poll, stations): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
     Ok(ContestShard {

@@ -318,3 +318,42 @@ fn simulation_is_reproducible_from_its_seed() {
         );
     }
 }
+
+#[test]
+fn a_station_at_the_largest_vote_shape_proves_in_the_worker_pool() {
+    // 2,048-vote circuits need more than a default thread stack to synthesise.
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("input");
+    let opts = SimOptions {
+        kind: ElectionKind::Assembly,
+        seed: 9,
+        areas: 1,
+        stations: 1,
+        candidates: 2,
+        electors: 1900,
+        turnout: 0.9,
+        ..SimOptions::default()
+    };
+    simulate(&opts, &input).unwrap();
+    let keys = d.path().join("keys");
+    let kd = setup(
+        &[Shape::new(2048, 4).unwrap()],
+        "test",
+        &keys,
+        &mut rand::rngs::OsRng,
+    )
+    .unwrap();
+    seal(&input, &kd, &mut rand::rngs::OsRng).unwrap();
+    let out = d.path().join("bundle");
+    prove(&ProveOptions {
+        input: &input,
+        keys: &kd,
+        out: &out,
+        force: false,
+        on_progress: None,
+    })
+    .unwrap();
+    let shard: Value =
+        serde_json::from_slice(&std::fs::read(out.join("contests/AC001.json")).unwrap()).unwrap();
+    assert_eq!(shard["stations"][0]["shape"], json!("2048x4"));
+}

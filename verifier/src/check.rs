@@ -2,7 +2,7 @@
 //! Every check counts what it examined and records a finding when the evidence disagrees;
 //! nothing here prints or panics.
 
-use crate::report::{At, ContestLine, Findings, Report, Severity};
+use crate::report::{At, ContestLine, Findings, ReconLine, Report, Severity};
 use crate::OUT_OF_SCOPE;
 use bundle::digest::{bundle_root, sha256_hex};
 use bundle::{
@@ -711,6 +711,43 @@ fn check_contest(
             );
         }
     }
+    // V5.f: reconciliation with a declared result.
+    let mut reconciliation = Vec::new();
+    if let Some(d) = &body.declared {
+        let ok = d.totals.len() == n
+            && &d.contest_id == cid
+            && body.totals.len() == n
+            && body.postal.counts.len() == n;
+        let shaped = f.expect("V5.f", ok, &cat, || {
+            format!("the declared result must name this contest and give {n} totals")
+        });
+        #[allow(clippy::needless_range_loop)] // five parallel vectors indexed by candidate
+        if shaped && all_rows {
+            for j in 0..n {
+                let who = &contest.candidates[j].candidate_id;
+                f.expect("V5.f", sums[j] <= d.totals[j], &cat, || {
+                    format!(
+                        "stations alone give {who} {} votes, more than the declared {}",
+                        sums[j], d.totals[j]
+                    )
+                });
+                f.expect("V5.f", body.totals[j] == d.totals[j], &cat, || {
+                    format!(
+                        "{who}: proved total {} differs from the declared {}",
+                        body.totals[j], d.totals[j]
+                    )
+                });
+                reconciliation.push(ReconLine {
+                    candidate_id: who.clone(),
+                    stations: sums[j],
+                    postal: body.postal.counts[j],
+                    total: body.totals[j],
+                    declared: d.totals[j],
+                    declared_minus_stations: d.totals[j] as i64 - sums[j] as i64,
+                });
+            }
+        }
+    }
     let name_of = |id: &str| {
         contest
             .candidates
@@ -737,6 +774,8 @@ fn check_contest(
         stations: body.stations_counted,
         total_votes: body.totals.iter().sum(),
         uncontested: contest.uncontested,
+        reconciliation,
+        declared_source: body.declared.as_ref().map(|d| d.source.clone()),
     });
     out.findings = f;
     out

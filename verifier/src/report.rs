@@ -50,6 +50,27 @@ pub struct ContestLine {
     pub total_votes: u64,
     /// Uncontested.
     pub uncontested: bool,
+    /// Reconciliation with a declared result, per candidate, when the result states one.
+    pub reconciliation: Vec<ReconLine>,
+    /// Where the declared result comes from.
+    pub declared_source: Option<String>,
+}
+
+/// One candidate's reconciliation: stations + postal = total, against the declared total.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReconLine {
+    /// Candidate id.
+    pub candidate_id: String,
+    /// Sum of station rows.
+    pub stations: u64,
+    /// Postal row.
+    pub postal: u64,
+    /// Proved total.
+    pub total: u64,
+    /// Declared total.
+    pub declared: u64,
+    /// Declared minus stations (what postal ballots must explain).
+    pub declared_minus_stations: i64,
 }
 
 /// Per-step tally.
@@ -335,6 +356,34 @@ impl Report {
                     c.winners.join("; "),
                     how
                 );
+                if !c.reconciliation.is_empty() {
+                    let src = c.declared_source.as_deref().unwrap_or("");
+                    let _ = writeln!(s, "    reconciliation with the declared result ({src}):");
+                    let _ = writeln!(
+                        s,
+                        "    {:<6} {:>10} {:>8} {:>10} {:>10} {:>18}",
+                        "cand", "stations", "postal", "total", "declared", "declared-stations"
+                    );
+                    for r in &c.reconciliation {
+                        let flag = if r.declared_minus_stations < 0 {
+                            "  <-- stations exceed the declared total"
+                        } else if r.total != r.declared {
+                            "  <-- differs"
+                        } else {
+                            ""
+                        };
+                        let _ = writeln!(
+                            s,
+                            "    {:<6} {:>10} {:>8} {:>10} {:>10} {:>18}{flag}",
+                            r.candidate_id,
+                            r.stations,
+                            r.postal,
+                            r.total,
+                            r.declared,
+                            r.declared_minus_stations
+                        );
+                    }
+                }
             }
         }
         let _ = writeln!(s, "\nnot covered by the cryptography:");

@@ -44,6 +44,7 @@ steps! {
     "V5.c" => "declared winners follow from the totals (NOTA never wins; ties by recorded lot)",
     "V5.d" => "uncontested contests: no poll, the sole candidate declared",
     "V5.e" => "one shard per contest of the manifest, no other",
+    "V5.f" => "totals reconcile with the declared result the RO states, if any",
     "V6.a" => "a control unit is used at one station only",
     "V6.b" => "multi-member ward: equal per-seat totals at every station",
     "V6.c" => "contests on one device set agree on the station's Form 17C Part I",

@@ -9,6 +9,7 @@
 //! the prover proves stations in parallel, the verifier checks proofs in parallel.
 #![deny(missing_docs)]
 
+pub mod batch;
 pub mod commitment;
 pub mod error;
 pub mod keys;

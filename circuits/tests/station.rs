@@ -233,3 +233,44 @@ fn groth16_round_trip_and_input_count_check() {
     // A proof that is not canonical hex.
     assert!(keys::proof_from_hex(&"00".repeat(192)).is_err());
 }
+
+#[test]
+fn batch_verification_names_every_bad_proof() {
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let shape = Shape::new(64, 4).expect("shape");
+    let pk = keys::setup(shape, &mut rng).expect("setup");
+    let pvk = keys::vk_from_bytes(shape, &keys::vk_to_bytes(pk.verifying_key()).expect("vk"))
+        .expect("prepared");
+    let digest = hex::decode(keys::vk_digest(pk.verifying_key()).expect("digest")).expect("hex");
+    let mut items = Vec::new();
+    for i in 0..7 {
+        let w = random_log(&mut rng, &shape, 10 + i, 4);
+        let (circuit, public) =
+            StationCircuit::new(shape, station_binding("E", &format!("S{i}"), "C"), w)
+                .expect("fits");
+        items.push((public, pk.prove(circuit, &mut rng).expect("prove")));
+    }
+    let entropy = [7u8; 32];
+    assert!(pvk.verify_batch(&digest, &items, &entropy).is_empty());
+    assert!(pvk.verify_batch(&digest, &items[..1], &entropy).is_empty());
+    assert!(pvk.verify_batch(&digest, &[], &entropy).is_empty());
+
+    // Proofs 1 and 2 swapped, a count changed at 5, an extra public input at 6.
+    let mut bad = items.clone();
+    let p1 = bad[1].1.clone();
+    bad[1].1 = bad[2].1.clone();
+    bad[2].1 = p1;
+    bad[5].0.counts[0] += 1;
+    bad[5].0.counts[1] = bad[5].0.counts[1].saturating_sub(1);
+    bad[6].0.counts.push(0);
+    assert_eq!(pvk.verify_batch(&digest, &bad, &entropy), vec![1, 2, 5, 6]);
+    // Whatever the entropy.
+    assert_eq!(
+        pvk.verify_batch(&digest, &bad, &[0u8; 32]),
+        vec![1, 2, 5, 6]
+    );
+    // A lone bad proof among good ones.
+    let mut one = items.clone();
+    one[3].0.binding = station_binding("E", "elsewhere", "C");
+    assert_eq!(pvk.verify_batch(&digest, &one, &entropy), vec![3]);
+}

@@ -10,6 +10,7 @@ use bundle::{
     ElectionManifest, Role, Signed, StationResult,
 };
 use circuits::{fr_from_hex, proof_from_hex, station_binding, PreparedKey, PublicInputs, Shape};
+use rand_core::RngCore;
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use std::collections::{BTreeMap, BTreeSet};
@@ -267,6 +268,8 @@ struct Context {
     po_keys: BTreeMap<String, String>,
     /// Shape -> prepared verifying key.
     keys: BTreeMap<String, PreparedKey>,
+    /// Shape -> SHA-256 of the verifying key (bound into batch coefficients).
+    digests: BTreeMap<String, Vec<u8>>,
 }
 
 /// V2.a-V2.e.
@@ -415,6 +418,10 @@ fn check_manifest(dir: &Path, m: &Signed<ElectionManifest>, f: &mut Findings) ->
         match circuits::vk_from_bytes(shape, &bytes) {
             Ok(k) => {
                 ctx.keys.insert(sk.shape.clone(), k);
+                ctx.digests.insert(
+                    sk.shape.clone(),
+                    hex::decode(&sk.vk_sha256).unwrap_or_default(),
+                );
             }
             Err(e) => f.fail("V2.e", &kat, format!("verifying key of shape {shape}: {e}")),
         }
@@ -529,7 +536,18 @@ fn check_shard_set(dir: &Path, def: &ElectionDefinition, f: &mut Findings) {
 
 /// One station row's findings, its close-of-poll body, its counts if usable, and whether its
 /// proof verified.
-type StationOutcome = (Findings, Option<CloseOfPoll>, Option<Vec<u64>>, bool);
+type StationOutcome = (
+    Findings,
+    Option<CloseOfPoll>,
+    Option<Vec<u64>>,
+    Option<Pending>,
+);
+
+/// A decoded proof awaiting batch verification: shape, station, public inputs and proof.
+type Pending = (String, String, circuits::batch::Item);
+
+/// Proofs per batch (one multi-Miller loop and one final exponentiation each).
+const BATCH: usize = 128;
 
 /// What one contest's checks hand to the cross-contest step.
 struct ContestOutcome {
@@ -615,24 +633,54 @@ fn check_contest(
             let at = At::station(&file, cid, sid);
             let (Some(cop), Some(row)) = (cops.get(sid), rows.get(sid)) else {
                 sf.fail("V4.a", &at, "station of this contest is missing from the shard (its close-of-poll statement or its row)".into());
-                return (sf, None, None, false);
+                return (sf, None, None, None);
             };
             sf.checked("V4.a");
-            let (ok_row, proved) = check_station(def, ctx, contest, cop, row, &at, &mut sf);
-            (sf, Some(cop.body.clone()), ok_row.then(|| row.counts.clone()), proved)
+            let (ok_row, pending) = check_station(def, ctx, contest, cop, row, &at, &mut sf);
+            (sf, Some(cop.body.clone()), ok_row.then(|| row.counts.clone()), pending)
         })
         .collect();
     let mut sums = vec![0u64; n];
     let mut all_rows = true;
-    for (sf, cop, counts, proved) in checked {
+    let mut pending: BTreeMap<String, Vec<(String, circuits::batch::Item)>> = BTreeMap::new();
+    for (sf, cop, counts, item) in checked {
         f.merge(sf);
-        out.proofs_verified += u64::from(proved);
+        if let Some((shape, sid, item)) = item {
+            pending.entry(shape).or_default().push((sid, item));
+        }
         if let Some(c) = cop {
             out.rows.push(c);
         }
         match counts {
             Some(c) => sums.iter_mut().zip(c).for_each(|(s, x)| *s += x),
             None => all_rows = false,
+        }
+    }
+
+    // V4.d: every decoded proof, in batches per key, in parallel.
+    for (shape, list) in &pending {
+        let (Some(key), Some(digest)) = (ctx.keys.get(shape), ctx.digests.get(shape)) else {
+            continue;
+        };
+        let results: Vec<(Findings, u64)> = list
+            .par_chunks(BATCH)
+            .map(|chunk| {
+                let mut cf = Findings::default();
+                let mut entropy = [0u8; 32];
+                rand_core::OsRng.fill_bytes(&mut entropy);
+                let items: Vec<circuits::batch::Item> = chunk.iter().map(|(_, it)| it.clone()).collect();
+                let bad = key.verify_batch(digest, &items, &entropy);
+                for (i, (sid, _)) in chunk.iter().enumerate() {
+                    cf.expect("V4.d", !bad.contains(&i), &At::station(&file, cid, sid), || {
+                        "the Groth16 proof does not verify against its public inputs (station binding, signed commitment, counts, Form 17C total)".into()
+                    });
+                }
+                (cf, (chunk.len() - bad.len()) as u64)
+            })
+            .collect();
+        for (cf, ok) in results {
+            f.merge(cf);
+            out.proofs_verified += ok;
         }
     }
 
@@ -781,7 +829,8 @@ fn check_contest(
     out
 }
 
-/// V3 and V4 for one station row. Returns (row usable for totals, proof verified).
+/// V3 and V4 for one station row. Returns whether the row is usable for totals, and the proof
+/// to verify (V4.d) when it decoded.
 fn check_station(
     def: &ElectionDefinition,
     ctx: &Context,
@@ -790,7 +839,7 @@ fn check_station(
     row: &StationResult,
     at: &At,
     f: &mut Findings,
-) -> (bool, bool) {
+) -> (bool, Option<Pending>) {
     let st = &cop.body;
     let sid = st.station_id.as_str();
     let cid = contest.contest_id.as_str();
@@ -899,21 +948,22 @@ fn check_station(
     f.expect("V4.c", c_ok, at, || {
         format!("machine counts ({} slots, total {machine_total}) do not match Form 17C total {} with empty unused slots", row.machine_counts.len(), st.contest.total_recorded)
     });
-    // V4.d
-    let mut proved = false;
-    if let (Some(key), true) = (key, shape_ok) {
-        let public = fr_from_hex(&st.log_commitment).map(|commitment| PublicInputs {
-            binding: station_binding(&def.election_id, sid, cid),
-            commitment,
-            counts: row.machine_counts.clone(),
-            total: st.contest.total_recorded,
+    // V4.d: decode here; the proof itself is checked in a batch by `check_contest`.
+    let mut pending = None;
+    if let (Some(_), true) = (key, shape_ok) {
+        let decoded = fr_from_hex(&st.log_commitment).and_then(|commitment| {
+            let public = PublicInputs {
+                binding: station_binding(&def.election_id, sid, cid),
+                commitment,
+                counts: row.machine_counts.clone(),
+                total: st.contest.total_recorded,
+            };
+            proof_from_hex(&row.proof).map(|proof| (public, proof))
         });
-        let result = public
-            .and_then(|p| proof_from_hex(&row.proof).and_then(|proof| key.verify(&p, &proof)));
-        proved = f.expect("V4.d", result.is_ok(), at, || match result {
-            Err(e) => format!("the Groth16 proof fails: {e}"),
-            Ok(()) => String::new(),
-        });
+        match decoded {
+            Ok(item) => pending = Some((row.shape.clone(), sid.to_string(), item)),
+            Err(e) => f.fail("V4.d", at, format!("the Groth16 proof fails: {e}")),
+        }
     } else {
         f.fail(
             "V4.d",
@@ -938,7 +988,7 @@ fn check_station(
     f.expect("V4.e", row_ok, at, || {
         "published row is not the proved machine counts minus the Form 17C 49MA test votes".into()
     });
-    (row_ok, proved)
+    (row_ok, pending)
 }
 
 /// V5.c: the declared winners follow from the totals.

@@ -32,7 +32,11 @@ fn one_real_segment_is_proved_and_verified() {
     let report = import(&opts, &input).unwrap();
     assert_eq!(report.stations, 234);
     let keys = d.path().join("keys");
-    let shapes = [Shape::new(512, 8).unwrap(), Shape::new(1024, 8).unwrap(), Shape::new(2048, 8).unwrap()];
+    let shapes = [
+        Shape::new(512, 8).unwrap(),
+        Shape::new(1024, 8).unwrap(),
+        Shape::new(2048, 8).unwrap(),
+    ];
     let mut rng = rand::rngs::OsRng;
     let kd = setup(&shapes, "test", &keys, &mut rng).unwrap();
     seal(&input, &kd, &mut rng).unwrap();

@@ -423,6 +423,7 @@ fn contest_shard(
     let cid = &contest.contest_id;
     let n = contest.candidates.len();
     let postal_path = input.join(layout::POSTAL).join(format!("{cid}.json"));
+    let pfile = postal_path.display().to_string();
     let postal: PostalRow = if contest.uncontested && !postal_path.exists() {
         PostalRow {
             contest_id: cid.clone(),
@@ -432,7 +433,6 @@ fn contest_shard(
     } else {
         read_json(&postal_path)?
     };
-    let pfile = postal_path.display().to_string();
     if postal.contest_id != *cid || postal.counts.len() != n {
         return Err(ProverError::input(
             pfile,
@@ -443,7 +443,13 @@ fn contest_shard(
     let mut totals = postal.counts.clone();
     for (_, row) in &rows {
         for (t, c) in totals.iter_mut().zip(&row.counts) {
-            *t += c;
+            *t = t.checked_add(*c).ok_or_else(|| {
+                ProverError::input(
+                    &pfile,
+                    None,
+                    format!("contest {cid}: postal count too large"),
+                )
+            })?;
         }
     }
     let out = outcome(contest, &totals);

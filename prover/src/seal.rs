@@ -317,8 +317,8 @@ pub fn check_form(def: &ElectionDefinition, form: &Form17C, file: &str) -> Resul
         let contest = def
             .contest(&c.contest_id)
             .ok_or_else(|| ProverError::input(file, st, "unknown contest"))?;
-        let units: u64 = c.units.iter().map(|u| u.total).sum();
-        if units != c.total_recorded {
+        let units: u128 = c.units.iter().map(|u| u128::from(u.total)).sum();
+        if units != u128::from(c.total_recorded) {
             return Err(ProverError::input(
                 file,
                 st,
@@ -328,7 +328,7 @@ pub fn check_form(def: &ElectionDefinition, form: &Form17C, file: &str) -> Resul
                 ),
             ));
         }
-        let mut tests = 0u64;
+        let mut tests = 0u128;
         for t in &c.test_votes {
             if t.choice as usize >= contest.candidates.len() {
                 return Err(ProverError::input(
@@ -340,9 +340,9 @@ pub fn check_form(def: &ElectionDefinition, form: &Form17C, file: &str) -> Resul
                     ),
                 ));
             }
-            tests += t.count;
+            tests += u128::from(t.count);
         }
-        if tests > c.total_recorded {
+        if tests > u128::from(c.total_recorded) {
             return Err(ProverError::input(
                 file,
                 st,

@@ -640,7 +640,8 @@ fn check_contest(
             (sf, Some(cop.body.clone()), ok_row.then(|| row.counts.clone()), pending)
         })
         .collect();
-    let mut sums = vec![0u64; n];
+    // Sums of untrusted counts are taken in u128: no input can overflow them.
+    let mut sums = vec![0u128; n];
     let mut all_rows = true;
     let mut pending: BTreeMap<String, Vec<(String, circuits::batch::Item)>> = BTreeMap::new();
     for (sf, cop, counts, item) in checked {
@@ -652,7 +653,10 @@ fn check_contest(
             out.rows.push(c);
         }
         match counts {
-            Some(c) => sums.iter_mut().zip(c).for_each(|(s, x)| *s += x),
+            Some(c) => sums
+                .iter_mut()
+                .zip(c)
+                .for_each(|(s, x)| *s += u128::from(x)),
             None => all_rows = false,
         }
     }
@@ -737,9 +741,9 @@ fn check_contest(
             let mut want = sums.clone();
             want.iter_mut()
                 .zip(&body.postal.counts)
-                .for_each(|(w, p)| *w += p);
+                .for_each(|(w, p)| *w += u128::from(*p));
             for (j, (w, t)) in want.iter().zip(&body.totals).enumerate() {
-                f.expect("V5.b", w == t, &cat, || {
+                f.expect("V5.b", *w == u128::from(*t), &cat, || {
                     format!(
                         "total for {} is {}, but station rows + postal give {}",
                         contest.candidates[j].candidate_id, t, w
@@ -773,7 +777,7 @@ fn check_contest(
         if shaped && all_rows {
             for j in 0..n {
                 let who = &contest.candidates[j].candidate_id;
-                f.expect("V5.f", sums[j] <= d.totals[j], &cat, || {
+                f.expect("V5.f", sums[j] <= u128::from(d.totals[j]), &cat, || {
                     format!(
                         "stations alone give {who} {} votes, more than the declared {}",
                         sums[j], d.totals[j]
@@ -791,7 +795,7 @@ fn check_contest(
                     postal: body.postal.counts[j],
                     total: body.totals[j],
                     declared: d.totals[j],
-                    declared_minus_stations: d.totals[j] as i64 - sums[j] as i64,
+                    declared_minus_stations: i128::from(d.totals[j]) - sums[j] as i128,
                 });
             }
         }
@@ -820,7 +824,7 @@ fn check_contest(
             .map(|w| name_of(w).unwrap_or_else(|| w.clone()))
             .collect(),
         stations: body.stations_counted,
-        total_votes: body.totals.iter().sum(),
+        total_votes: body.totals.iter().map(|&t| u128::from(t)).sum(),
         uncontested: contest.uncontested,
         reconciliation,
         declared_source: body.declared.as_ref().map(|d| d.source.clone()),
@@ -869,13 +873,17 @@ fn check_station(
             )
         },
     );
-    let tests: u64 = st.contest.test_votes.iter().map(|t| t.count).sum();
-    let expected_total = st
-        .voters_17a
-        .checked_sub(st.refused_49o + st.not_allowed_49m)
+    let tests: u128 = st
+        .contest
+        .test_votes
+        .iter()
+        .map(|t| u128::from(t.count))
+        .sum();
+    let expected_total = u128::from(st.voters_17a)
+        .checked_sub(u128::from(st.refused_49o) + u128::from(st.not_allowed_49m))
         .map(|v| v + tests);
     f.checked("V3.c");
-    if expected_total != Some(st.contest.total_recorded) {
+    if expected_total != Some(u128::from(st.contest.total_recorded)) {
         let rule = format!(
             "Form 17C: total recorded {} differs from voters {} - 49-O {} - 49M {} + 49MA {}",
             st.contest.total_recorded, st.voters_17a, st.refused_49o, st.not_allowed_49m, tests
@@ -896,10 +904,10 @@ fn check_station(
         }
     }
     // V3.d
-    let units: u64 = st.contest.units.iter().map(|u| u.total).sum();
+    let units: u128 = st.contest.units.iter().map(|u| u128::from(u.total)).sum();
     f.expect(
         "V3.d",
-        !st.contest.units.is_empty() && units == st.contest.total_recorded,
+        !st.contest.units.is_empty() && units == u128::from(st.contest.total_recorded),
         at,
         || {
             format!(
@@ -922,7 +930,7 @@ fn check_station(
         .test_votes
         .iter()
         .all(|t| (t.choice as usize) < n)
-        && tests <= st.contest.total_recorded;
+        && tests <= u128::from(st.contest.total_recorded);
     f.expect("V3.e", tv_ok, at, || {
         "49MA test votes name a choice that does not exist or exceed the total".into()
     });
@@ -941,9 +949,9 @@ fn check_station(
     });
     // V4.c
     let slots = shape.map(|s| s.choices).unwrap_or(0);
-    let machine_total: u64 = row.machine_counts.iter().sum();
+    let machine_total: u128 = row.machine_counts.iter().map(|&c| u128::from(c)).sum();
     let c_ok = row.machine_counts.len() == slots
-        && machine_total == st.contest.total_recorded
+        && machine_total == u128::from(st.contest.total_recorded)
         && row.machine_counts.iter().skip(n).all(|&c| c == 0);
     f.expect("V4.c", c_ok, at, || {
         format!("machine counts ({} slots, total {machine_total}) do not match Form 17C total {} with empty unused slots", row.machine_counts.len(), st.contest.total_recorded)
@@ -973,12 +981,17 @@ fn check_station(
     }
     // V4.e
     let mut want_tv = vec![0u64; n];
+    let mut tv_overflow = false;
     for t in &st.contest.test_votes {
         if let Some(x) = want_tv.get_mut(t.choice as usize) {
-            *x += t.count;
+            match x.checked_add(t.count) {
+                Some(v) => *x = v,
+                None => tv_overflow = true,
+            }
         }
     }
-    let row_ok = row.counts.len() == n
+    let row_ok = !tv_overflow
+        && row.counts.len() == n
         && row.test_votes == want_tv
         && (0..n).all(|j| {
             row.machine_counts
@@ -1008,6 +1021,10 @@ fn check_winners(
         .filter(|(_, c)| !c.nota)
         .map(|(i, _)| (totals[i], i))
         .collect();
+    if seats == 0 {
+        f.fail("V5.c", at, "the contest fills no seat".into());
+        return;
+    }
     cands.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let id = |i: usize| contest.candidates[i].candidate_id.clone();
     let declared: BTreeSet<String> = winners.iter().cloned().collect();
@@ -1103,11 +1120,16 @@ fn check_cross(def: &ElectionDefinition, outcomes: &[ContestOutcome], f: &mut Fi
             }
         }
         // V6.b: ward seats, net of test votes.
-        let mut by_ward: BTreeMap<&str, Vec<(&str, u64)>> = BTreeMap::new();
+        let mut by_ward: BTreeMap<&str, Vec<(&str, u128)>> = BTreeMap::new();
         for (cid, c) in list {
             if let Some(contest) = def.contest(cid).filter(|k| k.kind == ContestKind::WardSeat) {
-                let tests: u64 = c.contest.test_votes.iter().map(|t| t.count).sum();
-                let net = c.contest.total_recorded.saturating_sub(tests);
+                let tests: u128 = c
+                    .contest
+                    .test_votes
+                    .iter()
+                    .map(|t| u128::from(t.count))
+                    .sum();
+                let net = u128::from(c.contest.total_recorded).saturating_sub(tests);
                 by_ward
                     .entry(contest.group.as_deref().unwrap_or(""))
                     .or_default()

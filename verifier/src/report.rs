@@ -47,7 +47,7 @@ pub struct ContestLine {
     /// Stations counted.
     pub stations: u64,
     /// Total valid votes including postal.
-    pub total_votes: u64,
+    pub total_votes: u128,
     /// Uncontested.
     pub uncontested: bool,
     /// Reconciliation with a declared result, per candidate, when the result states one.
@@ -62,7 +62,7 @@ pub struct ReconLine {
     /// Candidate id.
     pub candidate_id: String,
     /// Sum of station rows.
-    pub stations: u64,
+    pub stations: u128,
     /// Postal row.
     pub postal: u64,
     /// Proved total.
@@ -70,7 +70,7 @@ pub struct ReconLine {
     /// Declared total.
     pub declared: u64,
     /// Declared minus stations (what postal ballots must explain).
-    pub declared_minus_stations: i64,
+    pub declared_minus_stations: i128,
 }
 
 /// Per-step tally.

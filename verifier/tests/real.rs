@@ -65,7 +65,7 @@ fn one_real_segment_is_proved_and_verified() {
     // The verifier's totals are the sum of the imported stations (no postal row for a part).
     let line = &r.contests[0];
     let booth: u64 = report.segments[0].booth_sums.iter().sum();
-    assert_eq!(line.total_votes, booth);
+    assert_eq!(line.total_votes, u128::from(booth));
     assert_eq!(
         report.segments[0].booth_sums.iter().sum::<u64>(),
         report.segments[0]

@@ -856,7 +856,7 @@ fn v5f_totals_reconcile_with_a_declared_result() {
     assert!(line
         .reconciliation
         .iter()
-        .all(|x| x.declared_minus_stations == x.postal as i64));
+        .all(|x| x.declared_minus_stations == i128::from(x.postal)));
 
     // A declared total that the proved total does not reach.
     let c = copy(A);
@@ -872,4 +872,45 @@ fn v5f_totals_reconcile_with_a_declared_result() {
         .findings
         .iter()
         .any(|f| f.rule.contains("more than the declared")));
+}
+
+#[test]
+fn numbers_at_the_edge_of_u64_are_failures_not_panics() {
+    let c = copy(M);
+    let (cid, path) = c.contested();
+    let max = json!(u64::MAX);
+    c.edit(&path, |v| {
+        let st = &mut v["close_of_poll"][0];
+        let sid = st["body"]["station_id"].as_str().unwrap().to_string();
+        for k in ["voters_17a", "refused_49o", "not_allowed_49m", "electors"] {
+            st["body"][k] = max.clone();
+        }
+        st["body"]["contest"]["units"][0]["total"] = max.clone();
+        st["body"]["contest"]["test_votes"] =
+            json!([{"choice": 0, "count": u64::MAX}, {"choice": 0, "count": u64::MAX}]);
+        c.resign(st, kinds::CLOSE_OF_POLL, &c.po_key(&sid));
+        for key in ["machine_counts", "counts", "test_votes"] {
+            v["stations"][0][key][0] = max.clone();
+            v["stations"][0][key][1] = max.clone();
+        }
+        v["result"]["body"]["totals"][0] = max.clone();
+        v["result"]["body"]["postal"]["counts"][0] = max.clone();
+        let n = v["result"]["body"]["totals"].as_array().unwrap().len();
+        v["result"]["body"]["declared"] =
+            json!({"contest_id": cid, "source": "x", "totals": vec![u64::MAX; n]});
+        c.resign(&mut v["result"], kinds::CONTEST_RESULT, &ro_key(&c, &cid));
+    });
+    let a = c.authority();
+    c.edit("election.json", |v| {
+        v["body"]["definition"]["contests"][0]["seats"] = json!(0);
+        v["body"]["definition"]["stations"][0]["electors"] = max.clone();
+        c.resign(v, kinds::MANIFEST, &a);
+    });
+    c.reindex();
+    let r = c.verify();
+    assert_eq!(r.exit_code(), 1);
+    let f = failed_steps(&r);
+    for step in ["V2.b", "V3.c", "V3.d", "V3.e", "V4.c", "V4.e", "V5.c"] {
+        assert!(f.contains(step), "{step} missing: {f:?}");
+    }
 }

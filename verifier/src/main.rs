@@ -35,6 +35,13 @@ enum Command {
         /// Print the report as JSON (one object per bundle, in an array).
         #[arg(long)]
         json: bool,
+        /// Check only this contest (repeatable): reads its shard, the manifest, the keys and
+        /// the signed index, nothing else.
+        #[arg(long = "contest")]
+        contests: Vec<String>,
+        /// Check only the contests polled at this station (repeatable).
+        #[arg(long = "station")]
+        stations: Vec<String>,
     },
 }
 
@@ -78,6 +85,8 @@ fn main() -> ExitCode {
         bundles,
         root_keys,
         json,
+        contests,
+        stations,
     } = cli.command;
     let pinned = match pinned_keys(&root_keys) {
         Ok(k) => k,
@@ -109,6 +118,8 @@ fn main() -> ExitCode {
         let opts = Options {
             pinned_keys: pinned.clone(),
             progress: Some(&progress),
+            contests: contests.clone(),
+            stations: stations.clone(),
         };
         let report = verify_bundle(b, &opts);
         if let Some(bar) = bar {

@@ -117,6 +117,8 @@ pub struct Report {
     pub proofs_verified: u64,
     /// What the cryptography does not cover.
     pub out_of_scope: Vec<&'static str>,
+    /// Contests of a scoped run (`None`: the whole bundle).
+    pub scope: Option<Vec<String>>,
 }
 
 /// Accumulates findings and per-step counts; one per parallel task, merged at the end.
@@ -294,6 +296,9 @@ impl Report {
                 "NOT pinned: compare it with the key the authority published"
             };
             let _ = writeln!(s, "authority {k} ({pin})");
+        }
+        if let Some(scope) = &self.scope {
+            let _ = writeln!(s, "scope     contests {} only", scope.join(", "));
         }
         let _ = writeln!(
             s,

@@ -58,6 +58,7 @@ fn one_real_segment_is_proved_and_verified() {
         &Options {
             pinned_keys: vec![key],
             progress: None,
+            ..Default::default()
         },
     );
     assert_eq!(r.exit_code(), 0, "{:#?}", r.findings);

@@ -32,6 +32,7 @@ fn committed_samples_pass_under_their_pinned_keys() {
             &Options {
                 pinned_keys: keys.clone(),
                 progress: None,
+                ..Default::default()
             },
         );
         assert_eq!(r.exit_code(), 0, "{kind}: {:#?}", r.findings);

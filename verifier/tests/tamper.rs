@@ -199,6 +199,7 @@ fn v1f_unpinned_key_is_a_notice_and_wrong_pin_fails() {
         &verifier::Options {
             pinned_keys: vec![other],
             progress: None,
+            ..Default::default()
         },
     );
     assert_eq!(failed_steps(&r), set(&["V1.f"]));
@@ -208,6 +209,7 @@ fn v1f_unpinned_key_is_a_notice_and_wrong_pin_fails() {
         &verifier::Options {
             pinned_keys: vec![right],
             progress: None,
+            ..Default::default()
         },
     );
     assert_eq!(r.exit_code(), 0);
@@ -246,6 +248,7 @@ fn manifest_re_signed_by_another_authority_is_caught_by_the_index_and_the_pin() 
         &verifier::Options {
             pinned_keys: vec![real],
             progress: None,
+            ..Default::default()
         },
     );
     assert!(failed_steps(&r).contains("V1.f"));
@@ -913,4 +916,53 @@ fn numbers_at_the_edge_of_u64_are_failures_not_panics() {
     for step in ["V2.b", "V3.c", "V3.d", "V3.e", "V4.c", "V4.e", "V5.c"] {
         assert!(f.contains(step), "{step} missing: {f:?}");
     }
+}
+
+fn scoped(c: &Copy, contests: &[&str], stations: &[&str]) -> verifier::Report {
+    verifier::verify_bundle(
+        &c.path,
+        &verifier::Options {
+            contests: contests.iter().map(|s| s.to_string()).collect(),
+            stations: stations.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        },
+    )
+}
+
+#[test]
+fn scoped_run_reads_only_its_contest_and_still_catches_tampering_there() {
+    let c = copy(M);
+    let (cid, path) = c.contested();
+    // Another contest's shard is gone: the full run errors, the scoped run does not read it.
+    let other = "contests/W02-A.json";
+    assert_ne!(other, path);
+    std::fs::remove_file(c.path.join(other)).unwrap();
+    assert_eq!(c.verify().exit_code(), 2);
+    let r = scoped(&c, &[&cid], &[]);
+    assert_eq!(r.exit_code(), 0, "{:#?}", r.findings);
+    assert_eq!(r.scope, Some(vec![cid.clone()]));
+    assert_eq!(r.contests.len(), 1);
+    assert!(r.proofs_verified > 0);
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.step == "V1.c" && f.rule.contains("scoped run")));
+
+    // Inside the scope, a changed byte is still caught against the signed index.
+    let mut bytes = std::fs::read(c.path.join(&path)).unwrap();
+    bytes.push(b' ');
+    std::fs::write(c.path.join(&path), bytes).unwrap();
+    assert_eq!(failed_steps(&scoped(&c, &[&cid], &[])), set(&["V1.b"]));
+}
+
+#[test]
+fn scoped_run_by_station_and_unknown_ids() {
+    let c = copy(M);
+    let r = scoped(&c, &[], &["W01-PS001"]);
+    assert_eq!(r.exit_code(), 0, "{:#?}", r.findings);
+    // Ward 1 polls three seats at each station.
+    assert_eq!(r.scope.as_ref().map(Vec::len), Some(3));
+    assert_eq!(r.proofs_verified, 3 * 3);
+    assert_eq!(scoped(&c, &["NO-SUCH"], &[]).exit_code(), 2);
+    assert_eq!(scoped(&c, &[], &["NO-SUCH"]).exit_code(), 2);
 }

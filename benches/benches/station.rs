@@ -2,7 +2,8 @@
 //! 16 choices, in the 2048x16 key) and a small one. Seeded RNGs; sizes sweep in `verify`.
 #![allow(clippy::expect_used)] // a bench harness: a setup failure should stop the run
 
-use circuits::{keys, station_binding, LogWitness, Salt, Shape, StationCircuit};
+use ark_ec::pairing::Pairing;
+use circuits::{keys, station_binding, Bls12_381, LogWitness, Salt, Shape, StationCircuit};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -72,6 +73,26 @@ fn bench(c: &mut Criterion) {
             .collect();
         g.bench_function("verify one", |b| {
             b.iter(|| vk.verify(&proofs[0].0, &proofs[0].1).expect("valid"))
+        });
+        // Batch verification on one thread (the verifier's path), per proof.
+        let items: Vec<_> = proofs
+            .iter()
+            .map(|(p, pr)| (p.clone(), pr.clone()))
+            .collect();
+        let digest = [0u8; 32];
+        g.throughput(Throughput::Elements(items.len() as u64));
+        g.bench_function("verify batch of 64, one thread", |b| {
+            b.iter(|| assert!(vk.verify_batch(&digest, &items, &[1u8; 32]).is_empty()))
+        });
+        // The floor of a batch-verified proof with arkworks: one G2 preparation and one Miller
+        // loop pair (the final exponentiation is shared by the batch).
+        g.throughput(Throughput::Elements(1));
+        let (a, bpt) = (proofs[0].1.a, proofs[0].1.b);
+        g.bench_function("floor: one G2 preparation + one Miller loop", |b| {
+            b.iter(|| {
+                let prepared: <Bls12_381 as Pairing>::G2Prepared = bpt.into();
+                Bls12_381::multi_miller_loop([a], [prepared])
+            })
         });
         for n in [16usize, 64] {
             g.throughput(Throughput::Elements(n as u64));

@@ -1282,6 +1282,29 @@ mod tests {
         })
     }
 
+    proptest::proptest! {
+        /// The verifier's winner rule agrees with an oracle written from DOMAIN.md: the
+        /// candidate (never NOTA) with most votes wins; a tie at the top needs a lot naming
+        /// exactly the tied candidates. Small vote ranges make ties frequent.
+        #[test]
+        fn winner_rule_matches_the_domain_rule(totals in proptest::collection::vec(0u64..4, 4), pick in 0usize..3) {
+            let top = totals[..3].iter().copied().max().unwrap_or(0);
+            let tied: Vec<&str> = ["A", "B", "C"].iter().zip(&totals).filter(|(_, &t)| t == top).map(|(n, _)| *n).collect();
+            let chosen = tied[pick % tied.len()];
+            if tied.len() == 1 {
+                proptest::prop_assert_eq!(failures(&totals, &[chosen], None), 0);
+                for other in ["A", "B", "C", "NOTA"].iter().filter(|o| **o != chosen) {
+                    proptest::prop_assert_eq!(failures(&totals, &[other], None), 1);
+                }
+                proptest::prop_assert_eq!(failures(&totals, &[chosen], lot(&tied, &[chosen])), 1);
+            } else {
+                proptest::prop_assert_eq!(failures(&totals, &[chosen], None), 1);
+                proptest::prop_assert_eq!(failures(&totals, &[chosen], lot(&tied, &[chosen])), 0);
+                proptest::prop_assert_eq!(failures(&totals, &["NOTA"], lot(&tied, &["NOTA"])), 1);
+            }
+        }
+    }
+
     #[test]
     fn winner_rules() {
         // Margin of one vote.

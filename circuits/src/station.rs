@@ -5,16 +5,14 @@
 //! check, and the Poseidon permutations of the commitment and the challenge. It grows with
 //! votes x log(choices), not votes x choices.
 
-use crate::commitment::{
-    pack_choices, times_digest, vartime_challenge, LogWitness, TAG_CHALLENGE, TAG_LOG,
-};
+use crate::commitment::{times_digest, LogWitness, TAG_CHALLENGE, TAG_LOG};
 use crate::error::CircuitError;
 use crate::poseidon::{config, domain_tag};
 use crate::shape::Shape;
 use ark_bls12_381::Fr;
 use ark_crypto_primitives::sponge::constraints::CryptographicSpongeVar;
 use ark_crypto_primitives::sponge::poseidon::constraints::PoseidonSpongeVar;
-use ark_ff::{Field, Zero};
+use ark_ff::Field;
 use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::boolean::Boolean;
 use ark_r1cs_std::eq::EqGadget;
@@ -246,16 +244,4 @@ pub fn native_statement_holds(shape: &Shape, public: &PublicInputs, witness: &Lo
         && counts == public.counts
         && total == public.total
         && public.counts.iter().sum::<u64>() == public.total
-        && !vartime_challenge(
-            public.binding,
-            public.commitment,
-            &public.counts,
-            public.total,
-        )
-        .is_zero()
-}
-
-/// Checks that the packing used by the circuit equals the native packing (used in tests).
-pub fn packed_choices(shape: &Shape, witness: &LogWitness) -> Vec<Fr> {
-    pack_choices(shape, &witness.choices)
 }

@@ -15,8 +15,8 @@ use bundle::inputs::StationSalts;
 use bundle::tally::outcome;
 use bundle::{
     kinds, paths, BundleIndex, CloseOfPoll, Contest, ContestResult, ContestShard, DeclaredResult,
-    ElectionManifest, FileEntry, Form17C, KeyPair, PoCertificate, PostalRow, RoCertificate,
-    SetupRecord, ShapeKey, Signed, StationResult, TieLot,
+    ElectionManifest, FileEntry, KeyPair, PoCertificate, PostalRow, RoCertificate, SetupRecord,
+    ShapeKey, Signed, StationResult, TieLot,
 };
 use circuits::{
     fr_from_hex, keys, proof_to_hex, station_binding, LogWitness, Salt, Shape, StationCircuit,
@@ -71,21 +71,6 @@ pub struct ProveSummary {
     pub contests: usize,
     /// Bundle root.
     pub root: String,
-}
-
-fn form_of(st: &CloseOfPoll) -> Form17C {
-    Form17C {
-        station_id: st.station_id.clone(),
-        electors: st.electors,
-        voters_17a: st.voters_17a,
-        refused_49o: st.refused_49o,
-        not_allowed_49m: st.not_allowed_49m,
-        tendered: st.tendered,
-        closed_at: st.closed_at,
-        seals: st.seals.clone(),
-        contests: vec![st.contest.clone()],
-        remarks: st.remarks.clone(),
-    }
 }
 
 /// Runs counting day and writes the bundle.
@@ -149,9 +134,14 @@ pub fn prove(opts: &ProveOptions<'_>) -> Result<ProveSummary, ProverError> {
                 .ok_or_else(|| {
                     ProverError::input(&log_file, Some(sid), format!("no log for contest {cid}"))
                 })?;
-            let form = form_of(&statement.body);
-            let (choices, times) =
-                check_contest_log(contest, &form, &statement.body.contest, clog, &log_file)?;
+            let (choices, times) = check_contest_log(
+                contest,
+                sid,
+                statement.body.closed_at,
+                &statement.body.contest,
+                clog,
+                &log_file,
+            )?;
             let shape =
                 Shape::parse(&statement.body.shape).map_err(|source| ProverError::Circuit {
                     context: format!("{cop_file}: contest {cid}"),

@@ -187,12 +187,13 @@ pub fn read_logs(
 /// (control units concatenated in the order used).
 pub fn check_contest_log(
     contest: &Contest,
-    form: &Form17C,
+    station_id: &str,
+    closed_at: u32,
     entry: &Form17CContest,
     log: &ContestLog,
     log_file: &str,
 ) -> Result<(Vec<u16>, Vec<u32>), ProverError> {
-    let st = Some(form.station_id.as_str());
+    let st = Some(station_id);
     let cid = &contest.contest_id;
     let err = |rule: String| ProverError::input(log_file, st, format!("contest {cid}: {rule}"));
     let form_units: Vec<&str> = entry.units.iter().map(|u| u.cu.as_str()).collect();
@@ -231,7 +232,7 @@ pub fn check_contest_log(
                     contest.candidates.len()
                 )));
             }
-            if t > form.closed_at {
+            if t > closed_at {
                 return Err(err(format!(
                     "vote {} on control unit {} was recorded after close of poll",
                     i + 1,
@@ -415,7 +416,14 @@ pub fn seal<R: RngCore + CryptoRng>(
                         format!("no log for contest {cid}"),
                     )
                 })?;
-            let (choices, times) = check_contest_log(contest, form, entry, clog, &log_file)?;
+            let (choices, times) = check_contest_log(
+                contest,
+                &form.station_id,
+                form.closed_at,
+                entry,
+                clog,
+                &log_file,
+            )?;
             let shape = Shape::smallest_fitting(&shapes, choices.len(), contest.candidates.len()).ok_or_else(|| {
                 ProverError::input(&log_file, Some(&station.station_id), format!(
                     "contest {cid}: no key shape holds {} votes x {} choices; run setup with a larger shape",

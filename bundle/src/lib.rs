@@ -13,7 +13,7 @@ pub mod tally;
 
 pub use error::BundleError;
 pub use model::*;
-pub use signing::{KeyPair, Role, Signed};
+pub use signing::{verify_many, KeyPair, PendingSignature, Role, Signed};
 
 /// The protocol version every statement carries (not the crate version).
 pub const SPEC_VERSION: &str = "0.1";

@@ -174,8 +174,6 @@ pub struct ElectionManifest {
     pub setup: SetupRecord,
     /// RO certificates (signed by the authority).
     pub ro_certificates: Vec<Signed<RoCertificate>>,
-    /// PO certificates (signed by the station's RO).
-    pub po_certificates: Vec<Signed<PoCertificate>>,
     /// Unix seconds.
     pub signed_at: u64,
 }
@@ -370,6 +368,10 @@ pub struct DeclaredResult {
 pub struct ContestShard {
     /// Contest.
     pub contest_id: String,
+    /// PO certificates (each signed by an RO of a contest polled at the station), one per
+    /// station, in station order. A station polling several contests has the same certificate
+    /// in each of their shards.
+    pub po_certificates: Vec<Signed<PoCertificate>>,
     /// Close-of-poll statements, one per station, in station order.
     pub close_of_poll: Vec<Signed<CloseOfPoll>>,
     /// Station results, one per station, in station order.

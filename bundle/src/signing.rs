@@ -170,6 +170,28 @@ impl<T: Serialize + DeserializeOwned> Signed<T> {
     /// Verifies the signature under the key it names, for the statement `kind`. Whether that
     /// key is the right one is the caller's question (the certificate chain).
     pub fn verify(&self, kind: &'static str) -> Result<(), BundleError> {
+        let p = self.pending(kind)?;
+        p.key
+            .verify_strict(&p.msg, &p.sig)
+            .map_err(|_| BundleError::BadSignature {
+                role: self.role.to_string(),
+                kind,
+            })
+    }
+}
+
+/// A decoded signature waiting to be checked: the message, the signature and the key.
+#[derive(Clone, Debug)]
+pub struct PendingSignature {
+    msg: Vec<u8>,
+    sig: Signature,
+    key: VerifyingKey,
+}
+
+impl<T: Serialize> Signed<T> {
+    /// Decodes the key and signature and builds the message, for [`verify_many`]. An error means
+    /// the signature is invalid whatever the batch says (bad key, bad hex, wrong length).
+    pub fn pending(&self, kind: &'static str) -> Result<PendingSignature, BundleError> {
         let bad = || BundleError::BadSignature {
             role: self.role.to_string(),
             kind,
@@ -177,9 +199,39 @@ impl<T: Serialize + DeserializeOwned> Signed<T> {
         let key = public_key_from_hex(&self.public_key)?;
         let sig_bytes = hex::decode(&self.signature).map_err(|_| bad())?;
         let arr: [u8; 64] = sig_bytes.try_into().map_err(|_| bad())?;
-        let sig = Signature::from_bytes(&arr);
-        let msg = message(kind, &self.body)?;
-        key.verify_strict(&msg, &sig).map_err(|_| bad())
+        Ok(PendingSignature {
+            msg: message(kind, &self.body)?,
+            sig: Signature::from_bytes(&arr),
+            key,
+        })
+    }
+}
+
+/// Checks many signatures at once (spec `protocol.md` §5.1): ed25519-dalek's batch verification
+/// over the whole slice; when the batch fails, each half is retried, down to single signatures,
+/// which are checked with `verify_strict`. Returns one verdict per item, in order.
+pub fn verify_many(items: &[PendingSignature]) -> Vec<bool> {
+    let mut out = vec![false; items.len()];
+    bisect(items, 0, &mut out);
+    out
+}
+
+fn bisect(items: &[PendingSignature], offset: usize, out: &mut [bool]) {
+    match items {
+        [] => {}
+        [one] => out[offset] = one.key.verify_strict(&one.msg, &one.sig).is_ok(),
+        _ => {
+            let msgs: Vec<&[u8]> = items.iter().map(|p| p.msg.as_slice()).collect();
+            let sigs: Vec<Signature> = items.iter().map(|p| p.sig).collect();
+            let keys: Vec<VerifyingKey> = items.iter().map(|p| p.key).collect();
+            if ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok() {
+                out[offset..offset + items.len()].fill(true);
+            } else {
+                let mid = items.len() / 2;
+                bisect(&items[..mid], offset, out);
+                bisect(&items[mid..], offset + mid, out);
+            }
+        }
     }
 }
 
@@ -209,6 +261,21 @@ mod tests {
         let mut t = s.clone();
         t.public_key = other.public_hex();
         assert!(t.verify("contest-result").is_err());
+        // Batches: all good, then one bad among many, named.
+        let good: Vec<_> = (0..9)
+            .map(|n| k.sign("contest-result", Stmt { n }).expect("sign"))
+            .collect();
+        let mut pending: Vec<_> = good
+            .iter()
+            .map(|s| s.pending("contest-result").expect("decodes"))
+            .collect();
+        assert_eq!(verify_many(&pending), vec![true; 9]);
+        let mut forged = good[5].clone();
+        forged.body.n = 99;
+        pending[5] = forged.pending("contest-result").expect("decodes");
+        let verdicts = verify_many(&pending);
+        assert_eq!(verdicts.iter().filter(|v| !**v).count(), 1);
+        assert!(!verdicts[5]);
         let back = KeyPair::from_secret_json(&k.to_secret_json().expect("json")).expect("read");
         assert_eq!(back.public_hex(), k.public_hex());
         assert!(!format!("{k:?}").contains(&hex::encode(k.key.to_bytes())));

@@ -4,23 +4,63 @@ use crate::error::CircuitError;
 use crate::shape::Shape;
 use crate::station::{PublicInputs, StationCircuit};
 use ark_bls12_381::{Bls12_381, Fr};
-use ark_ff::{BigInteger, PrimeField};
+use ark_ff::{BigInteger, PrimeField, UniformRand};
 use ark_groth16::{Groth16, PreparedVerifyingKey, Proof, VerifyingKey};
+use ark_relations::gr1cs::{
+    ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, SynthesisMode,
+    R1CS_PREDICATE_LABEL,
+};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use ark_snark::SNARK;
 use rand::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 /// A Groth16 proof of the station circuit.
 pub type StationProof = Proof<Bls12_381>;
 
-/// A proving key with the shape it was made for.
+/// A proving key with the shape it was made for, and the shape's constraint matrices.
 #[derive(Clone, Debug)]
 pub struct ProvingKey {
     /// The shape.
     pub shape: Shape,
     /// The Groth16 proving key.
     pub pk: ark_groth16::ProvingKey<Bls12_381>,
+    /// The R1CS of the shape, built once: proving then only computes the witness, instead of
+    /// rebuilding and inlining every linear combination for every station.
+    r1cs: Arc<Matrices>,
+}
+
+/// The constraint matrices (A, B, C) of one shape, with the sizes the QAP reduction needs.
+#[derive(Debug)]
+struct Matrices {
+    abc: Vec<Matrix<Fr>>,
+    num_instance: usize,
+    num_constraints: usize,
+}
+
+impl Matrices {
+    /// Synthesises the blank circuit of `shape` in setup mode, exactly as key generation does.
+    fn of(shape: Shape) -> Result<Self, CircuitError> {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        cs.set_optimization_goal(OptimizationGoal::Constraints);
+        cs.set_mode(SynthesisMode::Setup);
+        StationCircuit::blank(shape)
+            .generate_constraints(cs.clone())
+            .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
+        cs.finalize();
+        let mut all = cs
+            .to_matrices()
+            .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
+        let abc = all
+            .remove(R1CS_PREDICATE_LABEL)
+            .ok_or_else(|| CircuitError::Synthesis("no R1CS matrices".into()))?;
+        Ok(Self {
+            abc,
+            num_instance: cs.num_instance_variables(),
+            num_constraints: cs.num_constraints(),
+        })
+    }
 }
 
 /// A verifying key prepared for pairing, with its shape.
@@ -40,7 +80,11 @@ pub fn setup<R: RngCore + CryptoRng>(
 ) -> Result<ProvingKey, CircuitError> {
     let (pk, _vk) = Groth16::<Bls12_381>::circuit_specific_setup(StationCircuit::blank(shape), rng)
         .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
-    Ok(ProvingKey { shape, pk })
+    Ok(ProvingKey {
+        shape,
+        pk,
+        r1cs: Arc::new(Matrices::of(shape)?),
+    })
 }
 
 impl ProvingKey {
@@ -61,8 +105,50 @@ impl ProvingKey {
                 reason: format!("circuit has shape {}", circuit.shape()),
             });
         }
-        Groth16::<Bls12_381>::prove(&self.pk, circuit, rng)
-            .map_err(|e| CircuitError::Synthesis(e.to_string()))
+        // The witness alone: no matrices, no linear-combination inlining (ark-groth16's own
+        // `prove` rebuilds both for every proof). Same goal as setup, so the variables line up.
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        cs.set_optimization_goal(OptimizationGoal::Constraints);
+        cs.set_mode(SynthesisMode::Prove {
+            construct_matrices: false,
+            generate_lc_assignments: false,
+        });
+        circuit
+            .generate_constraints(cs.clone())
+            .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
+        cs.finalize();
+        let full = {
+            let inner = cs
+                .borrow()
+                .ok_or_else(|| CircuitError::Synthesis("constraint system gone".into()))?;
+            let instance = inner
+                .instance_assignment()
+                .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
+            let witness = inner
+                .witness_assignment()
+                .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
+            [instance, witness].concat()
+        };
+        let m = &self.r1cs;
+        if full.len() != self.pk.a_query.len() || cs.num_instance_variables() != m.num_instance {
+            return Err(CircuitError::Synthesis(format!(
+                "{} variables, the key has {}",
+                full.len(),
+                self.pk.a_query.len()
+            )));
+        }
+        let r = Fr::rand(rng);
+        let s = Fr::rand(rng);
+        Groth16::<Bls12_381>::create_proof_with_reduction_and_matrices(
+            &self.pk,
+            r,
+            s,
+            &m.abc,
+            m.num_instance,
+            m.num_constraints,
+            &full,
+        )
+        .map_err(|e| CircuitError::Synthesis(e.to_string()))
     }
 
     /// Serialises the proving key (uncompressed, for speed; it never leaves the prover).
@@ -88,7 +174,11 @@ impl ProvingKey {
                 reason: format!("not a key for shape {shape}"),
             });
         }
-        Ok(Self { shape, pk })
+        Ok(Self {
+            shape,
+            pk,
+            r1cs: Arc::new(Matrices::of(shape)?),
+        })
     }
 }
 

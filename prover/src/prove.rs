@@ -228,16 +228,49 @@ pub fn prove(opts: &ProveOptions<'_>) -> Result<ProveSummary, ProverError> {
     }
     let signed_at_result = def.counting_starts_at + 8 * 3600;
 
+    // PO certificates, each signed by the RO of the station's first contest; a shard carries
+    // those of its stations.
+    let mut po_certificates: BTreeMap<&str, Signed<PoCertificate>> = BTreeMap::new();
+    for station in &def.stations {
+        let po = signing_key(input, &format!("po/{}.json", station.presiding_officer))?;
+        let ro_id = station
+            .contests
+            .first()
+            .and_then(|c| def.contest(c))
+            .map(|c| c.returning_officer.clone())
+            .ok_or_else(|| {
+                ProverError::input(
+                    layout::ELECTION,
+                    Some(&station.station_id),
+                    "station polls no contest",
+                )
+            })?;
+        let cert = PoCertificate {
+            election_id: def.election_id.clone(),
+            po_id: station.presiding_officer.clone(),
+            station_id: station.station_id.clone(),
+            public_key: po.public_hex(),
+        };
+        po_certificates.insert(
+            station.station_id.as_str(),
+            ro_keys[&ro_id].sign(kinds::PO_CERT, cert)?,
+        );
+    }
     // Contest shards.
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for contest in &def.contests {
         let mut rows = by_contest.remove(&contest.contest_id).unwrap_or_default();
         rows.sort_by(|a, b| a.1.station_id.cmp(&b.1.station_id));
+        let certs = rows
+            .iter()
+            .filter_map(|(_, r)| po_certificates.get(r.station_id.as_str()).cloned())
+            .collect();
         let shard = contest_shard(
             input,
             &def.election_id,
             contest,
             rows,
+            certs,
             &ro_keys,
             signed_at_result,
         )?;
@@ -268,29 +301,6 @@ pub fn prove(opts: &ProveOptions<'_>) -> Result<ProveSummary, ProverError> {
         };
         ro_certificates.push(authority.sign(kinds::RO_CERT, cert)?);
     }
-    let mut po_certificates = Vec::new();
-    for station in &def.stations {
-        let po = signing_key(input, &format!("po/{}.json", station.presiding_officer))?;
-        let ro_id = station
-            .contests
-            .first()
-            .and_then(|c| def.contest(c))
-            .map(|c| c.returning_officer.clone())
-            .ok_or_else(|| {
-                ProverError::input(
-                    layout::ELECTION,
-                    Some(&station.station_id),
-                    "station polls no contest",
-                )
-            })?;
-        let cert = PoCertificate {
-            election_id: def.election_id.clone(),
-            po_id: station.presiding_officer.clone(),
-            station_id: station.station_id.clone(),
-            public_key: po.public_hex(),
-        };
-        po_certificates.push(ro_keys[&ro_id].sign(kinds::PO_CERT, cert)?);
-    }
     let manifest = ElectionManifest {
         definition: def.clone(),
         shapes,
@@ -299,7 +309,6 @@ pub fn prove(opts: &ProveOptions<'_>) -> Result<ProveSummary, ProverError> {
             performed_by: opts.keys.setup.performed_by.clone(),
         },
         ro_certificates,
-        po_certificates,
         signed_at: crate::unix_midnight(&def.poll_date)
             .unwrap_or(0)
             .saturating_sub(86_400),
@@ -407,6 +416,7 @@ fn contest_shard(
     election_id: &str,
     contest: &Contest,
     rows: Vec<(Signed<CloseOfPoll>, StationResult)>,
+    po_certificates: Vec<Signed<PoCertificate>>,
     ro_keys: &BTreeMap<String, KeyPair>,
     signed_at: u64,
 ) -> Result<ContestShard, ProverError> {
@@ -518,6 +528,7 @@ fn contest_shard(
     let (close_of_poll, stations): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
     Ok(ContestShard {
         contest_id: cid.clone(),
+        po_certificates,
         close_of_poll,
         stations,
         result: ro.sign(kinds::CONTEST_RESULT, result)?,

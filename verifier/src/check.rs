@@ -6,14 +6,15 @@ use crate::report::{At, ContestLine, Findings, ReconLine, Report, Severity};
 use crate::OUT_OF_SCOPE;
 use bundle::digest::{bundle_root, sha256_hex};
 use bundle::{
-    kinds, paths, BundleIndex, CloseOfPoll, Contest, ContestKind, ContestShard, ElectionDefinition,
-    ElectionManifest, Role, Signed, StationResult,
+    kinds, paths, verify_many, BundleIndex, CloseOfPoll, Contest, ContestKind, ContestShard,
+    ElectionDefinition, ElectionManifest, PoCertificate, Role, Signed, Station, StationResult,
 };
 use circuits::{fr_from_hex, proof_from_hex, station_binding, PreparedKey, PublicInputs, Shape};
 use rand_core::RngCore;
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
-use std::collections::{BTreeMap, BTreeSet};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 /// A control unit holds at most this many votes.
@@ -344,8 +345,10 @@ fn check_index(
 struct Context {
     /// RO id -> certified key.
     ro_keys: BTreeMap<String, String>,
-    /// Station id -> certified PO key.
-    po_keys: BTreeMap<String, String>,
+    /// Station id -> position in the definition.
+    station_at: HashMap<String, usize>,
+    /// Contest id -> positions of its stations in the definition, in definition order.
+    stations_of: HashMap<String, Vec<usize>>,
     /// Shape -> prepared verifying key.
     keys: BTreeMap<String, PreparedKey>,
     /// Shape -> SHA-256 of the verifying key (bound into batch coefficients).
@@ -414,63 +417,13 @@ fn check_manifest(dir: &Path, m: &Signed<ElectionManifest>, f: &mut Findings) ->
             format!("RO {ro} has no certificate")
         });
     }
-    // V2.d: PO certificates, signed by an RO of a contest polled at the station.
-    for cert in &m.body.po_certificates {
-        let c = &cert.body;
-        let sat = At {
-            file: Some(paths::MANIFEST.into()),
-            station: Some(c.station_id.clone()),
-            contest: None,
-        };
-        let Some(station) = def.station(&c.station_id) else {
-            f.fail(
-                "V2.d",
-                &sat,
-                "PO certificate for a station not in the manifest".into(),
-            );
-            continue;
-        };
-        let station_ros: BTreeSet<&str> = station
-            .contests
-            .iter()
-            .filter_map(|cid| def.contest(cid))
-            .map(|c| c.returning_officer.as_str())
-            .collect();
-        let signer_ok = station_ros
-            .iter()
-            .any(|ro| ctx.ro_keys.get(*ro) == Some(&cert.public_key));
-        let ok = cert.verify(kinds::PO_CERT).is_ok()
-            && cert.role == Role::ReturningOfficer
-            && signer_ok
-            && c.election_id == def.election_id
-            && c.po_id == station.presiding_officer;
-        let valid = f.expect("V2.d", ok, &sat, || {
-            format!(
-                "certificate of PO {} is not signed by a certified RO of this station",
-                c.po_id
-            )
-        });
-        if valid
-            && ctx
-                .po_keys
-                .insert(c.station_id.clone(), c.public_key.clone())
-                .is_some()
-        {
-            f.fail("V2.d", &sat, "station has two PO certificates".into());
+    // Indexes for the per-contest checks (V2.d runs per shard: the certificates travel with
+    // the stations they certify).
+    for (i, st) in def.stations.iter().enumerate() {
+        ctx.station_at.entry(st.station_id.clone()).or_insert(i);
+        for c in &st.contests {
+            ctx.stations_of.entry(c.clone()).or_default().push(i);
         }
-    }
-    for s in &def.stations {
-        let sat = At {
-            file: Some(paths::MANIFEST.into()),
-            station: Some(s.station_id.clone()),
-            contest: None,
-        };
-        f.expect(
-            "V2.d",
-            ctx.po_keys.contains_key(&s.station_id),
-            &sat,
-            || "station has no PO certificate".into(),
-        );
     }
     // V2.e: verifying keys.
     for sk in &m.body.shapes {
@@ -568,6 +521,11 @@ fn check_definition(def: &ElectionDefinition, f: &mut Findings) {
             || "a ward seat or post names its ward or ballot".into(),
         );
     }
+    let contested: HashMap<&str, bool> = def
+        .contests
+        .iter()
+        .map(|c| (c.contest_id.as_str(), !c.uncontested))
+        .collect();
     let mut sids = BTreeSet::new();
     for s in &def.stations {
         let sat = At {
@@ -584,7 +542,7 @@ fn check_definition(def: &ElectionDefinition, f: &mut Findings) {
         let polled_ok = !s.contests.is_empty()
             && s.contests
                 .iter()
-                .all(|c| def.contest(c).is_some_and(|c| !c.uncontested));
+                .all(|c| contested.get(c.as_str()) == Some(&true));
         f.expect("V2.b", polled_ok, &sat, || {
             "station must poll at least one contest, each defined and contested".into()
         });
@@ -614,14 +572,80 @@ fn check_shard_set(dir: &Path, def: &ElectionDefinition, f: &mut Findings) {
     }
 }
 
-/// One station row's findings, its close-of-poll body, its counts if usable, and whether its
-/// proof verified.
+/// One station row's findings, its summary for the cross checks, its counts if usable, and its
+/// proof awaiting verification.
 type StationOutcome = (
     Findings,
-    Option<CloseOfPoll>,
+    Option<StationSummary>,
     Option<Vec<u64>>,
     Option<Pending>,
 );
+
+/// What the cross-contest checks (V2.d across shards, V6.a-c) need of one station row, kept
+/// small: a run holds one per station and contest, never the statements themselves.
+struct StationSummary {
+    /// Position of the station in the definition.
+    station: usize,
+    /// The certified PO key the row was signed under.
+    po_key: String,
+    /// Control units used.
+    units: Vec<String>,
+    /// SHA-256 of the station-level Form 17C fields (V6.c).
+    fields: [u8; 32],
+    /// Total recorded net of 49MA test votes (V6.b).
+    net: u128,
+}
+
+impl StationSummary {
+    fn of(station: usize, cop: &CloseOfPoll, po_key: &str) -> Self {
+        let station_fields = (
+            cop.voters_17a,
+            cop.refused_49o,
+            cop.not_allowed_49m,
+            cop.electors,
+            cop.closed_at,
+            cop.tendered,
+            &cop.seals,
+        );
+        let fields = Sha256::digest(serde_json::to_vec(&station_fields).unwrap_or_default()).into();
+        let tests: u128 = cop
+            .contest
+            .test_votes
+            .iter()
+            .map(|t| u128::from(t.count))
+            .sum();
+        Self {
+            station,
+            po_key: po_key.to_string(),
+            units: cop.contest.units.iter().map(|u| u.cu.clone()).collect(),
+            fields,
+            net: u128::from(cop.contest.total_recorded).saturating_sub(tests),
+        }
+    }
+}
+
+/// Signatures per Ed25519 batch.
+const SIG_BATCH: usize = 256;
+
+/// Verdicts for a list of signed statements of one kind, batch-verified in parallel.
+fn signatures_hold<T: serde::Serialize + Sync>(
+    list: &[Signed<T>],
+    kind: &'static str,
+) -> Vec<bool> {
+    list.par_chunks(SIG_BATCH)
+        .flat_map_iter(|chunk| {
+            // A statement whose key or signature does not even decode is invalid on its own.
+            let decoded: Vec<Option<bundle::PendingSignature>> =
+                chunk.iter().map(|s| s.pending(kind).ok()).collect();
+            let good: Vec<bundle::PendingSignature> = decoded.iter().flatten().cloned().collect();
+            let mut verdicts = verify_many(&good).into_iter();
+            decoded
+                .into_iter()
+                .map(|d| d.is_some() && verdicts.next().unwrap_or(false))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
 
 /// A decoded proof awaiting batch verification: shape, station, public inputs and proof.
 type Pending = (String, String, circuits::batch::Item);
@@ -633,8 +657,8 @@ const BATCH: usize = 128;
 struct ContestOutcome {
     findings: Findings,
     line: Option<ContestLine>,
-    /// Station rows accepted for cross checks: (station, close-of-poll body).
-    rows: Vec<CloseOfPoll>,
+    /// Station rows for the cross checks.
+    rows: Vec<StationSummary>,
     contest_id: String,
     proofs_verified: u64,
 }
@@ -669,23 +693,35 @@ fn check_contest(
     });
 
     // V4.a: stations, each exactly once.
-    let expected: Vec<&str> = def
-        .stations
-        .iter()
-        .filter(|s| s.contests.contains(cid))
-        .map(|s| s.station_id.as_str())
-        .collect();
-    let mut cops: BTreeMap<&str, &Signed<CloseOfPoll>> = BTreeMap::new();
-    let mut rows: BTreeMap<&str, &StationResult> = BTreeMap::new();
-    for c in &shard.close_of_poll {
+    let expected: Vec<(usize, &Station)> = ctx
+        .stations_of
+        .get(cid.as_str())
+        .map(|v| v.iter().map(|&i| (i, &def.stations[i])).collect())
+        .unwrap_or_default();
+    // Every signature of the shard at once: PO certificates and close-of-poll statements.
+    let cert_sigs = signatures_hold(&shard.po_certificates, kinds::PO_CERT);
+    let cop_sigs = signatures_hold(&shard.close_of_poll, kinds::CLOSE_OF_POLL);
+    let mut certs: BTreeMap<&str, (&Signed<PoCertificate>, bool)> = BTreeMap::new();
+    for (c, ok) in shard.po_certificates.iter().zip(cert_sigs) {
+        let id = c.body.station_id.as_str();
+        f.expect(
+            "V2.d",
+            certs.insert(id, (c, ok)).is_none(),
+            &At::station(&file, cid, id),
+            || "two PO certificates for this station".into(),
+        );
+    }
+    let mut cops: BTreeMap<&str, (&Signed<CloseOfPoll>, bool)> = BTreeMap::new();
+    for (c, ok) in shard.close_of_poll.iter().zip(cop_sigs) {
         let id = c.body.station_id.as_str();
         f.expect(
             "V4.a",
-            cops.insert(id, c).is_none(),
+            cops.insert(id, (c, ok)).is_none(),
             &At::station(&file, cid, id),
             || "two close-of-poll statements for this station".into(),
         );
     }
+    let mut rows: BTreeMap<&str, &StationResult> = BTreeMap::new();
     for r in &shard.stations {
         let id = r.station_id.as_str();
         f.expect(
@@ -695,8 +731,16 @@ fn check_contest(
             || "station appears twice".into(),
         );
     }
-    let expected_set: BTreeSet<&str> = expected.iter().copied().collect();
-    for id in cops.keys().chain(rows.keys()).collect::<BTreeSet<_>>() {
+    let expected_set: BTreeSet<&str> = expected
+        .iter()
+        .map(|(_, s)| s.station_id.as_str())
+        .collect();
+    for id in certs
+        .keys()
+        .chain(cops.keys())
+        .chain(rows.keys())
+        .collect::<BTreeSet<_>>()
+    {
         f.expect(
             "V4.a",
             expected_set.contains(id),
@@ -708,16 +752,20 @@ fn check_contest(
     let n = contest.candidates.len();
     let checked: Vec<StationOutcome> = expected
         .par_iter()
-        .map(|sid| {
+        .map(|(pos, station)| {
+            let sid = station.station_id.as_str();
             let mut sf = Findings::default();
             let at = At::station(&file, cid, sid);
-            let (Some(cop), Some(row)) = (cops.get(sid), rows.get(sid)) else {
+            let (Some(&(cop, cop_sig)), Some(row)) = (cops.get(sid), rows.get(sid)) else {
                 sf.fail("V4.a", &at, "station of this contest is missing from the shard (its close-of-poll statement or its row)".into());
                 return (sf, None, None, None);
             };
             sf.checked("V4.a");
-            let (ok_row, pending) = check_station(def, ctx, contest, cop, row, &at, &mut sf);
-            (sf, Some(cop.body.clone()), ok_row.then(|| row.counts.clone()), pending)
+            let po_key = check_po_certificate(def, ctx, station, certs.get(sid).copied(), &at, &mut sf);
+            let cop_ok = cop_sig && po_key.as_deref() == Some(cop.public_key.as_str());
+            let (ok_row, pending) = check_station(def, ctx, contest, (cop, cop_ok), row, &at, &mut sf);
+            let summary = StationSummary::of(*pos, &cop.body, &cop.public_key);
+            (sf, Some(summary), ok_row.then(|| row.counts.clone()), pending)
         })
         .collect();
     // Sums of untrusted counts are taken in u128: no input can overflow them.
@@ -732,6 +780,7 @@ fn check_contest(
         if let Some(c) = cop {
             out.rows.push(c);
         }
+
         match counts {
             Some(c) => sums
                 .iter_mut()
@@ -915,11 +964,50 @@ fn check_contest(
 
 /// V3 and V4 for one station row. Returns whether the row is usable for totals, and the proof
 /// to verify (V4.d) when it decoded.
+/// V2.d for one station of a shard: its PO certificate is signed by a certified RO of a contest
+/// polled at the station, for this election, this station and its PO. Returns the certified key.
+fn check_po_certificate(
+    def: &ElectionDefinition,
+    ctx: &Context,
+    station: &Station,
+    cert: Option<(&Signed<PoCertificate>, bool)>,
+    at: &At,
+    f: &mut Findings,
+) -> Option<String> {
+    let Some((cert, sig_ok)) = cert else {
+        f.fail(
+            "V2.d",
+            at,
+            "station has no PO certificate in this shard".into(),
+        );
+        return None;
+    };
+    let c = &cert.body;
+    let signer_ok = station
+        .contests
+        .iter()
+        .filter_map(|cid| def.contest(cid))
+        .any(|k| ctx.ro_keys.get(&k.returning_officer) == Some(&cert.public_key));
+    let ok = sig_ok
+        && cert.role == Role::ReturningOfficer
+        && signer_ok
+        && c.election_id == def.election_id
+        && c.station_id == station.station_id
+        && c.po_id == station.presiding_officer;
+    f.expect("V2.d", ok, at, || {
+        format!(
+            "certificate of PO {} is not signed by a certified RO of this station for its PO",
+            c.po_id
+        )
+    })
+    .then(|| c.public_key.clone())
+}
+
 fn check_station(
     def: &ElectionDefinition,
     ctx: &Context,
     contest: &Contest,
-    cop: &Signed<CloseOfPoll>,
+    (cop, signed_by_po): (&Signed<CloseOfPoll>, bool),
     row: &StationResult,
     at: &At,
     f: &mut Findings,
@@ -928,10 +1016,9 @@ fn check_station(
     let sid = st.station_id.as_str();
     let cid = contest.contest_id.as_str();
     let n = contest.candidates.len();
-    // V3.a
-    let ok = cop.verify(kinds::CLOSE_OF_POLL).is_ok()
+    // V3.a (the signature was checked in the shard's batch, under the certified key)
+    let ok = signed_by_po
         && cop.role == Role::PresidingOfficer
-        && ctx.po_keys.get(sid) == Some(&cop.public_key)
         && st.election_id == def.election_id
         && st.contest.contest_id == cid
         && st.spec_version == bundle::SPEC_VERSION;
@@ -941,7 +1028,7 @@ fn check_station(
         "the close-of-poll statement was signed after counting began".into()
     });
     // V3.c
-    let electors = def.station(sid).map(|s| s.electors);
+    let electors = ctx.station_at.get(sid).map(|&i| def.stations[i].electors);
     f.expect(
         "V3.c",
         electors == Some(st.electors) && st.voters_17a <= st.electors,
@@ -1150,81 +1237,84 @@ fn check_winners(
 
 /// V6: invariants across contests.
 fn check_cross(def: &ElectionDefinition, outcomes: &[ContestOutcome], f: &mut Findings) {
+    let station_at = |i: usize| At {
+        file: None,
+        station: Some(def.stations[i].station_id.clone()),
+        contest: None,
+    };
     // V6.a: unit ids.
-    let mut unit_station: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut unit_station: HashMap<&str, BTreeSet<usize>> = HashMap::new();
     for o in outcomes {
-        for cop in &o.rows {
-            for u in &cop.contest.units {
+        for row in &o.rows {
+            for cu in &row.units {
                 unit_station
-                    .entry(u.cu.as_str())
+                    .entry(cu.as_str())
                     .or_default()
-                    .insert(cop.station_id.as_str());
+                    .insert(row.station);
             }
         }
     }
-    for (cu, stations) in &unit_station {
-        f.expect("V6.a", stations.len() == 1, &At::default(), || {
-            format!("control unit {cu} is used at several stations: {stations:?}")
-        });
+    let mut shared: Vec<(&str, &BTreeSet<usize>)> = unit_station
+        .iter()
+        .filter(|(_, st)| st.len() > 1)
+        .map(|(cu, st)| (*cu, st))
+        .collect();
+    shared.sort();
+    f.checked("V6.a");
+    for (cu, stations) in shared {
+        let ids: Vec<&str> = stations
+            .iter()
+            .map(|&i| def.stations[i].station_id.as_str())
+            .collect();
+        f.fail(
+            "V6.a",
+            &At::default(),
+            format!("control unit {cu} is used at several stations: {ids:?}"),
+        );
     }
-    // Per station: the statements of every contest.
-    let mut per_station: BTreeMap<&str, Vec<(&str, &CloseOfPoll)>> = BTreeMap::new();
+    drop(unit_station);
+    // Per station: the rows of every contest it polls.
+    let mut per_station: BTreeMap<usize, Vec<(&str, &StationSummary)>> = BTreeMap::new();
     for o in outcomes {
-        for cop in &o.rows {
+        for row in &o.rows {
             per_station
-                .entry(cop.station_id.as_str())
+                .entry(row.station)
                 .or_default()
-                .push((o.contest_id.as_str(), cop));
+                .push((o.contest_id.as_str(), row));
         }
     }
-    for (sid, list) in &per_station {
-        // V6.c: station-level 17C fields agree across contests.
-        if let Some((_, first)) = list.first() {
-            for (cid, c) in list.iter().skip(1) {
-                let same = c.voters_17a == first.voters_17a
-                    && c.refused_49o == first.refused_49o
-                    && c.not_allowed_49m == first.not_allowed_49m
-                    && c.electors == first.electors
-                    && c.closed_at == first.closed_at
-                    && c.tendered == first.tendered
-                    && c.seals == first.seals;
-                let at = At {
-                    contest: Some((*cid).to_string()),
-                    station: Some((*sid).to_string()),
-                    file: None,
-                };
-                f.expect("V6.c", same, &at, || {
-                    "this contest's Form 17C Part I differs from the station's other contests"
-                        .into()
-                });
-            }
+    for (&i, list) in &per_station {
+        let Some((_, first)) = list.first() else {
+            continue;
+        };
+        for (cid, row) in list.iter().skip(1) {
+            let at = At {
+                contest: Some((*cid).to_string()),
+                ..station_at(i)
+            };
+            // V2.d: one PO, one key, whichever shard carries the certificate.
+            f.expect("V2.d", row.po_key == first.po_key, &at, || {
+                "this contest's statement is signed under a different PO key than the station's other contests".into()
+            });
+            // V6.c: station-level 17C fields agree across contests.
+            f.expect("V6.c", row.fields == first.fields, &at, || {
+                "this contest's Form 17C Part I differs from the station's other contests".into()
+            });
         }
         // V6.b: ward seats, net of test votes.
         let mut by_ward: BTreeMap<&str, Vec<(&str, u128)>> = BTreeMap::new();
-        for (cid, c) in list {
+        for (cid, row) in list {
             if let Some(contest) = def.contest(cid).filter(|k| k.kind == ContestKind::WardSeat) {
-                let tests: u128 = c
-                    .contest
-                    .test_votes
-                    .iter()
-                    .map(|t| u128::from(t.count))
-                    .sum();
-                let net = u128::from(c.contest.total_recorded).saturating_sub(tests);
                 by_ward
                     .entry(contest.group.as_deref().unwrap_or(""))
                     .or_default()
-                    .push((cid, net));
+                    .push((cid, row.net));
             }
         }
         for (ward, seats) in by_ward {
             if seats.len() > 1 {
                 let equal = seats.iter().all(|s| s.1 == seats[0].1);
-                let at = At {
-                    contest: None,
-                    station: Some((*sid).to_string()),
-                    file: None,
-                };
-                f.expect("V6.b", equal, &at, || {
+                f.expect("V6.b", equal, &station_at(i), || {
                     format!("ward {ward}: per-seat totals differ at this station: {seats:?}")
                 });
             }

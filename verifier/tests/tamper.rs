@@ -288,11 +288,10 @@ fn v2c_ro_certificate_not_from_the_authority() {
 #[test]
 fn v2d_po_certificate_not_from_an_ro() {
     let c = copy(A);
-    let a = c.authority();
+    let (_, shard) = c.contested();
     let rogue = KeyPair::generate("RO-x", Role::ReturningOfficer, &mut rand::rngs::OsRng);
-    c.edit("election.json", |v| {
-        c.resign(&mut v["body"]["po_certificates"][0], kinds::PO_CERT, &rogue);
-        c.resign(v, kinds::MANIFEST, &a);
+    c.edit(&shard, |v| {
+        c.resign(&mut v["po_certificates"][0], kinds::PO_CERT, &rogue);
     });
     c.reindex();
     let r = c.verify();
@@ -300,6 +299,53 @@ fn v2d_po_certificate_not_from_an_ro() {
     assert!(
         failed_steps(&r).contains("V3.a"),
         "the station's statement has no certified signer"
+    );
+}
+
+#[test]
+fn v2d_po_certificate_missing_or_for_another_po() {
+    let c = copy(A);
+    let (_, shard) = c.contested();
+    c.edit(&shard, |v| {
+        if let Some(list) = v["po_certificates"].as_array_mut() {
+            list.remove(0);
+        }
+    });
+    c.reindex();
+    let r = c.verify();
+    assert_eq!(
+        failed_steps(&r),
+        set(&["V2.d", "V3.a"]),
+        "{:#?}",
+        r.findings
+    );
+
+    // A certificate, validly signed by the right RO, for a key that is not the station's PO's.
+    let c = copy(A);
+    let (_, shard) = c.contested();
+    let v = c.read(&shard);
+    let station = v["po_certificates"][0]["body"]["station_id"]
+        .as_str()
+        .expect("station")
+        .to_string();
+    let ro_id = v["po_certificates"][0]["signer"]
+        .as_str()
+        .expect("ro")
+        .to_string();
+    let ro = c.key(&format!("ro/{ro_id}.json"));
+    let other = KeyPair::generate("PO-x", Role::PresidingOfficer, &mut rand::rngs::OsRng);
+    c.edit(&shard, |v| {
+        v["po_certificates"][0]["body"]["public_key"] = other.public_hex().into();
+        c.resign(&mut v["po_certificates"][0], kinds::PO_CERT, &ro);
+    });
+    c.reindex();
+    let r = c.verify();
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.step == "V3.a" && f.station.as_deref() == Some(station.as_str())),
+        "{:#?}",
+        r.findings
     );
 }
 

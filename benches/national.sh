@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# National scale: builds two real bundles (every station simulated, sealed and proved: no proof
+# is reused), verifies them on one core and on all cores, measures peak memory, checks one
+# contest by a scoped run, plants one bad proof among all the stations, and extrapolates to a
+# general election of 1.05 million polling stations. Criterion gives the pairing floor.
+#
+#   benches/national.sh [ACS] [STATIONS_PER_AC] [WORKDIR]
+#       defaults: 10 constituencies x 2,000 stations = 20,000 (plus a 2 x 2,000 bundle for the
+#       memory slope); WORKDIR defaults to target/national and keeps the bundles between runs.
+#
+# Proving is the long part (about 0.12 s per station on 2 cores: 50 minutes for both bundles).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+acs=${1:-10}
+per_ac=${2:-2000}
+work=${3:-target/national}
+national=1050000
+mkdir -p "$work"
+cargo build --release -q -p ve-prover -p ve-verifier
+P=target/release/prover
+V=target/release/verifier
+
+# Stations of up to 300 electors, 6 candidates + NOTA: proofs in the 256x8 and 512x8 keys. A
+# station's verification cost does not depend on its size (one 192-byte proof, one batch slot);
+# only proving does.
+build() { # build NAME ACS
+  local dir="$work/$1"
+  if [ -f "$dir/bundle/bundle.json" ]; then return; fi
+  rm -rf "$dir"
+  $P simulate --kind assembly --seed 1050 --areas "$2" --stations "$per_ac" --electors 300 \
+    --candidates 6 --out "$dir/in" >/dev/null
+  [ -d "$work/keys" ] || $P setup --shapes 256x8,512x8 --out "$work/keys" >/dev/null
+  $P seal --input "$dir/in" --keys "$work/keys" >/dev/null
+  local t0; t0=$(date +%s.%N)
+  $P prove --input "$dir/in" --keys "$work/keys" --out "$dir/bundle" >/dev/null
+  python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$t0" "$(date +%s.%N)" > "$dir/prove-seconds"
+}
+
+# run LABEL OUTFILE COMMAND...: wall seconds and peak RSS (KiB) of one command.
+run() {
+  local label=$1 out=$2; shift 2
+  /usr/bin/time -f "%e %M" -o "$work/$label.time" "$@" > "$out" || true
+}
+
+echo "== building bundles (cached in $work)"
+build small 2
+build large "$acs"
+small_n=$((2 * per_ac))
+large_n=$((acs * per_ac))
+key=$(cat "$work/large/in/authority.pub")
+key_small=$(cat "$work/small/in/authority.pub")
+
+echo "== verifying"
+run large-all "$work/large-all.txt" "$V" check "$work/large/bundle" --root-key "$key"
+grep -q "^PASS" "$work/large-all.txt" || { cat "$work/large-all.txt"; exit 1; }
+RAYON_NUM_THREADS=1 run large-one "$work/large-one.txt" "$V" check "$work/large/bundle" --root-key "$key"
+grep -q "^PASS" "$work/large-one.txt" || { cat "$work/large-one.txt"; exit 1; }
+run small-all "$work/small-all.txt" "$V" check "$work/small/bundle" --root-key "$key_small"
+grep -q "^PASS" "$work/small-all.txt" || { cat "$work/small-all.txt"; exit 1; }
+run scoped "$work/scoped.txt" "$V" check "$work/large/bundle" --root-key "$key" --contest AC001
+grep -q "^PASS" "$work/scoped.txt" || { cat "$work/scoped.txt"; exit 1; }
+
+echo "== one bad proof among $large_n stations"
+rm -rf "$work/bad"
+cp -r "$work/large/bundle" "$work/bad"
+victim=$(python3 - "$work/bad" <<'EOF'
+import json, sys
+path = sys.argv[1] + "/contests/AC007.json" if len(sys.argv) > 1 else None
+shard = json.load(open(path))
+rows = shard["stations"]
+# Station 1234's proof replaced by its neighbour's: a well-formed proof of another statement.
+i = min(1234, len(rows) - 2)
+rows[i]["proof"] = rows[i + 1]["proof"]
+json.dump(shard, open(path, "w"), indent=2)
+print(rows[i]["station_id"])
+EOF
+)
+run bad "$work/bad.txt" "$V" check "$work/bad" --root-key "$key" --json
+python3 - "$work/bad.txt" "$victim" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))[0]
+named = sorted({f["station"] for f in r["findings"] if f["step"] == "V4.d"})
+other = sorted({f["step"] for f in r["findings"] if f["severity"] != "notice"})
+print(f"planted at {sys.argv[2]}; V4.d names {named}")
+print(f"failing steps: {other} (V1.b: the shard no longer matches its signed digest)")
+assert named == [sys.argv[2]], "the bad proof was not named alone"
+EOF
+
+echo "== criterion: the floor and the pieces (256x8 key, one core)"
+cargo bench -q -p ve-benches --bench station -- "256x8/(floor|verify one|verify batch)" 2>/dev/null \
+  | grep -E "^station|time:" > "$work/criterion.txt"
+cat "$work/criterion.txt"
+
+python3 - "$work" "$small_n" "$large_n" "$national" <<'EOF'
+import re, sys
+work, small_n, large_n, national = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+def tm(label):
+    e, m = open(f"{work}/{label}.time").read().split()[-2:]
+    return float(e), int(m) / 1024
+unit = {"ns": 1e-6, "µs": 1e-3, "us": 1e-3, "ms": 1.0, "s": 1e3}
+crit, name = {}, None
+for line in open(f"{work}/criterion.txt"):
+    if line.startswith("station"):
+        name = line.split("/", 1)[1].strip()
+    m = re.search(r"time:\s+\[\S+ \S+ (\S+) (\S+)", line)
+    if m and name:
+        crit[name] = float(m.group(1)) * unit[m.group(2)]
+floor = next(v for k, v in crit.items() if k.startswith("floor"))
+batch = next(v for k, v in crit.items() if k.startswith("verify batch")) / 64
+lone = crit["verify one"]
+one_s, one_mem = tm("large-one")
+all_s, all_mem = tm("large-all")
+small_s, small_mem = tm("small-all")
+scoped_s, scoped_mem = tm("scoped")
+per_one = one_s / large_n * 1e3
+per_all = all_s / large_n * 1e3
+slope = (all_mem - small_mem) / (large_n - small_n)  # MiB per station
+prove_s = float(open(f"{work}/large/prove-seconds").read())
+rows = [
+    ("floor: one G2 preparation + one Miller loop (criterion)", f"{floor:.3f} ms"),
+    ("batch verification per proof, Groth16 only (criterion)", f"{batch:.3f} ms ({batch / floor:.2f}x floor)"),
+    ("lone Groth16 verification (criterion)", f"{lone:.3f} ms"),
+    (f"verifier per station, every check, 1 core ({large_n:,} stations)", f"{per_one:.3f} ms"),
+    ("  ratio to the floor", f"{per_one / floor:.2f}x"),
+    ("stations per second, 1 core", f"{1e3 / per_one:,.0f}"),
+    ("stations per second, all cores", f"{1e3 / per_all:,.0f}"),
+    (f"whole bundle, all cores ({large_n:,} stations)", f"{all_s:.1f} s"),
+    ("peak memory, all cores", f"{all_mem:.0f} MiB ({small_mem:.0f} MiB at {small_n:,} stations)"),
+    ("memory per station (slope between the two bundles)", f"{slope * 1024:.2f} KiB"),
+    ("one contest, scoped run (--contest AC001)", f"{scoped_s:.2f} s, {scoped_mem:.0f} MiB"),
+    (f"extrapolated: {national:,} stations, all cores", f"{per_all * national / 6e4:.1f} min"),
+    (f"extrapolated: {national:,} stations, 1 core", f"{per_one * national / 6e4:.1f} min"),
+    (f"extrapolated: peak memory at {national:,} stations", f"{(all_mem + slope * (national - large_n)) / 1024:.2f} GiB"),
+    (f"proving the {large_n:,}-station bundle (all cores)", f"{prove_s / 60:.1f} min ({prove_s / large_n * 1e3:.0f} ms per station)"),
+]
+print("== national scale")
+w = max(len(r[0]) for r in rows)
+for k, v in rows:
+    print(f"{k:<{w}}  {v}")
+EOF

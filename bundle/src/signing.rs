@@ -19,6 +19,10 @@ pub enum Role {
     ReturningOfficer,
     /// A Presiding Officer's key, certified by the station's Returning Officer.
     PresidingOfficer,
+    /// An election observer's own key (VVPAT audit seed shares; named in the statement).
+    Observer,
+    /// A candidate's counting agent's own key (VVPAT audit seed shares; named in the statement).
+    CandidateAgent,
 }
 
 impl core::fmt::Display for Role {
@@ -27,6 +31,8 @@ impl core::fmt::Display for Role {
             Role::Authority => "authority",
             Role::ReturningOfficer => "returning-officer",
             Role::PresidingOfficer => "presiding-officer",
+            Role::Observer => "observer",
+            Role::CandidateAgent => "candidate-agent",
         })
     }
 }

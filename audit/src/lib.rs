@@ -68,14 +68,22 @@ pub struct Frame {
 
 impl Frame {
     /// The frame of a contest with reported `totals` and `winners` (ballot positions).
-    pub fn new(contest: &Contest, batches: &[Batch<'_>], totals: &[u64], winners: &[usize]) -> Self {
+    pub fn new(
+        contest: &Contest,
+        batches: &[Batch<'_>],
+        totals: &[u64],
+        winners: &[usize],
+    ) -> Self {
         let pairs = stats::pairs(contest, totals, winners);
         let bounds: Vec<f64> = batches
             .iter()
             .map(|b| stats::error_bound(b.counts, &pairs))
             .collect();
         let u_total = bounds.iter().sum();
-        let weights = batches.iter().map(|b| stats::weight(b.counts, &pairs)).collect();
+        let weights = batches
+            .iter()
+            .map(|b| stats::weight(b.counts, &pairs))
+            .collect();
         Self {
             pairs,
             bounds,
@@ -85,7 +93,13 @@ impl Frame {
     }
 
     /// The first `count` PPEB draws, as station ids.
-    pub fn draws(&self, seed: &[u8; 32], contest_id: &str, batches: &[Batch<'_>], count: usize) -> Vec<String> {
+    pub fn draws(
+        &self,
+        seed: &[u8; 32],
+        contest_id: &str,
+        batches: &[Batch<'_>],
+        count: usize,
+    ) -> Vec<String> {
         sample::ppeb(seed, contest_id, &self.weights, count)
             .into_iter()
             .filter_map(|i| batches.get(i).map(|b| b.station_id.to_string()))
@@ -189,7 +203,10 @@ pub fn assess(
             })
         })
         .collect();
-    let counted = batches.iter().filter(|b| slips.contains_key(b.station_id)).count() as u64;
+    let counted = batches
+        .iter()
+        .filter(|b| slips.contains_key(b.station_id))
+        .count() as u64;
     let full_count = !batches.is_empty() && counted == batches.len() as u64;
 
     // Statutory sample: detection of the fewest stations that could change the outcome.
@@ -221,7 +238,11 @@ pub fn assess(
             let i = *row_of.get(id.as_str())?;
             let audited = slips.get(id.as_str())?;
             let e = stats::overstatement(batches[i].counts, audited, &frame.pairs);
-            Some(if frame.bounds[i] > 0.0 { e / frame.bounds[i] } else { f64::INFINITY })
+            Some(if frame.bounds[i] > 0.0 {
+                e / frame.bounds[i]
+            } else {
+                f64::INFINITY
+            })
         })
         .collect();
     let measured = risk_limit.map(|_| {
@@ -238,7 +259,9 @@ pub fn assess(
     let pct = |x: f64| format!("{:.4}%", 100.0 * x);
     let mut words = Vec::new();
     if full_count {
-        words.push("every station's slips were counted: the outcome is the paper's outcome".to_string());
+        words.push(
+            "every station's slips were counted: the outcome is the paper's outcome".to_string(),
+        );
     }
     match (risk_limit, measured) {
         (Some(a), Some(p)) if p <= a => words.push(format!(
@@ -299,7 +322,12 @@ pub fn stations_to_count(record: &AuditRecord) -> BTreeSet<&str> {
     record
         .statutory
         .iter()
-        .chain(record.risk_limited.iter().flat_map(|r| r.rounds.iter().flatten()))
+        .chain(
+            record
+                .risk_limited
+                .iter()
+                .flat_map(|r| r.rounds.iter().flatten()),
+        )
         .chain(record.requests.iter())
         .map(String::as_str)
         .collect()

@@ -19,7 +19,12 @@ pub fn uniform(t: &mut Transcript, m: u128) -> u128 {
 /// The statutory sample of one segment: `k` stations uniformly without replacement from
 /// `population` (station ids, sorted by the caller), by a partial Fisher-Yates shuffle; in draw
 /// order. A population of at most `k` stations is taken whole, in its order.
-pub fn statutory(seed: &[u8; 32], segment_id: &str, population: &[String], k: usize) -> Vec<String> {
+pub fn statutory(
+    seed: &[u8; 32],
+    segment_id: &str,
+    population: &[String],
+    k: usize,
+) -> Vec<String> {
     let mut t = Transcript::new(labels::PROTOCOL);
     t.append_message(b"dom-sep", labels::AUDIT_STATUTORY);
     t.append_message(b"seed", seed);
@@ -106,10 +111,20 @@ mod tests {
     fn ppeb_follows_weights_and_skips_zero() {
         let w = [0u128, 1 << 64, 3 << 64];
         let d = ppeb(&[5; 32], "C", &w, 4000);
-        assert!(d.iter().all(|&i| i != 0), "a zero-weight station is never drawn");
+        assert!(
+            d.iter().all(|&i| i != 0),
+            "a zero-weight station is never drawn"
+        );
         let ones = d.iter().filter(|&&i| i == 1).count();
-        assert!((850..1150).contains(&ones), "{ones} of 4000, expected about 1000");
-        assert_eq!(d[..10], ppeb(&[5; 32], "C", &w, 10)[..], "a prefix of the stream");
+        assert!(
+            (850..1150).contains(&ones),
+            "{ones} of 4000, expected about 1000"
+        );
+        assert_eq!(
+            d[..10],
+            ppeb(&[5; 32], "C", &w, 10)[..],
+            "a prefix of the stream"
+        );
         assert!(ppeb(&[5; 32], "C", &[0, 0], 3).is_empty());
     }
 }

@@ -161,7 +161,7 @@ pub fn km_p_value(u_total: f64, taints: &[f64]) -> f64 {
 
 /// Draws needed when no error is found: `ceil(ln(alpha) / ln(1 - 1/U))`; `None` for a tie.
 pub fn km_sample_size(u_total: f64, alpha: f64) -> Option<u64> {
-    if !u_total.is_finite() || !(alpha > 0.0 && alpha < 1.0) {
+    if !(u_total.is_finite() && alpha > 0.0 && alpha < 1.0) {
         return None;
     }
     if u_total <= 1.0 {
@@ -271,7 +271,11 @@ mod tests {
     #[test]
     fn hypergeometric_edges() {
         assert_eq!(ln_miss(10, 0, 3), 0.0);
-        assert_eq!(ln_miss(10, 8, 3), f64::NEG_INFINITY, "fewer clean stations than draws");
+        assert_eq!(
+            ln_miss(10, 8, 3),
+            f64::NEG_INFINITY,
+            "fewer clean stations than draws"
+        );
         // N=10, m=1, k=5: miss = 5/10.
         assert!(close(ln_miss(10, 1, 5).exp(), 0.5, 1e-12));
         // A sample as large as the population cannot miss.
@@ -285,7 +289,11 @@ mod tests {
     #[test]
     fn km_edges() {
         assert_eq!(km_p_value(f64::INFINITY, &[]), f64::INFINITY, "tie");
-        assert_eq!(km_p_value(0.5, &[]), 0.0, "no station error could change the outcome");
+        assert_eq!(
+            km_p_value(0.5, &[]),
+            0.0,
+            "no station error could change the outcome"
+        );
         assert_eq!(km_p_value(20.0, &[1.0]), f64::INFINITY, "a taint of 1");
         assert_eq!(km_sample_size(0.9, 0.05), Some(0));
         assert_eq!(km_sample_size(f64::INFINITY, 0.05), None);

@@ -2,11 +2,15 @@
 //! scipy, exhaustive search, exact rationals) and against the published Kaplan-Markov example
 //! of Lindeman (2010), whose overall P-value is 0.098616.
 
+#![allow(clippy::expect_used)] // test helpers: a missing vector file should stop the run
 use audit::stats::{self, Pair};
 use serde_json::Value;
 
 fn vectors() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/vectors/audit-statistics.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../spec/vectors/audit-statistics.json"
+    );
     serde_json::from_slice(&std::fs::read(path).expect("vectors")).expect("json")
 }
 
@@ -23,7 +27,10 @@ fn hypergeometric_miss_matches_scipy() {
     for c in vectors()["hypergeometric_miss"].as_array().expect("list") {
         let got = stats::ln_miss(u(&c["n"]), u(&c["m"]), u(&c["k"])).exp();
         let want = c["miss"].as_f64().expect("f64");
-        assert!(close(got, want, 1e-9) || (got == 0.0 && want < 1e-300), "{c}: {got}");
+        assert!(
+            close(got, want, 1e-9) || (got == 0.0 && want < 1e-300),
+            "{c}: {got}"
+        );
     }
 }
 
@@ -54,7 +61,11 @@ fn fewest_stations_matches_exhaustive_search() {
             margin: u128::from(w - l),
         }];
         let refs: Vec<&[u64]> = rows.iter().map(Vec::as_slice).collect();
-        assert_eq!(stats::min_stations_to_change(&refs, &pairs), c["fewest"].as_u64(), "{c}");
+        assert_eq!(
+            stats::min_stations_to_change(&refs, &pairs),
+            c["fewest"].as_u64(),
+            "{c}"
+        );
     }
 }
 
@@ -91,9 +102,14 @@ fn kaplan_markov_reproduces_the_published_example() {
     .expect("csv");
     let mut taints = Vec::new();
     for line in csv.lines().skip(1) {
-        let f: Vec<u64> = line.split(',').skip(1).map(|x| x.parse().expect("int")).collect();
+        let f: Vec<u64> = line
+            .split(',')
+            .skip(1)
+            .map(|x| x.parse().expect("int"))
+            .collect();
         let (ballots, rep, times, aud) = (f[0], &f[1..5], f[5], &f[6..10]);
-        let t = stats::overstatement(rep, aud, &pairs) / stats::error_bound_cast(u128::from(ballots), rep, &pairs);
+        let t = stats::overstatement(rep, aud, &pairs)
+            / stats::error_bound_cast(u128::from(ballots), rep, &pairs);
         for _ in 0..times {
             taints.push(t);
         }
@@ -104,7 +120,10 @@ fn kaplan_markov_reproduces_the_published_example() {
     assert!(close(p, want, 1e-9), "{p} vs {want}");
     assert!((p - 0.098616).abs() < 5e-7, "the paper's 0.098616, got {p}");
     for c in v["km"].as_array().expect("list").iter().skip(1) {
-        let n = stats::km_sample_size(c["u_total"].as_f64().expect("u"), c["alpha"].as_f64().expect("a"));
+        let n = stats::km_sample_size(
+            c["u_total"].as_f64().expect("u"),
+            c["alpha"].as_f64().expect("a"),
+        );
         assert_eq!(n, c["sample_size"].as_u64(), "{c}");
     }
 }
@@ -112,9 +131,17 @@ fn kaplan_markov_reproduces_the_published_example() {
 #[test]
 fn bravo_asn_matches_the_closed_form() {
     for c in vectors()["bravo_asn"].as_array().expect("list") {
-        let got = stats::bravo_asn(u(&c["v_w"]), u(&c["v_l"]), u(&c["ballots"]), c["alpha"].as_f64().expect("a"))
-            .expect("a winner");
-        assert!(close(got, c["asn"].as_f64().expect("f64"), 1e-9), "{c}: {got}");
+        let got = stats::bravo_asn(
+            u(&c["v_w"]),
+            u(&c["v_l"]),
+            u(&c["ballots"]),
+            c["alpha"].as_f64().expect("a"),
+        )
+        .expect("a winner");
+        assert!(
+            close(got, c["asn"].as_f64().expect("f64"), 1e-9),
+            "{c}: {got}"
+        );
     }
 }
 
@@ -122,14 +149,25 @@ fn bravo_asn_matches_the_closed_form() {
 fn edge_cases() {
     // A margin of one vote: every station could flip it; U is huge and the sample is the
     // whole population many times over.
-    let pairs = [Pair { winner: 0, loser: 1, margin: 1 }];
+    let pairs = [Pair {
+        winner: 0,
+        loser: 1,
+        margin: 1,
+    }];
     let rows = [[300u64, 299, 1], [280, 280, 0]];
     let u_total: f64 = rows.iter().map(|r| stats::error_bound(r, &pairs)).sum();
     assert!(u_total > 1000.0);
     assert!(stats::km_sample_size(u_total, 0.05).expect("n") > 2000);
-    assert_eq!(stats::min_stations_to_change(&[&rows[0], &rows[1]], &pairs), Some(1));
+    assert_eq!(
+        stats::min_stations_to_change(&[&rows[0], &rows[1]], &pairs),
+        Some(1)
+    );
     // A tie: infinite bound, no sample size, p-value infinite.
-    let tie = [Pair { winner: 0, loser: 1, margin: 0 }];
+    let tie = [Pair {
+        winner: 0,
+        loser: 1,
+        margin: 0,
+    }];
     assert_eq!(stats::error_bound(&rows[0], &tie), f64::INFINITY);
     assert_eq!(stats::weight(&rows[0], &tie), u128::MAX);
     // Zero discrepancies: the p-value falls as (1 - 1/U)^n and meets alpha at the sample size.
@@ -137,7 +175,11 @@ fn edge_cases() {
     assert!(stats::km_p_value(20.0, &vec![0.0; n]) <= 0.05);
     assert!(stats::km_p_value(20.0, &vec![0.0; n - 1]) > 0.05);
     // An overstatement as large as the margin at one station: taint 1 or more, no confirmation.
-    let pairs = [Pair { winner: 0, loser: 1, margin: 10 }];
+    let pairs = [Pair {
+        winner: 0,
+        loser: 1,
+        margin: 10,
+    }];
     let e = stats::overstatement(&[60, 50, 0], &[50, 60, 0], &pairs);
     assert!(close(e, 2.0, 1e-12));
     let t = e / stats::error_bound(&[60, 50, 0], &pairs);

@@ -5,6 +5,7 @@
 //! Spec: `spec/protocol.md`, `spec/bundle.md`.
 #![deny(missing_docs)]
 
+pub mod audit;
 pub mod error;
 pub mod import;
 pub mod io;
@@ -35,6 +36,17 @@ pub mod layout {
     pub const SALTS: &str = "SECRET_salts";
     /// Signed close-of-poll statements (public, written by `seal`).
     pub const CLOSE_OF_POLL: &str = "close_of_poll";
+    /// Audit seed commitments, `audit/commitments/<contest>/<party>.json` (public: published
+    /// with the results).
+    pub const AUDIT_COMMITMENTS: &str = "audit/commitments";
+    /// Revealed shares, `audit/reveals/<contest>/<party>.json`.
+    pub const AUDIT_REVEALS: &str = "audit/reveals";
+    /// Draw plans, `audit/draws/<contest>.json`: the stations whose slips are to be counted.
+    pub const AUDIT_DRAWS: &str = "audit/draws";
+    /// Slip counts, `audit/slips/<contest>.json`: `{ station_id: [counts] }`.
+    pub const AUDIT_SLIPS: &str = "audit/slips";
+    /// Seed shares until they are revealed (secret), `SECRET_audit/<contest>/<party>.json`.
+    pub const AUDIT_SHARES: &str = "SECRET_audit";
 }
 
 /// Unix seconds of 00:00 (IST is ignored: times are the poll day's civil clock, spec §5.1) on a

@@ -25,6 +25,12 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+/// When the RO signs the contest results: eight hours after counting starts (the simulated
+/// counting day's timeline; audit statements are placed around it).
+pub fn result_signed_at(def: &bundle::ElectionDefinition) -> u64 {
+    def.counting_starts_at + 8 * 3600
+}
+
 /// Stack of each proving thread.
 pub const PROVER_STACK: usize = 256 << 20;
 
@@ -226,7 +232,7 @@ pub fn prove(opts: &ProveOptions<'_>) -> Result<ProveSummary, ProverError> {
             ro_keys.insert(c.returning_officer.clone(), k);
         }
     }
-    let signed_at_result = def.counting_starts_at + 8 * 3600;
+    let signed_at_result = result_signed_at(&def);
 
     // PO certificates, each signed by the RO of the station's first contest; a shard carries
     // those of its stations.
@@ -278,6 +284,28 @@ pub fn prove(opts: &ProveOptions<'_>) -> Result<ProveSummary, ProverError> {
             format!("{}/{}.json", paths::CONTESTS, contest.contest_id),
             pretty(&shard)?,
         );
+    }
+
+    // Audit seed commitments, published with the results (spec `audit.md` §2).
+    for contest in &def.contests {
+        let dir = input
+            .join(layout::AUDIT_COMMITMENTS)
+            .join(&contest.contest_id);
+        let mut list: Vec<Signed<audit::SeedCommitment>> = Vec::new();
+        for p in crate::io::json_files(&dir)? {
+            list.push(read_json(&p)?);
+        }
+        if !list.is_empty() {
+            list.sort_by(|a, b| a.body.party_id.cmp(&b.body.party_id));
+            files.insert(
+                format!(
+                    "{}/{}.json",
+                    audit::model::paths::COMMITMENTS,
+                    contest.contest_id
+                ),
+                pretty(&list)?,
+            );
+        }
     }
 
     // Manifest: shapes, certificates.
@@ -344,7 +372,7 @@ pub fn prove(opts: &ProveOptions<'_>) -> Result<ProveSummary, ProverError> {
     })
 }
 
-fn pretty<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, ProverError> {
+pub(crate) fn pretty<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, ProverError> {
     serde_json::to_vec_pretty(v).map_err(|e| ProverError::Io {
         path: "<bundle>".into(),
         reason: e.to_string(),

@@ -20,6 +20,7 @@ use bundle::{
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -422,13 +423,16 @@ impl Sim {
                 continue;
             };
             let n = contest.candidates.len();
-            // Popularity: squared uniform weights, NOTA small; a little station-level swing.
+            // Popularity: a contest-wide weight per candidate (squared, from the contest id),
+            // NOTA small, times a station-level swing of +-30%.
             let weights: Vec<f64> = (0..n)
                 .map(|i| {
                     if contest.candidates[i].nota {
                         0.3
                     } else {
-                        rng.gen_range(1.0f64..10.0).powi(2)
+                        let d = Sha256::digest(format!("{cid}/{i}").as_bytes());
+                        let base = 1.0 + f64::from(d[0]) / 255.0 * 9.0;
+                        base.powi(2) * rng.gen_range(0.7f64..1.3)
                     }
                 })
                 .collect();

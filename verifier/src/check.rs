@@ -108,7 +108,14 @@ pub fn verify_bundle(dir: &Path, opts: &Options<'_>) -> Report {
     report.election_id = Some(def.election_id.clone());
     report.election_name = Some(def.name.clone());
 
-    let ctx = check_manifest(dir, &manifest, &mut f);
+    let mut ctx = check_manifest(dir, &manifest, &mut f);
+    if let Some(index) = &index {
+        let files = &index.body.files;
+        ctx.listed = files.iter().map(|e| e.path.clone()).collect();
+        ctx.results_root = Some(audit::results_root(
+            files.iter().map(|e| (e.path.as_str(), e.sha256.as_str())),
+        ));
+    }
 
     // V4-V5 per contest, in parallel; V6 over what they return.
     let in_scope = |id: &str| scope.as_ref().is_none_or(|s| s.contains(id));
@@ -238,12 +245,17 @@ fn check_index(
             continue;
         }
         let wanted = scope.is_none_or(|s| {
-            e.path == paths::MANIFEST
-                || e.path.starts_with(&format!("{}/", paths::KEYS))
-                || e.path
-                    .strip_prefix(&format!("{}/", paths::CONTESTS))
+            let in_scope = |folder: &str| {
+                e.path
+                    .strip_prefix(&format!("{folder}/"))
                     .and_then(|n| n.strip_suffix(".json"))
                     .is_some_and(|id| s.contains(id))
+            };
+            e.path == paths::MANIFEST
+                || e.path.starts_with(&format!("{}/", paths::KEYS))
+                || in_scope(paths::CONTESTS)
+                || in_scope(audit::model::paths::COMMITMENTS)
+                || in_scope(audit::model::paths::RECORDS)
         });
         if !listed.insert(e.path.as_str()) {
             f.fail("V1.b", &fat, "file listed twice".into());
@@ -353,6 +365,10 @@ struct Context {
     keys: BTreeMap<String, PreparedKey>,
     /// Shape -> SHA-256 of the verifying key (bound into batch coefficients).
     digests: BTreeMap<String, Vec<u8>>,
+    /// Paths the signed index lists.
+    listed: BTreeSet<String>,
+    /// The results root (the root without the audit records), from the signed index.
+    results_root: Option<String>,
 }
 
 /// V2.a-V2.e.
@@ -889,6 +905,7 @@ fn check_contest(
                 body.tie_lot.as_ref(),
                 &cat,
                 &mut f,
+                "V5.c",
             );
         }
     }
@@ -929,6 +946,24 @@ fn check_contest(
             }
         }
     }
+    // V7: the VVPAT audit.
+    let audit_line = if contest.uncontested {
+        None
+    } else {
+        let inputs = crate::audit::AuditInputs {
+            dir,
+            def,
+            contest,
+            ro_key: ctx.ro_keys.get(&contest.returning_officer),
+            results_root: ctx.results_root.as_deref(),
+            result_signed_at: body.signed_at,
+            totals: &body.totals,
+            winners: &body.winners,
+            rows: &rows,
+            listed: &ctx.listed,
+        };
+        Some(crate::audit::check_audit(&inputs, &mut f))
+    };
     let name_of = |id: &str| {
         contest
             .candidates
@@ -957,6 +992,7 @@ fn check_contest(
         uncontested: contest.uncontested,
         reconciliation,
         declared_source: body.declared.as_ref().map(|d| d.source.clone()),
+        audit: audit_line,
     });
     out.findings = f;
     out
@@ -1172,13 +1208,14 @@ fn check_station(
 }
 
 /// V5.c: the declared winners follow from the totals.
-fn check_winners(
+pub(crate) fn check_winners(
     contest: &Contest,
     totals: &[u64],
     winners: &[String],
     lot: Option<&bundle::TieLot>,
     at: &At,
     f: &mut Findings,
+    step: &'static str,
 ) {
     let seats = contest.seats as usize;
     let mut cands: Vec<(u64, usize)> = contest
@@ -1189,7 +1226,7 @@ fn check_winners(
         .map(|(i, _)| (totals[i], i))
         .collect();
     if seats == 0 {
-        f.fail("V5.c", at, "the contest fills no seat".into());
+        f.fail(step, at, "the contest fills no seat".into());
         return;
     }
     cands.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -1197,7 +1234,7 @@ fn check_winners(
     let declared: BTreeSet<String> = winners.iter().cloned().collect();
     if cands.len() <= seats {
         let want: BTreeSet<String> = cands.iter().map(|&(_, i)| id(i)).collect();
-        f.expect("V5.c", declared == want && lot.is_none(), at, || {
+        f.expect(step, declared == want && lot.is_none(), at, || {
             format!("declared winners {declared:?}, the totals give {want:?}")
         });
         return;
@@ -1217,7 +1254,7 @@ fn check_winners(
     if tied.len() == by_lot {
         let want: BTreeSet<String> = clear.union(&tied).cloned().collect();
         f.expect(
-            "V5.c",
+            step,
             declared == want && lot.is_none() && winners.len() == seats,
             at,
             || format!("declared winners {declared:?}, the totals give {want:?}"),
@@ -1231,7 +1268,7 @@ fn check_winners(
                 && chosen.is_subset(&tied)
                 && declared == clear.union(&chosen).cloned().collect()
         }) && winners.len() == seats;
-        f.expect("V5.c", ok, at, || format!("candidates {tied:?} are tied for the last seat: the result needs a lot record choosing among exactly them, and winners from it"));
+        f.expect(step, ok, at, || format!("candidates {tied:?} are tied for the last seat: the result needs a lot record choosing among exactly them, and winners from it"));
     }
 }
 
@@ -1359,7 +1396,15 @@ mod tests {
     fn failures(totals: &[u64], winners: &[&str], lot: Option<TieLot>) -> usize {
         let mut f = Findings::default();
         let w: Vec<String> = winners.iter().map(|s| (*s).to_string()).collect();
-        check_winners(&contest(), totals, &w, lot.as_ref(), &At::default(), &mut f);
+        check_winners(
+            &contest(),
+            totals,
+            &w,
+            lot.as_ref(),
+            &At::default(),
+            &mut f,
+            "V5.c",
+        );
         f.list.len()
     }
 

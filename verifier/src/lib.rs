@@ -5,6 +5,7 @@
 //! arithmetic; nothing else that the bundle says. It never depends on the prover.
 #![deny(missing_docs)]
 
+mod audit;
 pub mod check;
 pub mod report;
 pub mod steps;

@@ -54,6 +54,27 @@ pub struct ContestLine {
     pub reconciliation: Vec<ReconLine>,
     /// Where the declared result comes from.
     pub declared_source: Option<String>,
+    /// The VVPAT audit (V7), for a contested contest.
+    pub audit: Option<AuditLine>,
+}
+
+/// What the VVPAT audit of a contest shows (V7).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct AuditLine {
+    /// Whether the poll had a paper trail.
+    pub paper_trail: bool,
+    /// Parties that committed to seed shares.
+    pub parties: Vec<String>,
+    /// The seed re-derived from the shares and the results root.
+    pub seed: Option<String>,
+    /// Statutory sample, as recorded.
+    pub statutory: Vec<String>,
+    /// Risk-limiting draws, as recorded (with repeats).
+    pub draws: Vec<String>,
+    /// The statistics and discrepancies.
+    pub assessment: Option<audit::Assessment>,
+    /// In plain words.
+    pub conclusion: String,
 }
 
 /// One candidate's reconciliation: stations + postal = total, against the declared total.
@@ -361,6 +382,23 @@ impl Report {
                     c.winners.join("; "),
                     how
                 );
+                if let Some(a) = &c.audit {
+                    let _ = writeln!(s, "    VVPAT audit: {}", a.conclusion);
+                    if let Some(x) = &a.assessment {
+                        let _ = writeln!(
+                            s,
+                            "      slips counted at {} of {} stations (statutory {}, risk-limiting draws {}); total error bound U = {:.2}",
+                            x.counted, x.stations, x.statutory, x.draws, x.total_error_bound
+                        );
+                        for d in &x.discrepancies {
+                            let _ = writeln!(
+                                s,
+                                "      discrepancy at {}: machine {:?}, slips {:?} (slips prevail)",
+                                d.station_id, d.published, d.slips
+                            );
+                        }
+                    }
+                }
                 if !c.reconciliation.is_empty() {
                     let src = c.declared_source.as_deref().unwrap_or("");
                     let _ = writeln!(s, "    reconciliation with the declared result ({src}):");

@@ -48,6 +48,12 @@ steps! {
     "V6.a" => "a control unit is used at one station only",
     "V6.b" => "multi-member ward: equal per-seat totals at every station",
     "V6.c" => "contests on one device set agree on the station's Form 17C Part I",
+    "V7.a" => "VVPAT audit: seed shares committed before the results, each signed by its party",
+    "V7.b" => "every committed share revealed after the results, opening its commitment",
+    "V7.c" => "audit record signed by the RO over this bundle's results root and the seed the shares give",
+    "V7.d" => "statutory sample is the one the seed gives",
+    "V7.e" => "risk-limiting draws are the seed's; the audit stops only at its risk limit or a full count",
+    "V7.f" => "slips recorded for every station counted; slips prevail in the final totals and winners",
 }
 
 /// Whether `id` is a step of the spec.

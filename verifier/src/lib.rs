@@ -7,6 +7,7 @@
 
 mod audit;
 pub mod check;
+pub mod open;
 pub mod report;
 pub mod steps;
 

@@ -43,6 +43,31 @@ enum Command {
         #[arg(long = "station")]
         stations: Vec<String>,
     },
+    /// A court's opening of one station: check its sealed log and salt against the signed
+    /// commitment and the published row (and a slip recount), and print a report to file.
+    Open {
+        /// Bundle folder.
+        bundle: PathBuf,
+        #[arg(long)]
+        contest: String,
+        #[arg(long)]
+        station: String,
+        /// The sealed EVM log (SECRET_logs/<station>.json as the prover keeps it).
+        #[arg(long)]
+        log: PathBuf,
+        /// The salts drawn at close of poll (SECRET_salts/<station>.json).
+        #[arg(long)]
+        salts: PathBuf,
+        /// A slip recount: JSON array of counts per candidate, NOTA last.
+        #[arg(long)]
+        slips: Option<PathBuf>,
+        /// Authority keys the court trusts (as for check).
+        #[arg(long = "root-key")]
+        root_keys: Vec<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn pinned_keys(args: &[String]) -> Result<Vec<String>, String> {
@@ -81,13 +106,54 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let Command::Check {
-        bundles,
-        root_keys,
-        json,
-        contests,
-        stations,
-    } = cli.command;
+    let (bundles, root_keys, json, contests, stations) = match cli.command {
+        Command::Check {
+            bundles,
+            root_keys,
+            json,
+            contests,
+            stations,
+        } => (bundles, root_keys, json, contests, stations),
+        Command::Open {
+            bundle,
+            contest,
+            station,
+            log,
+            salts,
+            slips,
+            root_keys,
+            json,
+        } => {
+            let pinned = match pinned_keys(&root_keys) {
+                Ok(k) => k,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(64);
+                }
+            };
+            let report = verifier::open::open(&verifier::open::OpenRequest {
+                bundle: &bundle,
+                contest: &contest,
+                station: &station,
+                log: &log,
+                salts: &salts,
+                slips: slips.as_deref(),
+                pinned_keys: pinned,
+            });
+            if json {
+                match serde_json::to_string_pretty(&report) {
+                    Ok(s) => println!("{s}"),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            } else {
+                print!("{}", report.to_text());
+            }
+            return ExitCode::from(report.exit_code());
+        }
+    };
     let pinned = match pinned_keys(&root_keys) {
         Ok(k) => k,
         Err(e) => {

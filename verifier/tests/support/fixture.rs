@@ -105,6 +105,15 @@ pub fn copy_dir(from: &Path, to: &Path) {
 }
 
 impl Copy {
+    /// A copy at `path` (inside `dir`, kept alive with it) of a bundle built from `input`.
+    pub fn new(dir: tempfile::TempDir, path: PathBuf, input: PathBuf) -> Self {
+        Self {
+            _dir: dir,
+            path,
+            input,
+        }
+    }
+
     pub fn read(&self, rel: &str) -> Value {
         serde_json::from_slice(&std::fs::read(self.path.join(rel)).unwrap()).unwrap()
     }

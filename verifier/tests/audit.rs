@@ -1,0 +1,541 @@
+//! The VVPAT audit (V7) end to end on a simulated election: commit, prove, reveal, draw, count
+//! slips with a planted discrepancy, record; then every audit step fed a tampered record.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "support/fixture.rs"]
+mod fixture;
+
+use audit::model::kinds as audit_kinds;
+use bundle::{ElectionKind, KeyPair, Role};
+use circuits::Shape;
+use fixture::{copy_dir, failed_steps, set, Copy};
+use prover::audit::{self as pa, Party};
+use prover::prove::{prove, ProveOptions};
+use prover::seal::seal;
+use prover::setup::setup;
+use prover::simulate::{simulate, SimOptions};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use verifier::{verify_bundle, Options, Report, Severity};
+
+const C: &str = "AC001";
+
+struct Audited {
+    _dir: tempfile::TempDir,
+    input: PathBuf,
+    bundle: PathBuf,
+    planted: String,
+}
+
+/// One contest of 24 stations; the RO and an observer seed the draw; a risk limit of 10%,
+/// escalated round by round until met (or a full count); 4 votes moved on paper at the first
+/// station drawn.
+fn audited() -> &'static Audited {
+    static A: OnceLock<Audited> = OnceLock::new();
+    A.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("input");
+        let bundle = dir.path().join("bundle");
+        let opts = SimOptions {
+            kind: ElectionKind::Assembly,
+            seed: 21,
+            areas: 1,
+            stations: 24,
+            candidates: 3,
+            electors: 60,
+            ..SimOptions::default()
+        };
+        simulate(&opts, &input).unwrap();
+        let mut rng = rand::rngs::OsRng;
+        let kd = setup(
+            &[Shape::new(64, 4).unwrap()],
+            "test",
+            &dir.path().join("keys"),
+            &mut rng,
+        )
+        .unwrap();
+        seal(&input, &kd, &mut rng).unwrap();
+        pa::commit(&input, C, "RO-AC001", Party::ReturningOfficer, None).unwrap();
+        pa::commit(&input, C, "OBS-1", Party::Observer, None).unwrap();
+        prove(&ProveOptions {
+            input: &input,
+            keys: &kd,
+            out: &bundle,
+            force: false,
+            on_progress: None,
+        })
+        .unwrap();
+        pa::reveal(&input, C, "RO-AC001", Party::ReturningOfficer, None).unwrap();
+        pa::reveal(&input, C, "OBS-1", Party::Observer, None).unwrap();
+        let mut plan = pa::draw(&input, &bundle, C, 3, Some(0.10), None).unwrap();
+        let first = |p: &pa::DrawPlan| {
+            p.risk_limited
+                .as_ref()
+                .and_then(|r| r.rounds.iter().flatten().next().cloned())
+                .unwrap_or_else(|| p.statutory[0].clone())
+        };
+        let planted = first(&plan);
+        let mut all = plan.risk_limited.as_ref().unwrap().rounds[0].is_empty();
+        for _ in 0..6 {
+            pa::simulate_slips(&input, &bundle, C, &[], all, Some((&planted, 4))).unwrap();
+            let a = pa::record(&input, &bundle, C, &[], None).unwrap();
+            if a.confirmed {
+                break;
+            }
+            let n = a.initial_sample.unwrap_or(10).max(5);
+            plan = pa::draw(&input, &bundle, C, 3, None, Some(n)).unwrap();
+            all = plan
+                .risk_limited
+                .as_ref()
+                .unwrap()
+                .rounds
+                .iter()
+                .map(Vec::len)
+                .sum::<usize>()
+                > 200;
+        }
+        Audited {
+            _dir: dir,
+            input,
+            bundle,
+            planted,
+        }
+    })
+}
+
+fn copy() -> Copy {
+    let a = audited();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bundle");
+    copy_dir(&a.bundle, &path);
+    Copy::new(dir, path, a.input.clone())
+}
+
+fn verify(p: &Path) -> Report {
+    verify_bundle(p, &Options::default())
+}
+
+fn record_path() -> String {
+    format!("audit/records/{C}.json")
+}
+
+/// Edits the audit record's body and re-signs it with the RO's key, then re-indexes: an RO
+/// falsifying its own record.
+fn edit_record(c: &Copy, f: impl FnOnce(&mut Value)) {
+    let ro = c.key("ro/RO-AC001.json");
+    c.edit(&record_path(), |v| {
+        f(&mut v["record"]["body"]);
+        resign(&mut v["record"], audit_kinds::AUDIT_RECORD, &ro);
+    });
+    c.reindex();
+}
+
+fn resign(v: &mut Value, kind: &'static str, key: &KeyPair) {
+    let body = v["body"].clone();
+    *v = match kind {
+        audit_kinds::AUDIT_RECORD => serde_json::to_value(
+            key.sign(
+                kind,
+                serde_json::from_value::<audit::AuditRecord>(body).unwrap(),
+            )
+            .unwrap(),
+        )
+        .unwrap(),
+        audit_kinds::SEED_REVEAL => serde_json::to_value(
+            key.sign(
+                kind,
+                serde_json::from_value::<audit::SeedReveal>(body).unwrap(),
+            )
+            .unwrap(),
+        )
+        .unwrap(),
+        audit_kinds::SEED_COMMITMENT => serde_json::to_value(
+            key.sign(
+                kind,
+                serde_json::from_value::<audit::SeedCommitment>(body).unwrap(),
+            )
+            .unwrap(),
+        )
+        .unwrap(),
+        other => panic!("{other}"),
+    };
+}
+
+#[test]
+fn audited_bundle_passes_finds_the_planted_discrepancy_and_reports_the_risk() {
+    let a = audited();
+    let r = verify(&a.bundle);
+    assert!(failed_steps(&r).is_empty(), "{:#?}", r.findings);
+    // The planted discrepancy, at the station where it was planted, and nowhere else.
+    let notes: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.step == "V7.f" && f.severity == Severity::Notice)
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    assert_eq!(notes[0].station.as_deref(), Some(a.planted.as_str()));
+    let line = r.contests.iter().find(|c| c.contest_id == C).unwrap();
+    let audit = line.audit.as_ref().unwrap();
+    let x = audit.assessment.as_ref().unwrap();
+    assert_eq!(x.discrepancies.len(), 1);
+    assert!(
+        x.statutory_detection.is_some_and(|d| d > 0.0 && d <= 1.0),
+        "{x:?}"
+    );
+    assert!(x.measured_risk.is_some(), "{x:?}");
+    eprintln!("audit: {}", audit.conclusion);
+    assert!(x.confirmed, "{x:?}");
+    assert!(
+        audit.conclusion.contains("confirms") || audit.conclusion.contains("every station"),
+        "{}",
+        audit.conclusion
+    );
+    // Slips prevail: the record's final totals differ from the published ones by the move.
+    let rec: audit::ContestAudit =
+        serde_json::from_slice(&std::fs::read(a.bundle.join(record_path())).unwrap()).unwrap();
+    let shard: bundle::ContestShard = serde_json::from_slice(
+        &std::fs::read(a.bundle.join(format!("contests/{C}.json"))).unwrap(),
+    )
+    .unwrap();
+    assert_ne!(rec.record.body.final_totals, shard.result.body.totals);
+    let moved: i64 = rec
+        .record
+        .body
+        .final_totals
+        .iter()
+        .zip(&shard.result.body.totals)
+        .map(|(a, b)| (*a as i64 - *b as i64).abs())
+        .sum();
+    assert_eq!(moved, 8, "4 votes moved from the winner to the runner-up");
+    // The text report says it in words.
+    let text = r.to_text();
+    assert!(
+        text.contains("VVPAT audit:") && text.contains(&a.planted),
+        "{text}"
+    );
+}
+
+#[test]
+fn v7d_a_sample_chosen_by_hand_fails() {
+    let c = copy();
+    let shard: bundle::ContestShard =
+        serde_json::from_value(c.read(&format!("contests/{C}.json"))).unwrap();
+    edit_record(&c, |b| {
+        let chosen: Vec<String> = serde_json::from_value(b["statutory"].clone()).unwrap();
+        let other = shard
+            .stations
+            .iter()
+            .map(|s| s.station_id.clone())
+            .find(|s| !chosen.contains(s))
+            .unwrap();
+        b["statutory"][0] = other.into();
+    });
+    let r = verify(&c.path);
+    assert!(failed_steps(&r).contains("V7.d"), "{:#?}", r.findings);
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.step == "V7.d" && f.rule.contains("not drawn from the seed")));
+}
+
+#[test]
+fn v7e_draws_chosen_by_hand_or_stopped_early_fail() {
+    let c = copy();
+    edit_record(&c, |b| {
+        let rounds = b["risk_limited"]["rounds"].as_array_mut().unwrap();
+        if let Some(first) = rounds
+            .iter_mut()
+            .find(|r| !r.as_array().unwrap().is_empty())
+        {
+            first.as_array_mut().unwrap().reverse();
+            first.as_array_mut().unwrap().push("AC001-PS001".into());
+        } else {
+            rounds.push(serde_json::json!(["AC001-PS001"]));
+        }
+    });
+    let r = verify(&c.path);
+    assert!(failed_steps(&r).contains("V7.e"), "{:#?}", r.findings);
+
+    // No draws, no full count: the measured risk is 100%.
+    let c = copy();
+    edit_record(&c, |b| {
+        b["risk_limited"]["rounds"] = serde_json::json!([[]]);
+        // Keep only the statutory stations' slips, so this is not a full count.
+        let keep: Vec<String> = serde_json::from_value(b["statutory"].clone()).unwrap();
+        b["slips"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|s| keep.iter().any(|k| s["station_id"] == k.as_str()));
+    });
+    let r = verify(&c.path);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.step == "V7.e" && f.rule.contains("without a full count")),
+        "{:#?}",
+        r.findings
+    );
+}
+
+#[test]
+fn v7f_a_published_row_that_ignores_the_slips_fails() {
+    let c = copy();
+    let shard: bundle::ContestShard =
+        serde_json::from_value(c.read(&format!("contests/{C}.json"))).unwrap();
+    edit_record(&c, |b| {
+        b["final_totals"] = serde_json::to_value(&shard.result.body.totals).unwrap();
+    });
+    let r = verify(&c.path);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.step == "V7.f" && f.rule.contains("slips prevail")),
+        "{:#?}",
+        r.findings
+    );
+}
+
+#[test]
+fn v7f_a_drawn_station_without_slips_fails() {
+    let c = copy();
+    let a = audited();
+    edit_record(&c, |b| {
+        b["slips"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|s| s["station_id"] != a.planted.as_str());
+    });
+    let r = verify(&c.path);
+    assert!(
+        r.findings.iter().any(|f| f.step == "V7.f"
+            && f.station.as_deref() == Some(a.planted.as_str())
+            && f.rule.contains("not recorded")),
+        "{:#?}",
+        r.findings
+    );
+}
+
+#[test]
+fn v7b_a_share_that_does_not_open_its_commitment_fails() {
+    let c = copy();
+    let obs = c.key("parties/OBS-1.json");
+    c.edit(&record_path(), |v| {
+        let reveals = v["reveals"].as_array_mut().unwrap();
+        let r = reveals
+            .iter_mut()
+            .find(|r| r["body"]["party_id"] == "OBS-1")
+            .unwrap();
+        r["body"]["share"] = "11".repeat(32).into();
+        resign(r, audit_kinds::SEED_REVEAL, &obs);
+    });
+    c.reindex();
+    let r = verify(&c.path);
+    assert!(failed_steps(&r).contains("V7.b"), "{:#?}", r.findings);
+    assert!(
+        failed_steps(&r).contains("V7.c"),
+        "the seed cannot be formed: {:#?}",
+        r.findings
+    );
+}
+
+#[test]
+fn v7b_a_missing_share_fails() {
+    let c = copy();
+    c.edit(&record_path(), |v| {
+        v["reveals"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|r| r["body"]["party_id"] != "OBS-1");
+    });
+    c.reindex();
+    let r = verify(&c.path);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.step == "V7.b" && f.rule.contains("did not reveal")),
+        "{:#?}",
+        r.findings
+    );
+}
+
+#[test]
+fn v7a_a_commitment_signed_after_the_results_fails() {
+    let c = copy();
+    let obs = c.key("parties/OBS-1.json");
+    c.edit(&format!("audit/commitments/{C}.json"), |v| {
+        let list = v.as_array_mut().unwrap();
+        let x = list
+            .iter_mut()
+            .find(|x| x["body"]["party_id"] == "OBS-1")
+            .unwrap();
+        x["body"]["signed_at"] = (u64::MAX / 2).into();
+        resign(x, audit_kinds::SEED_COMMITMENT, &obs);
+    });
+    c.reindex();
+    let r = verify(&c.path);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.step == "V7.a" && f.rule.contains("after the results")),
+        "{:#?}",
+        r.findings
+    );
+    // The commitments are part of the results root the seed was drawn over.
+    assert!(failed_steps(&r).contains("V7.c"), "{:#?}", r.findings);
+}
+
+#[test]
+fn v7c_a_record_not_signed_by_the_ro_fails() {
+    let c = copy();
+    let rogue = KeyPair::generate("RO-AC001", Role::ReturningOfficer, &mut rand::rngs::OsRng);
+    c.edit(&record_path(), |v| {
+        resign(&mut v["record"], audit_kinds::AUDIT_RECORD, &rogue)
+    });
+    c.reindex();
+    let r = verify(&c.path);
+    assert_eq!(failed_steps(&r), set(&["V7.c"]), "{:#?}", r.findings);
+}
+
+#[test]
+fn v7c_results_changed_after_the_draw_fail() {
+    // The RO re-publishes a result (here: a re-signed shard with its postal row changed) after
+    // the seed was drawn: the record's results root no longer matches.
+    let c = copy();
+    let ro = c.key("ro/RO-AC001.json");
+    c.edit(&format!("contests/{C}.json"), |v| {
+        v["result"]["body"]["signed_at"] =
+            (v["result"]["body"]["signed_at"].as_u64().unwrap() + 1).into();
+        c.resign(&mut v["result"], bundle::kinds::CONTEST_RESULT, &ro);
+    });
+    c.reindex();
+    let r = verify(&c.path);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.step == "V7.c" && f.rule.contains("results root")),
+        "{:#?}",
+        r.findings
+    );
+}
+
+#[test]
+fn v7a_an_audit_of_a_contest_without_paper_fails() {
+    let c = fixture::copy(ElectionKind::Panchayat);
+    let (cid, _) = c.contested();
+    let a = audited();
+    let mut v: Value = serde_json::from_slice(
+        &std::fs::read(a.bundle.join(format!("audit/commitments/{C}.json"))).unwrap(),
+    )
+    .unwrap();
+    for x in v.as_array_mut().unwrap() {
+        x["body"]["contest_id"] = cid.clone().into();
+    }
+    std::fs::create_dir_all(c.path.join("audit/commitments")).unwrap();
+    c.write(&format!("audit/commitments/{cid}.json"), &v);
+    c.reindex();
+    let r = c.verify();
+    assert_eq!(failed_steps(&r), set(&["V7.a"]), "{:#?}", r.findings);
+    let line = r.contests.iter().find(|l| l.contest_id == cid).unwrap();
+    assert!(line
+        .audit
+        .as_ref()
+        .unwrap()
+        .conclusion
+        .contains("no paper trail"));
+}
+
+#[test]
+fn no_audit_yet_is_a_notice_and_no_paper_is_said_plainly() {
+    let r = fixture::copy(ElectionKind::Assembly).verify();
+    assert!(failed_steps(&r).is_empty());
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.step == "V7.a" && f.severity == Severity::Notice));
+    let r = fixture::copy(ElectionKind::Panchayat).verify();
+    assert!(r.contests.iter().filter(|l| !l.uncontested).all(|l| l
+        .audit
+        .as_ref()
+        .unwrap()
+        .conclusion
+        .contains("no paper trail")));
+}
+
+fn open_station(log: &Path, salts: &Path, slips: Option<&Path>) -> verifier::open::OpenReport {
+    let a = audited();
+    verifier::open::open(&verifier::open::OpenRequest {
+        bundle: &a.bundle,
+        contest: C,
+        station: &a.planted,
+        log,
+        salts,
+        slips,
+        pinned_keys: Vec::new(),
+    })
+}
+
+#[test]
+fn court_opening_checks_the_log_against_its_commitment() {
+    let a = audited();
+    let log = a.input.join(format!("SECRET_logs/{}.json", a.planted));
+    let salts = a.input.join(format!("SECRET_salts/{}.json", a.planted));
+    let r = open_station(&log, &salts, None);
+    assert_eq!(r.exit_code(), 0, "{}", r.to_text());
+    assert_eq!(r.log_counts, r.published);
+
+    // The planted slips contradict the machine: O7 fails and says slips prevail.
+    let dir = tempfile::tempdir().unwrap();
+    let slips: std::collections::BTreeMap<String, Vec<u64>> = serde_json::from_slice(
+        &std::fs::read(a.input.join(format!("audit/slips/{C}.json"))).unwrap(),
+    )
+    .unwrap();
+    let sp = dir.path().join("slips.json");
+    std::fs::write(&sp, serde_json::to_vec(&slips[&a.planted]).unwrap()).unwrap();
+    let r = open_station(&log, &salts, Some(&sp));
+    assert_eq!(r.exit_code(), 1);
+    assert!(r
+        .checks
+        .iter()
+        .any(|c| c.id == "O7" && c.holds == Some(false)));
+
+    // A log with one vote changed does not open the commitment: a failure named as such.
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&log).unwrap()).unwrap();
+    let vote = &mut v["contests"][0]["units"][0]["votes"][0];
+    vote[1] = ((vote[1].as_u64().unwrap() + 1) % 3).into();
+    let bad = dir.path().join("log.json");
+    std::fs::write(&bad, serde_json::to_vec(&v).unwrap()).unwrap();
+    let r = open_station(&bad, &salts, None);
+    assert_eq!(r.exit_code(), 1);
+    let o3 = r.checks.iter().find(|c| c.id == "O3").unwrap();
+    assert_eq!(o3.holds, Some(false));
+    assert!(
+        o3.detail.contains("does NOT match its commitment"),
+        "{}",
+        o3.detail
+    );
+    assert!(
+        !r.to_text().contains("\"votes\""),
+        "the report never prints the vote order"
+    );
+
+    // Another station's salt: the same failure.
+    let other = std::fs::read_dir(a.input.join("SECRET_salts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| !p.ends_with(format!("{}.json", a.planted)))
+        .unwrap();
+    let mut s: Value = serde_json::from_slice(&std::fs::read(&other).unwrap()).unwrap();
+    s["station_id"] = a.planted.clone().into();
+    let wrong = dir.path().join("salts.json");
+    std::fs::write(&wrong, serde_json::to_vec(&s).unwrap()).unwrap();
+    let r = open_station(&log, &wrong, None);
+    assert_eq!(
+        r.checks.iter().find(|c| c.id == "O3").unwrap().holds,
+        Some(false)
+    );
+
+    // An unreadable log is an error, not a pass.
+    let r = open_station(&dir.path().join("missing.json"), &salts, None);
+    assert_eq!(r.exit_code(), 2);
+}

@@ -19,9 +19,44 @@ for kind in assembly municipal panchayat; do
   # shellcheck disable=SC2086
   $P simulate --kind $kind --seed 2026 --electors 300 $args --out "$work/$kind"
   $P seal --input "$work/$kind" --keys "$work/keys"
+  if [ "$kind" = assembly ]; then
+    # VVPAT audit: the RO, an observer and an agent commit before the results are published.
+    for c in AC001 AC002; do
+      $P audit commit --input "$work/$kind" --contest $c --party RO-$c --role ro
+      $P audit commit --input "$work/$kind" --contest $c --party OBS-1 --role observer
+      $P audit commit --input "$work/$kind" --contest $c --party AGENT-$c-K01 --role agent
+    done
+  fi
   rm -rf "spec/samples/$kind"
   mkdir -p "spec/samples/$kind"
   $P prove --input "$work/$kind" --keys "$work/keys" --out "spec/samples/$kind/bundle"
+  if [ "$kind" = assembly ]; then
+    for c in AC001 AC002; do
+      $P audit reveal --input "$work/$kind" --contest $c --party RO-$c --role ro
+      $P audit reveal --input "$work/$kind" --contest $c --party OBS-1 --role observer
+      $P audit reveal --input "$work/$kind" --contest $c --party AGENT-$c-K01 --role agent
+      $P audit draw --input "$work/$kind" --bundle "spec/samples/$kind/bundle" --contest $c --risk-limit 0.05
+      # AC001: the paper differs from the machine at the first station drawn (slips prevail).
+      plant=()
+      if [ $c = AC001 ]; then
+        first=$(python3 -c "import json,sys; p=json.load(open(sys.argv[1])); r=[s for x in (p['risk_limited'] or {}).get('rounds', []) for s in x]; print((r or p['statutory'])[0])" "$work/$kind/audit/draws/$c.json")
+        plant=(--plant "$first" --shift 2)
+      fi
+      # Escalate round by round; after four rounds, count every station.
+      all=()
+      for round in 1 2 3 4 5; do
+        $P audit slips --input "$work/$kind" --bundle "spec/samples/$kind/bundle" --contest $c "${plant[@]}" "${all[@]}"
+        out=$($P audit record --input "$work/$kind" --bundle "spec/samples/$kind/bundle" --contest $c)
+        echo "$out"
+        echo "$out" | grep -q "NOT confirmed" || break
+        if [ "$round" -lt 4 ]; then
+          $P audit draw --input "$work/$kind" --bundle "spec/samples/$kind/bundle" --contest $c --more 10
+        else
+          all=(--all)
+        fi
+      done
+    done
+  fi
   echo "$(cat "$work/$kind/authority.pub")  # sim-$kind-2026" >> spec/samples/authorities.txt.new
 done
 mv spec/samples/authorities.txt.new spec/samples/authorities.txt

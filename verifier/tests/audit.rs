@@ -167,6 +167,9 @@ fn audited_bundle_passes_finds_the_planted_discrepancy_and_reports_the_risk() {
     let a = audited();
     let r = verify(&a.bundle);
     assert!(failed_steps(&r).is_empty(), "{:#?}", r.findings);
+    for t in r.steps.iter().filter(|t| t.step.starts_with("V7.")) {
+        assert!(t.checked > 0, "step {} never ran", t.step);
+    }
     // The planted discrepancy, at the station where it was planted, and nowhere else.
     let notes: Vec<_> = r
         .findings

@@ -120,6 +120,14 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
     f.expect("V7.a", !commitments.is_empty(), &cat, || {
         "no party committed to a seed share".into()
     });
+    f.expect(
+        "V7.a",
+        commitments
+            .windows(2)
+            .all(|w| w[0].body.party_id < w[1].body.party_id),
+        &cat,
+        || "the commitments are not in party order".into(),
+    );
     line.parties = parties.keys().map(|p| p.to_string()).collect();
     if !has_r {
         line.conclusion = "seed shares are committed; the audit is not recorded yet".into();
@@ -187,10 +195,25 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
     f.expect("V7.b", revealed.len() == file.reveals.len(), &rat, || {
         "a share is revealed twice".into()
     });
+    f.expect(
+        "V7.b",
+        file.reveals
+            .windows(2)
+            .all(|w| w[0].body.party_id < w[1].body.party_id),
+        &rat,
+        || "the reveals are not in party order".into(),
+    );
+    f.expect(
+        "V7.b",
+        file.reveals.iter().all(|r| r.signer == r.body.party_id),
+        &rat,
+        || "a reveal names a signer other than its party".into(),
+    );
 
     // V7.c: the record, signed by the RO, over the results root, with the seed they give.
     let rec = &file.record.body;
     let sig_ok = file.record.verify(audit_kinds::AUDIT_RECORD).is_ok()
+        && file.record.signer == a.contest.returning_officer
         && file.record.role == Role::ReturningOfficer
         && a.ro_key == Some(&file.record.public_key);
     f.expect(
@@ -335,6 +358,15 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
             || "slips recorded twice for this station".into(),
         );
     }
+    f.expect(
+        "V7.f",
+        rec.slips
+            .windows(2)
+            .all(|w| w[0].station_id < w[1].station_id)
+            && rec.requests.windows(2).all(|w| w[0] < w[1]),
+        &rat,
+        || "slips and requests must be in station order, each station once".into(),
+    );
     for r in &rec.requests {
         f.expect(
             "V7.f",

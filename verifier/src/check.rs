@@ -111,6 +111,31 @@ pub fn verify_bundle(dir: &Path, opts: &Options<'_>) -> Report {
     let mut ctx = check_manifest(dir, &manifest, &mut f);
     if let Some(index) = &index {
         let files = &index.body.files;
+        // V1.c: every listed file is one the bundle format defines (bundle.md §1).
+        let contest_ids: BTreeSet<&str> =
+            def.contests.iter().map(|c| c.contest_id.as_str()).collect();
+        let key_paths: BTreeSet<&str> = manifest
+            .body
+            .shapes
+            .iter()
+            .map(|k| k.path.as_str())
+            .collect();
+        let per_contest = |path: &str, folder: &str| {
+            path.strip_prefix(folder)
+                .and_then(|r| r.strip_prefix('/'))
+                .and_then(|n| n.strip_suffix(".json"))
+                .is_some_and(|id| contest_ids.contains(id))
+        };
+        for e in files {
+            let defined = e.path == paths::MANIFEST
+                || key_paths.contains(e.path.as_str())
+                || per_contest(&e.path, paths::CONTESTS)
+                || per_contest(&e.path, audit::model::paths::COMMITMENTS)
+                || per_contest(&e.path, audit::model::paths::RECORDS);
+            f.expect("V1.c", defined, &At::file(&e.path), || {
+                "a listed file the bundle format does not define (bundle.md §1)".into()
+            });
+        }
         ctx.listed = files.iter().map(|e| e.path.clone()).collect();
         ctx.results_root = Some(audit::results_root(
             files.iter().map(|e| (e.path.as_str(), e.sha256.as_str())),
@@ -346,7 +371,7 @@ fn check_index(
     // V1.e: signed by the authority that signed the manifest.
     let ok = index.verify(kinds::BUNDLE_INDEX).is_ok()
         && index.role == Role::Authority
-        && manifest.is_none_or(|m| m.public_key == index.public_key);
+        && manifest.is_none_or(|m| m.public_key == index.public_key && m.signer == index.signer);
     f.expect("V1.e", ok, &at, || {
         "the index is not signed by the authority key of the manifest".into()
     });
@@ -407,6 +432,7 @@ fn check_manifest(dir: &Path, m: &Signed<ElectionManifest>, f: &mut Findings) ->
         let ok = cert.verify(kinds::RO_CERT).is_ok()
             && cert.role == Role::Authority
             && &cert.public_key == authority
+            && cert.signer == m.signer
             && c.election_id == def.election_id;
         let valid = f.expect("V2.c", ok, &at, || {
             format!(
@@ -737,6 +763,38 @@ fn check_contest(
             || "two close-of-poll statements for this station".into(),
         );
     }
+    // The three lists are in station-id order (bundle.md §6): one canonical form.
+    let ordered = |ids: Vec<&str>| ids.windows(2).all(|w| w[0] < w[1]);
+    for (what, ids) in [
+        (
+            "PO certificates",
+            shard
+                .po_certificates
+                .iter()
+                .map(|c| c.body.station_id.as_str())
+                .collect(),
+        ),
+        (
+            "close-of-poll statements",
+            shard
+                .close_of_poll
+                .iter()
+                .map(|c| c.body.station_id.as_str())
+                .collect(),
+        ),
+        (
+            "station rows",
+            shard
+                .stations
+                .iter()
+                .map(|r| r.station_id.as_str())
+                .collect::<Vec<_>>(),
+        ),
+    ] {
+        f.expect("V4.a", ordered(ids), &cat, || {
+            format!("the shard's {what} are not in station-id order")
+        });
+    }
     let mut rows: BTreeMap<&str, &StationResult> = BTreeMap::new();
     for r in &shard.stations {
         let id = r.station_id.as_str();
@@ -838,6 +896,7 @@ fn check_contest(
     let body = &res.body;
     let ro_ok = ctx.ro_keys.get(&contest.returning_officer) == Some(&res.public_key);
     let ok = res.verify(kinds::CONTEST_RESULT).is_ok()
+        && res.signer == contest.returning_officer
         && res.role == Role::ReturningOfficer
         && ro_ok
         && body.election_id == def.election_id
@@ -1023,7 +1082,10 @@ fn check_po_certificate(
         .contests
         .iter()
         .filter_map(|cid| def.contest(cid))
-        .any(|k| ctx.ro_keys.get(&k.returning_officer) == Some(&cert.public_key));
+        .any(|k| {
+            k.returning_officer == cert.signer
+                && ctx.ro_keys.get(&k.returning_officer) == Some(&cert.public_key)
+        });
     let ok = sig_ok
         && cert.role == Role::ReturningOfficer
         && signer_ok
@@ -1053,7 +1115,12 @@ fn check_station(
     let cid = contest.contest_id.as_str();
     let n = contest.candidates.len();
     // V3.a (the signature was checked in the shard's batch, under the certified key)
+    let po_named = ctx
+        .station_at
+        .get(sid)
+        .is_some_and(|&i| def.stations[i].presiding_officer == cop.signer);
     let ok = signed_by_po
+        && po_named
         && cop.role == Role::PresidingOfficer
         && st.election_id == def.election_id
         && st.contest.contest_id == cid

@@ -7,102 +7,12 @@ mod fixture;
 
 use audit::model::kinds as audit_kinds;
 use bundle::{ElectionKind, KeyPair, Role};
-use circuits::Shape;
-use fixture::{copy_dir, failed_steps, set, Copy};
-use prover::audit::{self as pa, Party};
-use prover::prove::{prove, ProveOptions};
-use prover::seal::seal;
-use prover::setup::setup;
-use prover::simulate::{simulate, SimOptions};
+use fixture::{audited, copy_dir, failed_steps, set, Copy};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
 use verifier::{verify_bundle, Options, Report, Severity};
 
-const C: &str = "AC001";
-
-struct Audited {
-    _dir: tempfile::TempDir,
-    input: PathBuf,
-    bundle: PathBuf,
-    planted: String,
-}
-
-/// One contest of 24 stations; the RO and an observer seed the draw; a risk limit of 10%,
-/// escalated round by round until met (or a full count); 4 votes moved on paper at the first
-/// station drawn.
-fn audited() -> &'static Audited {
-    static A: OnceLock<Audited> = OnceLock::new();
-    A.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let input = dir.path().join("input");
-        let bundle = dir.path().join("bundle");
-        let opts = SimOptions {
-            kind: ElectionKind::Assembly,
-            seed: 21,
-            areas: 1,
-            stations: 24,
-            candidates: 3,
-            electors: 60,
-            ..SimOptions::default()
-        };
-        simulate(&opts, &input).unwrap();
-        let mut rng = rand::rngs::OsRng;
-        let kd = setup(
-            &[Shape::new(64, 4).unwrap()],
-            "test",
-            &dir.path().join("keys"),
-            &mut rng,
-        )
-        .unwrap();
-        seal(&input, &kd, &mut rng).unwrap();
-        pa::commit(&input, C, "RO-AC001", Party::ReturningOfficer, None).unwrap();
-        pa::commit(&input, C, "OBS-1", Party::Observer, None).unwrap();
-        prove(&ProveOptions {
-            input: &input,
-            keys: &kd,
-            out: &bundle,
-            force: false,
-            on_progress: None,
-        })
-        .unwrap();
-        pa::reveal(&input, C, "RO-AC001", Party::ReturningOfficer, None).unwrap();
-        pa::reveal(&input, C, "OBS-1", Party::Observer, None).unwrap();
-        let mut plan = pa::draw(&input, &bundle, C, 3, Some(0.10), None).unwrap();
-        let first = |p: &pa::DrawPlan| {
-            p.risk_limited
-                .as_ref()
-                .and_then(|r| r.rounds.iter().flatten().next().cloned())
-                .unwrap_or_else(|| p.statutory[0].clone())
-        };
-        let planted = first(&plan);
-        let mut all = plan.risk_limited.as_ref().unwrap().rounds[0].is_empty();
-        for _ in 0..6 {
-            pa::simulate_slips(&input, &bundle, C, &[], all, Some((&planted, 4))).unwrap();
-            let a = pa::record(&input, &bundle, C, &[], None).unwrap();
-            if a.confirmed {
-                break;
-            }
-            let n = a.initial_sample.unwrap_or(10).max(5);
-            plan = pa::draw(&input, &bundle, C, 3, None, Some(n)).unwrap();
-            all = plan
-                .risk_limited
-                .as_ref()
-                .unwrap()
-                .rounds
-                .iter()
-                .map(Vec::len)
-                .sum::<usize>()
-                > 200;
-        }
-        Audited {
-            _dir: dir,
-            input,
-            bundle,
-            planted,
-        }
-    })
-}
+const C: &str = fixture::AUDITED_CONTEST;
 
 fn copy() -> Copy {
     let a = audited();

@@ -234,3 +234,126 @@ pub fn failed_steps(r: &Report) -> BTreeSet<&'static str> {
 pub fn set(steps: &[&'static str]) -> BTreeSet<&'static str> {
     steps.iter().copied().collect()
 }
+
+/// The contest of the audited fixture.
+pub const AUDITED_CONTEST: &str = "AC001";
+
+pub struct Audited {
+    _dir: tempfile::TempDir,
+    pub input: PathBuf,
+    pub bundle: PathBuf,
+    pub planted: String,
+}
+
+/// One contest of 24 stations; the RO and an observer seed the draw; a risk limit of 10%,
+/// escalated round by round until met (or a full count); 4 votes moved on paper at the first
+/// station drawn.
+pub fn audited() -> &'static Audited {
+    static A: OnceLock<Audited> = OnceLock::new();
+    A.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("input");
+        let bundle = dir.path().join("bundle");
+        let opts = SimOptions {
+            kind: ElectionKind::Assembly,
+            seed: 21,
+            areas: 1,
+            stations: 24,
+            candidates: 3,
+            electors: 60,
+            ..SimOptions::default()
+        };
+        simulate(&opts, &input).unwrap();
+        let mut rng = rand::rngs::OsRng;
+        let kd = setup(
+            &[Shape::new(64, 4).unwrap()],
+            "test",
+            &dir.path().join("keys"),
+            &mut rng,
+        )
+        .unwrap();
+        seal(&input, &kd, &mut rng).unwrap();
+        prover::audit::commit(
+            &input,
+            AUDITED_CONTEST,
+            "RO-AC001",
+            prover::audit::Party::ReturningOfficer,
+            None,
+        )
+        .unwrap();
+        prover::audit::commit(
+            &input,
+            AUDITED_CONTEST,
+            "OBS-1",
+            prover::audit::Party::Observer,
+            None,
+        )
+        .unwrap();
+        prove(&ProveOptions {
+            input: &input,
+            keys: &kd,
+            out: &bundle,
+            force: false,
+            on_progress: None,
+        })
+        .unwrap();
+        prover::audit::reveal(
+            &input,
+            AUDITED_CONTEST,
+            "RO-AC001",
+            prover::audit::Party::ReturningOfficer,
+            None,
+        )
+        .unwrap();
+        prover::audit::reveal(
+            &input,
+            AUDITED_CONTEST,
+            "OBS-1",
+            prover::audit::Party::Observer,
+            None,
+        )
+        .unwrap();
+        let mut plan =
+            prover::audit::draw(&input, &bundle, AUDITED_CONTEST, 3, Some(0.10), None).unwrap();
+        let first = |p: &prover::audit::DrawPlan| {
+            p.risk_limited
+                .as_ref()
+                .and_then(|r| r.rounds.iter().flatten().next().cloned())
+                .unwrap_or_else(|| p.statutory[0].clone())
+        };
+        let planted = first(&plan);
+        let mut all = plan.risk_limited.as_ref().unwrap().rounds[0].is_empty();
+        for _ in 0..6 {
+            prover::audit::simulate_slips(
+                &input,
+                &bundle,
+                AUDITED_CONTEST,
+                &[],
+                all,
+                Some((&planted, 4)),
+            )
+            .unwrap();
+            let a = prover::audit::record(&input, &bundle, AUDITED_CONTEST, &[], None).unwrap();
+            if a.confirmed {
+                break;
+            }
+            let n = a.initial_sample.unwrap_or(10).max(5);
+            plan = prover::audit::draw(&input, &bundle, AUDITED_CONTEST, 3, None, Some(n)).unwrap();
+            all = plan
+                .risk_limited
+                .as_ref()
+                .unwrap()
+                .rounds
+                .iter()
+                .map(Vec::len)
+                .sum::<usize>()
+                > 200;
+        }
+        Audited {
+            _dir: dir,
+            input,
+            bundle,
+            planted,
+        }
+    })
+}

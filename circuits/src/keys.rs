@@ -4,6 +4,7 @@ use crate::error::CircuitError;
 use crate::shape::Shape;
 use crate::station::{PublicInputs, StationCircuit};
 use ark_bls12_381::{Bls12_381, Fr};
+use ark_ec::AffineRepr;
 use ark_ff::{BigInteger, PrimeField, UniformRand};
 use ark_groth16::{Groth16, PreparedVerifyingKey, Proof, VerifyingKey};
 use ark_relations::gr1cs::{
@@ -216,6 +217,18 @@ pub fn vk_from_bytes(shape: Shape, bytes: &[u8]) -> Result<PreparedKey, CircuitE
     if vk.gamma_abc_g1.len() != shape.num_public_inputs() + 1 {
         return Err(enc("verifying key", format!("not a key for shape {shape}")));
     }
+    // An honest key has no identity element (each is a random multiple of a generator).
+    let g1_identity = vk
+        .gamma_abc_g1
+        .iter()
+        .chain([&vk.alpha_g1])
+        .any(|p| p.is_zero());
+    let g2_identity = [&vk.beta_g2, &vk.gamma_g2, &vk.delta_g2]
+        .iter()
+        .any(|p| p.is_zero());
+    if g1_identity || g2_identity {
+        return Err(enc("verifying key", "an element is the identity point"));
+    }
     Ok(PreparedKey {
         shape,
         pvk: ark_groth16::prepare_verifying_key(&vk),
@@ -251,7 +264,8 @@ pub fn proof_to_hex(proof: &StationProof) -> Result<String, CircuitError> {
     Ok(hex::encode(out))
 }
 
-/// Decodes a proof strictly: 192 bytes, canonical, points on the curve and in the subgroup.
+/// Decodes a proof strictly: 192 bytes, canonical, points on the curve, in the subgroup, not
+/// the identity.
 pub fn proof_from_hex(s: &str) -> Result<StationProof, CircuitError> {
     let bytes = hex::decode(s).map_err(|e| enc("proof", e))?;
     if bytes.len() != 192 {
@@ -259,6 +273,9 @@ pub fn proof_from_hex(s: &str) -> Result<StationProof, CircuitError> {
     }
     let proof = StationProof::deserialize_with_mode(bytes.as_slice(), Compress::Yes, Validate::Yes)
         .map_err(|e| enc("proof", e))?;
+    if proof.a.is_zero() || proof.b.is_zero() || proof.c.is_zero() {
+        return Err(enc("proof", "an element is the identity point"));
+    }
     if proof_to_hex(&proof)? != s {
         return Err(enc("proof", "not the canonical encoding"));
     }

@@ -34,7 +34,7 @@ pub(crate) struct AuditInputs<'a> {
 }
 
 fn read<T: DeserializeOwned>(dir: &Path, rel: &str) -> Result<T, String> {
-    let bytes = std::fs::read(dir.join(rel)).map_err(|e| format!("cannot read: {e}"))?;
+    let bytes = crate::check::read_capped(&dir.join(rel))?;
     serde_json::from_slice(&bytes).map_err(|e| format!("not a valid document: {e}"))
 }
 

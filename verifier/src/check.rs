@@ -40,10 +40,46 @@ impl core::fmt::Debug for Options<'_> {
     }
 }
 
+/// The largest JSON document the verifier parses (a national manifest is about 200 MB). Larger
+/// files are refused before they are read, so no input can exhaust memory.
+pub const MAX_DOCUMENT: u64 = 1 << 30;
+
+/// Reads a whole file, refusing one larger than [`MAX_DOCUMENT`] before reading it.
+pub(crate) fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
+    let len = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read: {e}"))?
+        .len();
+    if len > MAX_DOCUMENT {
+        return Err(format!(
+            "{len} bytes, larger than the {MAX_DOCUMENT} bytes a bundle document may have"
+        ));
+    }
+    std::fs::read(path).map_err(|e| format!("cannot read: {e}"))
+}
+
 fn read<T: DeserializeOwned>(dir: &Path, rel: &str) -> Result<(Vec<u8>, T), String> {
-    let bytes = std::fs::read(dir.join(rel)).map_err(|e| format!("cannot read: {e}"))?;
+    let bytes = read_capped(&dir.join(rel))?;
     let value = serde_json::from_slice(&bytes).map_err(|e| format!("not a valid document: {e}"))?;
     Ok((bytes, value))
+}
+
+/// SHA-256 and length of a file, read in 1 MiB blocks (memory stays bounded for any size).
+fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut len = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        len += n as u64;
+    }
+    Ok((hex::encode(h.finalize()), len))
 }
 
 /// Whether a bundle path is a plain relative path of safe components.
@@ -289,10 +325,10 @@ fn check_index(
         if !wanted {
             continue;
         }
-        match std::fs::read(dir.join(&e.path)) {
+        match hash_file(&dir.join(&e.path)) {
             Err(err) => f.error("V1.b", &fat, format!("listed file cannot be read: {err}")),
-            Ok(bytes) => {
-                let ok = bytes.len() as u64 == e.bytes && sha256_hex(&bytes) == e.sha256;
+            Ok((digest, len)) => {
+                let ok = len == e.bytes && digest == e.sha256;
                 f.expect("V1.b", ok, &fat, || {
                     "content differs from the SHA-256 and length signed in bundle.json".into()
                 });
@@ -478,7 +514,7 @@ fn check_manifest(dir: &Path, m: &Signed<ElectionManifest>, f: &mut Findings) ->
             f.fail("V2.e", &kat, "key path is not inside keys/".into());
             continue;
         }
-        let bytes = match std::fs::read(dir.join(&sk.path)) {
+        let bytes = match read_capped(&dir.join(&sk.path)) {
             Ok(b) => b,
             Err(e) => {
                 f.error("V2.e", &kat, format!("verifying key cannot be read: {e}"));

@@ -1,0 +1,169 @@
+//! Malformed encodings of proofs, keys and scalars: each gets a clear error, never a panic and
+//! never a silent acceptance (points off the curve, outside the prime-order subgroup, the
+//! identity, non-canonical encodings, wrong lengths).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use ark_bls12_381::{Fq, Fq2, Fr, G1Affine, G2Affine};
+use ark_ec::AffineRepr;
+use ark_ff::{BigInteger, PrimeField, UniformRand};
+use ark_serialize::CanonicalSerialize;
+use circuits::{
+    fr_from_hex, keys, proof_from_hex, proof_to_hex, station_binding, LogWitness, Salt, Shape,
+    StationCircuit,
+};
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+
+fn proof_and_key() -> (keys::StationProof, Vec<u8>, Shape) {
+    let mut rng = ChaCha20Rng::seed_from_u64(9);
+    let shape = Shape::new(64, 4).unwrap();
+    let pk = keys::setup(shape, &mut rng).unwrap();
+    let log = LogWitness {
+        choices: vec![0, 1, 2, 1],
+        times: vec![25_200, 25_260, 25_300, 25_400],
+        salt: Salt::random(&mut rng),
+    };
+    let (circ, _) = StationCircuit::new(shape, station_binding("E", "S", "C"), log).unwrap();
+    let proof = pk.prove(circ, &mut rng).unwrap();
+    (proof, keys::vk_to_bytes(pk.verifying_key()).unwrap(), shape)
+}
+
+fn compressed<T: CanonicalSerialize>(p: &T) -> Vec<u8> {
+    let mut v = Vec::new();
+    p.serialize_compressed(&mut v).unwrap();
+    v
+}
+
+/// A point on E(Fp) that is not in the prime-order subgroup G1.
+fn g1_outside_subgroup() -> G1Affine {
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    loop {
+        if let Some(p) = G1Affine::get_point_from_x_unchecked(Fq::rand(&mut rng), true) {
+            if p.is_on_curve() && !p.is_in_correct_subgroup_assuming_on_curve() {
+                return p;
+            }
+        }
+    }
+}
+
+/// A point on E'(Fp2) that is not in G2.
+fn g2_outside_subgroup() -> G2Affine {
+    let mut rng = ChaCha20Rng::seed_from_u64(2);
+    loop {
+        if let Some(p) = G2Affine::get_point_from_x_unchecked(Fq2::rand(&mut rng), true) {
+            if p.is_on_curve() && !p.is_in_correct_subgroup_assuming_on_curve() {
+                return p;
+            }
+        }
+    }
+}
+
+#[test]
+fn proofs_off_the_subgroup_identity_noncanonical_or_wrong_length_are_refused() {
+    let (proof, _, _) = proof_and_key();
+    let good = proof_to_hex(&proof).unwrap();
+    assert!(proof_from_hex(&good).is_ok());
+
+    let mut bad = proof.clone();
+    bad.a = g1_outside_subgroup();
+    assert!(
+        proof_from_hex(&hex::encode(compressed(&bad))).is_err(),
+        "A outside G1"
+    );
+    let mut bad = proof.clone();
+    bad.c = g1_outside_subgroup();
+    assert!(
+        proof_from_hex(&hex::encode(compressed(&bad))).is_err(),
+        "C outside G1"
+    );
+    let mut bad = proof.clone();
+    bad.b = g2_outside_subgroup();
+    assert!(
+        proof_from_hex(&hex::encode(compressed(&bad))).is_err(),
+        "B outside G2"
+    );
+    for which in 0..3 {
+        let mut bad = proof.clone();
+        match which {
+            0 => bad.a = G1Affine::zero(),
+            1 => bad.b = G2Affine::zero(),
+            _ => bad.c = G1Affine::zero(),
+        }
+        let e = proof_from_hex(&hex::encode(compressed(&bad))).unwrap_err();
+        assert!(e.to_string().contains("identity"), "{e}");
+    }
+    // Not on the curve: an x with no y, as the encoding of A.
+    let mut bytes = hex::decode(&good).unwrap();
+    let mut off = None;
+    for x in 2u64..200 {
+        let fx = Fq::from(x);
+        if G1Affine::get_point_from_x_unchecked(fx, true).is_none() {
+            off = Some(fx);
+            break;
+        }
+    }
+    let mut xb = off.unwrap().into_bigint().to_bytes_be();
+    xb[0] |= 0x80; // compressed-form flag of the encoding
+    bytes[..48].copy_from_slice(&xb);
+    assert!(
+        proof_from_hex(&hex::encode(&bytes)).is_err(),
+        "A off the curve"
+    );
+    // Wrong lengths, upper-case (non-canonical) hex, not hex at all.
+    assert!(proof_from_hex(&good[..382]).is_err());
+    assert!(proof_from_hex(&format!("{good}00")).is_err());
+    assert!(proof_from_hex("").is_err());
+    assert!(proof_from_hex(&good.to_uppercase()).is_err());
+    assert!(proof_from_hex(&"zz".repeat(192)).is_err());
+}
+
+#[test]
+fn scalars_at_or_above_the_group_order_are_refused() {
+    let r = Fr::MODULUS.to_bytes_le();
+    assert!(fr_from_hex(&hex::encode(&r)).is_err(), "r itself");
+    assert!(fr_from_hex(&"ff".repeat(32)).is_err());
+    let mut below = Fr::MODULUS;
+    below.sub_with_borrow(&1u64.into());
+    assert!(
+        fr_from_hex(&hex::encode(below.to_bytes_le())).is_ok(),
+        "r - 1"
+    );
+    assert!(fr_from_hex(&"00".repeat(31)).is_err(), "31 bytes");
+    assert!(fr_from_hex("-1").is_err());
+}
+
+#[test]
+fn verifying_keys_that_are_malformed_are_refused() {
+    let (_, vk, shape) = proof_and_key();
+    assert!(keys::vk_from_bytes(shape, &vk).is_ok());
+    assert!(
+        keys::vk_from_bytes(Shape::new(64, 8).unwrap(), &vk).is_err(),
+        "another shape"
+    );
+    assert!(
+        keys::vk_from_bytes(shape, &vk[..vk.len() - 1]).is_err(),
+        "truncated"
+    );
+    assert!(keys::vk_from_bytes(shape, &[]).is_err(), "empty");
+    let mut longer = vk.clone();
+    longer.push(0);
+    assert!(
+        keys::vk_from_bytes(shape, &longer).is_err(),
+        "trailing byte"
+    );
+    // alpha (the first 48 bytes) replaced by a point outside G1, then by the identity.
+    let mut bad = vk.clone();
+    bad[..48].copy_from_slice(&compressed(&g1_outside_subgroup()));
+    assert!(
+        keys::vk_from_bytes(shape, &bad).is_err(),
+        "alpha outside G1"
+    );
+    let mut bad = vk.clone();
+    bad[..48].copy_from_slice(&compressed(&G1Affine::zero()));
+    let e = keys::vk_from_bytes(shape, &bad).unwrap_err();
+    assert!(e.to_string().contains("identity"), "{e}");
+    // beta (next 96 bytes) outside G2.
+    let mut bad = vk;
+    bad[48..144].copy_from_slice(&compressed(&g2_outside_subgroup()));
+    assert!(keys::vk_from_bytes(shape, &bad).is_err(), "beta outside G2");
+}

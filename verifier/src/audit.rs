@@ -301,21 +301,18 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
                 rec.statutory, want
             )
         });
-        f.expect("V7.d", rec.per_segment >= 1, &rat, || {
-            "the statutory sample counts no station".into()
-        });
-        if rec.per_segment < audit::STATUTORY_PER_SEGMENT {
-            f.push(
-                Severity::Notice,
-                "V7.d",
-                &rat,
+        f.expect(
+            "V7.d",
+            rec.per_segment >= audit::STATUTORY_PER_SEGMENT,
+            &rat,
+            || {
                 format!(
-                    "{} stations per segment, fewer than the {} the ECI counts",
+                    "{} stations per segment, fewer than the statutory {} (DOMAIN invariant 9)",
                     rec.per_segment,
                     audit::STATUTORY_PER_SEGMENT
-                ),
-            );
-        }
+                )
+            },
+        );
         // V7.e: the risk-limiting draws are the seed's PPEB stream.
         if let Some(rl) = &rec.risk_limited {
             let frame = Frame::new(a.contest, &batches, a.totals, &winners);

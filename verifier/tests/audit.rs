@@ -452,3 +452,19 @@ fn court_opening_checks_the_log_against_its_commitment() {
     let r = open_station(&dir.path().join("missing.json"), &salts, None);
     assert_eq!(r.exit_code(), 2);
 }
+
+#[test]
+fn v7d_a_statutory_sample_below_the_statutory_size_fails() {
+    let c = copy();
+    edit_record(&c, |b| {
+        b["per_segment"] = 4.into();
+    });
+    let r = verify(&c.path);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.step == "V7.d" && f.rule.contains("fewer than the statutory")),
+        "{:#?}",
+        r.findings
+    );
+}

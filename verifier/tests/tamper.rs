@@ -1016,3 +1016,92 @@ fn scoped_run_by_station_and_unknown_ids() {
     assert_eq!(scoped(&c, &["NO-SUCH"], &[]).exit_code(), 2);
     assert_eq!(scoped(&c, &[], &["NO-SUCH"]).exit_code(), 2);
 }
+
+// Fault cases of DOMAIN.md not covered by a step test above (the table in spec/verification.md
+// maps every invariant to its tests).
+
+#[test]
+fn domain_mock_poll_residue_is_a_form17c_failure() {
+    // 50 mock-poll votes left in the control unit: the machine total exceeds the voters.
+    let c = copy(A);
+    let (cid, path) = c.contested();
+    c.edit(&path, |v| {
+        let st = &mut v["close_of_poll"][0];
+        let sid = st["body"]["station_id"].as_str().unwrap().to_string();
+        let body = &mut st["body"]["contest"];
+        body["total_recorded"] = json!(body["total_recorded"].as_u64().unwrap() + 50);
+        body["units"][0]["total"] = json!(body["units"][0]["total"].as_u64().unwrap() + 50);
+        c.resign(st, kinds::CLOSE_OF_POLL, &c.po_key(&sid));
+        let row = &mut v["stations"][0];
+        row["machine_counts"][0] = json!(row["machine_counts"][0].as_u64().unwrap() + 50);
+        row["counts"][0] = json!(row["counts"][0].as_u64().unwrap() + 50);
+        retotal(&c, &cid, v);
+    });
+    c.reindex();
+    let r = c.verify();
+    let f = failed_steps(&r);
+    assert!(f.contains("V3.c"), "{:#?}", r.findings);
+    assert!(
+        f.contains("V4.d"),
+        "the proof does not cover the residue: {:#?}",
+        r.findings
+    );
+}
+
+#[test]
+fn domain_tendered_votes_counted_in_a_row() {
+    let c = copy(A);
+    let (cid, path) = c.contested();
+    c.edit(&path, |v| {
+        let tendered = v["close_of_poll"][0]["body"]["tendered"]
+            .as_u64()
+            .unwrap()
+            .max(1);
+        let row = &mut v["stations"][0];
+        row["counts"][0] = json!(row["counts"][0].as_u64().unwrap() + tendered);
+        retotal(&c, &cid, v);
+    });
+    c.reindex();
+    let r = c.verify();
+    assert!(failed_steps(&r).contains("V4.e"), "{:#?}", r.findings);
+}
+
+#[test]
+fn domain_test_votes_deducted_from_the_wrong_candidate() {
+    let c = copy(A);
+    let (cid, path) = c.contested();
+    let shard = c.read(&path);
+    let i = shard["close_of_poll"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|s| {
+            !s["body"]["contest"]["test_votes"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        });
+    let Some(i) = i else {
+        return; // the fixture has no 49MA votes in this contest
+    };
+    c.edit(&path, |v| {
+        let row = &mut v["stations"][i];
+        let tv: Vec<u64> = serde_json::from_value(row["test_votes"].clone()).unwrap();
+        let from = tv.iter().position(|&t| t > 0).unwrap();
+        let to = (from + 1) % tv.len();
+        // Deduct from `to` instead of `from`, as a careless count would.
+        let mut moved = tv.clone();
+        moved[to] += moved[from];
+        moved[from] = 0;
+        let mc: Vec<u64> = serde_json::from_value(row["machine_counts"].clone()).unwrap();
+        let counts: Vec<u64> = (0..tv.len())
+            .map(|j| mc[j].saturating_sub(moved[j]))
+            .collect();
+        row["test_votes"] = json!(moved);
+        row["counts"] = json!(counts);
+        retotal(&c, &cid, v);
+    });
+    c.reindex();
+    let r = c.verify();
+    assert!(failed_steps(&r).contains("V4.e"), "{:#?}", r.findings);
+}

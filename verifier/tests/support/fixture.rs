@@ -314,7 +314,7 @@ pub fn audited() -> &'static Audited {
         )
         .unwrap();
         let mut plan =
-            prover::audit::draw(&input, &bundle, AUDITED_CONTEST, 3, Some(0.10), None).unwrap();
+            prover::audit::draw(&input, &bundle, AUDITED_CONTEST, 5, Some(0.10), None).unwrap();
         let first = |p: &prover::audit::DrawPlan| {
             p.risk_limited
                 .as_ref()
@@ -338,7 +338,7 @@ pub fn audited() -> &'static Audited {
                 break;
             }
             let n = a.initial_sample.unwrap_or(10).max(5);
-            plan = prover::audit::draw(&input, &bundle, AUDITED_CONTEST, 3, None, Some(n)).unwrap();
+            plan = prover::audit::draw(&input, &bundle, AUDITED_CONTEST, 5, None, Some(n)).unwrap();
             all = plan
                 .risk_limited
                 .as_ref()

@@ -86,3 +86,47 @@ fn a_folder_that_is_not_a_bundle_is_an_error_not_a_panic() {
     assert_eq!(code, 2, "{out}{err}");
     assert!(!err.contains("panicked"));
 }
+
+#[test]
+fn open_exits_0_for_the_sealed_log_and_1_for_another_one() {
+    let e = fixture::election(ElectionKind::Assembly);
+    let c = fixture::copy(ElectionKind::Assembly);
+    let (cid, shard) = c.contested();
+    let v = c.read(&shard);
+    let sid = v["stations"][0]["station_id"].as_str().unwrap().to_string();
+    let other = v["stations"][1]["station_id"].as_str().unwrap().to_string();
+    let bundle = e.bundle.to_str().unwrap();
+    let salts = e.input.join(format!("SECRET_salts/{sid}.json"));
+    let log = e.input.join(format!("SECRET_logs/{sid}.json"));
+    let args = |log: &std::path::Path| {
+        vec![
+            "open".to_string(),
+            bundle.to_string(),
+            "--contest".into(),
+            cid.clone(),
+            "--station".into(),
+            sid.clone(),
+            "--log".into(),
+            log.display().to_string(),
+            "--salts".into(),
+            salts.display().to_string(),
+        ]
+    };
+    let a = args(&log);
+    let (code, out, _) = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("COURT OPENING") && out.contains("every check holds"));
+    // Another station's log, relabelled: it does not open this station's commitment.
+    let mut l: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(e.input.join(format!("SECRET_logs/{other}.json"))).unwrap(),
+    )
+    .unwrap();
+    l["station_id"] = sid.clone().into();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("log.json");
+    std::fs::write(&p, serde_json::to_vec(&l).unwrap()).unwrap();
+    let a = args(&p);
+    let (code, out, _) = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("does NOT match its commitment"));
+}

@@ -39,4 +39,9 @@ for t in "${targets[@]}"; do
   cargo fuzz run --sanitizer none "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=4096 -max_len=262144 2>&1 \
     | grep -E "Done|stat::|SUMMARY|panicked|ERROR" || true
 done
-ls artifacts/*/ 2>/dev/null && echo "crashes above: see fuzz/artifacts" || echo "no crash in any target"
+if find artifacts -type f 2>/dev/null | grep -q .; then
+  find artifacts -type f
+  echo "crashes: inputs above, in fuzz/artifacts"
+  exit 1
+fi
+echo "no crash in any target"

@@ -94,6 +94,15 @@ fn bench(c: &mut Criterion) {
                 Bls12_381::multi_miller_loop([a], [prepared])
             })
         });
+        // What the verifier pays per station besides the pairing: decoding a proof (two G1 and
+        // one G2 decompressions with curve and subgroup checks).
+        let hexes: Vec<String> = proofs
+            .iter()
+            .map(|(_, pr)| keys::proof_to_hex(pr).expect("hex"))
+            .collect();
+        g.bench_function("decode proof (compressed, validated)", |b| {
+            b.iter(|| keys::proof_from_hex(&hexes[0]).expect("decodes"))
+        });
         for n in [16usize, 64] {
             g.throughput(Throughput::Elements(n as u64));
             g.bench_with_input(BenchmarkId::new("verify parallel", n), &n, |b, &n| {

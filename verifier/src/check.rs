@@ -201,7 +201,7 @@ pub fn verify_bundle(dir: &Path, opts: &Options<'_>) -> Report {
     if scope.is_none() {
         check_shard_set(dir, def, &mut f);
     }
-    check_cross(def, &outcomes, &mut f);
+    check_cross(def, &ctx, &outcomes, &mut f);
     for o in outcomes {
         report.proofs_verified += o.proofs_verified;
         if let Some(line) = o.line {
@@ -422,6 +422,8 @@ struct Context {
     station_at: HashMap<String, usize>,
     /// Contest id -> positions of its stations in the definition, in definition order.
     stations_of: HashMap<String, Vec<usize>>,
+    /// Contest id -> position in the definition.
+    contest_at: HashMap<String, usize>,
     /// Shape -> prepared verifying key.
     keys: BTreeMap<String, PreparedKey>,
     /// Shape -> SHA-256 of the verifying key (bound into batch coefficients).
@@ -497,6 +499,9 @@ fn check_manifest(dir: &Path, m: &Signed<ElectionManifest>, f: &mut Findings) ->
     }
     // Indexes for the per-contest checks (V2.d runs per shard: the certificates travel with
     // the stations they certify).
+    for (i, c) in def.contests.iter().enumerate() {
+        ctx.contest_at.entry(c.contest_id.clone()).or_insert(i);
+    }
     for (i, st) in def.stations.iter().enumerate() {
         ctx.station_at.entry(st.station_id.clone()).or_insert(i);
         for c in &st.contests {
@@ -1117,7 +1122,7 @@ fn check_po_certificate(
     let signer_ok = station
         .contests
         .iter()
-        .filter_map(|cid| def.contest(cid))
+        .filter_map(|cid| ctx.contest_at.get(cid).map(|&i| &def.contests[i]))
         .any(|k| {
             k.returning_officer == cert.signer
                 && ctx.ro_keys.get(&k.returning_officer) == Some(&cert.public_key)
@@ -1376,7 +1381,12 @@ pub(crate) fn check_winners(
 }
 
 /// V6: invariants across contests.
-fn check_cross(def: &ElectionDefinition, outcomes: &[ContestOutcome], f: &mut Findings) {
+fn check_cross(
+    def: &ElectionDefinition,
+    ctx: &Context,
+    outcomes: &[ContestOutcome],
+    f: &mut Findings,
+) {
     let station_at = |i: usize| At {
         file: None,
         station: Some(def.stations[i].station_id.clone()),
@@ -1444,7 +1454,8 @@ fn check_cross(def: &ElectionDefinition, outcomes: &[ContestOutcome], f: &mut Fi
         // V6.b: ward seats, net of test votes.
         let mut by_ward: BTreeMap<&str, Vec<(&str, u128)>> = BTreeMap::new();
         for (cid, row) in list {
-            if let Some(contest) = def.contest(cid).filter(|k| k.kind == ContestKind::WardSeat) {
+            let contest = ctx.contest_at.get(*cid).map(|&i| &def.contests[i]);
+            if let Some(contest) = contest.filter(|k| k.kind == ContestKind::WardSeat) {
                 by_ward
                     .entry(contest.group.as_deref().unwrap_or(""))
                     .or_default()

@@ -31,6 +31,8 @@ pub(crate) struct AuditInputs<'a> {
     pub rows: &'a BTreeMap<&'a str, &'a StationResult>,
     /// Files the signed index lists.
     pub listed: &'a BTreeSet<String>,
+    /// Positions in the definition of the contest's stations (the run's index, not a scan).
+    pub stations: &'a [usize],
 }
 
 fn read<T: DeserializeOwned>(dir: &Path, rel: &str) -> Result<T, String> {
@@ -266,10 +268,9 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
 
     // The contest's stations as the audit sees them: station-id order, published rows.
     let segment: BTreeMap<&str, &str> = a
-        .def
         .stations
         .iter()
-        .filter(|s| s.contests.contains(cid))
+        .map(|&i| &a.def.stations[i])
         .map(|s| (s.station_id.as_str(), s.segment_id.as_str()))
         .collect();
     let batches: Vec<Batch<'_>> = a

@@ -1061,6 +1061,10 @@ fn check_contest(
             winners: &body.winners,
             rows: &rows,
             listed: &ctx.listed,
+            stations: ctx
+                .stations_of
+                .get(cid.as_str())
+                .map_or(&[][..], Vec::as_slice),
         };
         Some(crate::audit::check_audit(&inputs, &mut f))
     };

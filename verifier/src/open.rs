@@ -11,6 +11,9 @@ use circuits::{fr_from_hex, log_commitment, station_binding, LogWitness, Salt, S
 use serde::Serialize;
 use std::path::Path;
 
+/// What check O3 establishes.
+const O3: &str = "the opened log and salt open the signed log commitment";
+
 /// What to open.
 #[derive(Debug)]
 pub struct OpenRequest<'a> {
@@ -253,24 +256,14 @@ pub fn open(req: &OpenRequest<'_>) -> OpenReport {
     let log: EvmLog = match read_json(req.log) {
         Ok(l) => l,
         Err(e) => {
-            r.check(
-                "O3",
-                "the opened log and salt open the signed log commitment",
-                None,
-                e,
-            );
+            r.check("O3", O3, None, e);
             return r;
         }
     };
     let salts: StationSalts = match read_json(req.salts) {
         Ok(s) => s,
         Err(e) => {
-            r.check(
-                "O3",
-                "the opened log and salt open the signed log commitment",
-                None,
-                e,
-            );
+            r.check("O3", O3, None, e);
             return r;
         }
     };
@@ -279,7 +272,7 @@ pub fn open(req: &OpenRequest<'_>) -> OpenReport {
     let (Some(clog), Some(salt)) = (clog, salt) else {
         r.check(
             "O3",
-            "the opened log and salt open the signed log commitment",
+            O3,
             None,
             "the log or salt file has no entry for this contest".into(),
         );
@@ -301,7 +294,7 @@ pub fn open(req: &OpenRequest<'_>) -> OpenReport {
         Err(e) => {
             r.check(
                 "O3",
-                "the opened log and salt open the signed log commitment",
+                O3,
                 Some(false),
                 format!("the salt does not decode: {e}"),
             );
@@ -323,7 +316,7 @@ pub fn open(req: &OpenRequest<'_>) -> OpenReport {
     let matches = ids_ok && opened.is_some() && opened == signed;
     r.check(
         "O3",
-        "the opened log and salt open the signed log commitment",
+        O3,
         Some(matches),
         if matches {
             format!("{} votes on control units {:?}", witness.choices.len(), units_log)

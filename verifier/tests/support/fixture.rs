@@ -273,22 +273,13 @@ pub fn audited() -> &'static Audited {
         )
         .unwrap();
         seal(&input, &kd, &mut rng).unwrap();
-        prover::audit::commit(
-            &input,
-            AUDITED_CONTEST,
-            "RO-AC001",
-            prover::audit::Party::ReturningOfficer,
-            None,
-        )
-        .unwrap();
-        prover::audit::commit(
-            &input,
-            AUDITED_CONTEST,
-            "OBS-1",
-            prover::audit::Party::Observer,
-            None,
-        )
-        .unwrap();
+        let parties = [
+            ("RO-AC001", prover::audit::Party::ReturningOfficer),
+            ("OBS-1", prover::audit::Party::Observer),
+        ];
+        for (id, party) in parties {
+            prover::audit::commit(&input, AUDITED_CONTEST, id, party, None).unwrap();
+        }
         prove(&ProveOptions {
             input: &input,
             keys: &kd,
@@ -297,22 +288,9 @@ pub fn audited() -> &'static Audited {
             on_progress: None,
         })
         .unwrap();
-        prover::audit::reveal(
-            &input,
-            AUDITED_CONTEST,
-            "RO-AC001",
-            prover::audit::Party::ReturningOfficer,
-            None,
-        )
-        .unwrap();
-        prover::audit::reveal(
-            &input,
-            AUDITED_CONTEST,
-            "OBS-1",
-            prover::audit::Party::Observer,
-            None,
-        )
-        .unwrap();
+        for (id, party) in parties {
+            prover::audit::reveal(&input, AUDITED_CONTEST, id, party, None).unwrap();
+        }
         let mut plan =
             prover::audit::draw(&input, &bundle, AUDITED_CONTEST, 5, Some(0.10), None).unwrap();
         let first = |p: &prover::audit::DrawPlan| {

@@ -9,6 +9,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
 
+/// Close of poll: 23:00, after the last of 1,500 votes at most 30 s apart from 07:00.
+const CLOSE: u32 = 23 * 3600;
+
 fn log(rng: &mut ChaCha20Rng, n: usize, k: usize) -> LogWitness {
     let mut t = 7 * 3600;
     LogWitness {
@@ -51,6 +54,7 @@ fn bench(c: &mut Criterion) {
                 let (circ, _) = StationCircuit::new(
                     shape,
                     station_binding("E", "S", "C"),
+                    CLOSE,
                     log(&mut rng, votes, shape.choices - 1),
                 )
                 .expect("fits");
@@ -65,6 +69,7 @@ fn bench(c: &mut Criterion) {
                 let (circ, public) = StationCircuit::new(
                     shape,
                     station_binding("E", &format!("S{i}"), "C"),
+                    CLOSE,
                     log(&mut rng, votes, shape.choices - 1),
                 )
                 .expect("fits");
@@ -95,12 +100,12 @@ fn bench(c: &mut Criterion) {
             })
         });
         // What the verifier pays per station besides the pairing: decoding a proof (two G1 and
-        // one G2 decompressions with curve and subgroup checks).
+        // one G2 uncompressed points with curve and subgroup checks, and the canonical check).
         let hexes: Vec<String> = proofs
             .iter()
             .map(|(_, pr)| keys::proof_to_hex(pr).expect("hex"))
             .collect();
-        g.bench_function("decode proof (compressed, validated)", |b| {
+        g.bench_function("decode proof (uncompressed, validated)", |b| {
             b.iter(|| keys::proof_from_hex(&hexes[0]).expect("decodes"))
         });
         for n in [16usize, 64] {

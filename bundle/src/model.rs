@@ -292,7 +292,7 @@ pub struct StationResult {
     pub test_votes: Vec<u64>,
     /// The published row: votes per candidate in ballot order (NOTA last).
     pub counts: Vec<u64>,
-    /// Groth16 proof, 192 bytes compressed, hex.
+    /// Groth16 proof, 384 bytes (A, B, C uncompressed), hex.
     pub proof: String,
 }
 

@@ -30,10 +30,10 @@ fn coefficients(vk_digest: &[u8], items: &[&Item], entropy: &[u8; 32]) -> Vec<Fr
     let mut t = Transcript::new(labels::PROTOCOL);
     t.groth16_batch_domain_sep(vk_digest, items.len() as u64);
     for (public, proof) in items {
-        let mut p = Vec::with_capacity(192);
+        let mut p = Vec::with_capacity(crate::keys::PROOF_BYTES);
         // Serialising a valid in-memory proof cannot fail; an empty message would only weaken
         // binding to this proof, never soundness against the entropy below.
-        let _ = proof.serialize_compressed(&mut p);
+        let _ = proof.serialize_uncompressed(&mut p);
         let inputs: Vec<u8> = public
             .to_field_elements()
             .iter()

@@ -7,21 +7,22 @@ use crate::error::CircuitError;
 use crate::poseidon::{domain_tag, hash};
 use crate::shape::Shape;
 use ark_bls12_381::Fr;
-use ark_ff::{BigInteger, Field, PrimeField};
+use ark_ff::{BigInteger, PrimeField};
 use rand::{CryptoRng, RngCore};
 use sha2::{Digest, Sha512};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// Domain tag of the log commitment (spec §3.3).
-pub const TAG_LOG: &[u8] = b"ve/log-commitment/v1";
-/// Domain tag of the digest of the vote times (spec §3.2).
-pub const TAG_TIMES: &[u8] = b"ve/log-times/v1";
+pub const TAG_LOG: &[u8] = b"ve/log-commitment/v2";
 /// Domain tag of the in-circuit multiset challenge (spec §4.3).
 pub const TAG_CHALLENGE: &[u8] = b"ve/logup-challenge/v1";
 /// Domain separator of the station binding (spec §3.4).
 pub const TAG_BINDING: &[u8] = b"ve/station-binding/v1";
-/// Vote times packed into one field element.
-pub const TIMES_PER_ELEMENT: usize = 7;
+/// Bits of a vote's offset before close of poll (spec §3.2): 2^17 s is more than 36 hours, so
+/// every time of the poll day before a close on that day or the next morning fits.
+pub const OFFSET_BITS: usize = 17;
+/// Offsets packed into one field element (14 x 17 = 238 bits, below the modulus).
+pub const OFFSETS_PER_ELEMENT: usize = 14;
 
 /// The commitment salt: a uniformly random scalar, kept secret with the log.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
@@ -84,8 +85,9 @@ impl core::fmt::Debug for LogWitness {
 }
 
 impl LogWitness {
-    /// Checks that the log fits `shape`: length, choices in range, one time per vote.
-    pub fn check_fits(&self, shape: &Shape) -> Result<(), CircuitError> {
+    /// Checks that the log fits `shape` and closes at `closed_at`: length, choices in range, one
+    /// time per vote, every time at or before the close and less than 2^17 s before it.
+    pub fn check_fits(&self, shape: &Shape, closed_at: u32) -> Result<(), CircuitError> {
         let fail = |reason: String| CircuitError::DoesNotFit {
             shape: shape.to_string(),
             reason,
@@ -102,6 +104,21 @@ impl LogWitness {
             .find(|&&c| usize::from(c) >= shape.choices)
         {
             return Err(fail(format!("choice index {c}")));
+        }
+        // Times are not secret one by one, but which vote is late is: no index in the message.
+        if self.times.iter().any(|&t| t > closed_at) {
+            return Err(fail(format!(
+                "a vote was recorded after close of poll ({closed_at} s)"
+            )));
+        }
+        if self
+            .times
+            .iter()
+            .any(|&t| closed_at - t >= 1 << OFFSET_BITS)
+        {
+            return Err(fail(format!(
+                "a vote was recorded 2^{OFFSET_BITS} s or more before close of poll"
+            )));
         }
         Ok(())
     }
@@ -131,27 +148,34 @@ pub fn station_binding(election_id: &str, station_id: &str, contest_id: &str) ->
     Fr::from_le_bytes_mod_order(&h.finalize())
 }
 
-/// Digest of the vote times (spec §3.2).
-pub fn times_digest(times: &[u32]) -> Fr {
-    let mut inputs = vec![domain_tag(TAG_TIMES), Fr::from(times.len() as u64)];
-    for chunk in times.chunks(TIMES_PER_ELEMENT) {
-        let mut acc = 0u128;
-        let mut hi = 0u128;
-        for (i, &t) in chunk.iter().enumerate() {
-            // 7 x 32 bits = 224 bits: the first four fill `acc`, the rest `hi`.
-            if i < 4 {
-                acc |= u128::from(t) << (32 * i);
-            } else {
-                hi |= u128::from(t) << (32 * (i - 4));
+/// Packs the padded offsets before close, `closed_at - time` of every vote in order and 0 for
+/// every padding slot, [`OFFSETS_PER_ELEMENT`] of [`OFFSET_BITS`] bits per field element,
+/// little-endian (spec §3.2). The log must fit (`check_fits`).
+pub fn pack_offsets(shape: &Shape, closed_at: u32, times: &[u32]) -> Vec<Fr> {
+    let offset = |i: usize| times.get(i).map_or(0, |&t| closed_at.saturating_sub(t));
+    (0..shape.votes.div_ceil(OFFSETS_PER_ELEMENT))
+        .map(|k| {
+            let mut limbs = [0u64; 4];
+            for j in 0..OFFSETS_PER_ELEMENT {
+                let i = k * OFFSETS_PER_ELEMENT + j;
+                if i >= shape.votes {
+                    break;
+                }
+                let d = u64::from(offset(i));
+                let pos = j * OFFSET_BITS;
+                limbs[pos / 64] |= d << (pos % 64);
+                if pos % 64 + OFFSET_BITS > 64 {
+                    limbs[pos / 64 + 1] |= d >> (64 - pos % 64);
+                }
             }
-        }
-        inputs.push(Fr::from(acc) + Fr::from(hi) * Fr::from(2u128.pow(64)).square());
-    }
-    hash(&inputs)
+            Fr::from_bigint(ark_ff::BigInt(limbs)).unwrap_or_default()
+        })
+        .collect()
 }
 
-/// Packs the padded choice sequence, `choices_per_element` per field element, little-endian.
-pub(crate) fn pack_choices(shape: &Shape, choices: &[u16]) -> Vec<Fr> {
+/// Packs the padded choice sequence, `choices_per_element` per field element, little-endian
+/// (spec §3.3).
+pub fn pack_choices(shape: &Shape, choices: &[u16]) -> Vec<Fr> {
     let bits = shape.choice_bits();
     let per = shape.choices_per_element();
     let mut out = Vec::with_capacity(shape.packed_len());
@@ -175,21 +199,24 @@ pub(crate) fn pack_choices(shape: &Shape, choices: &[u16]) -> Vec<Fr> {
     out
 }
 
-/// The log commitment of spec §3.3.
+/// The log commitment of spec §3.3, for a log closed at `closed_at` (seconds after 00:00 of the
+/// poll day, the close-of-poll statement's `closed_at`).
 pub fn log_commitment(
     shape: &Shape,
     binding: Fr,
+    closed_at: u32,
     witness: &LogWitness,
 ) -> Result<Fr, CircuitError> {
-    witness.check_fits(shape)?;
+    witness.check_fits(shape, closed_at)?;
     let mut inputs = vec![
         domain_tag(TAG_LOG),
         binding,
         witness.salt.to_fr(),
         Fr::from(witness.choices.len() as u64),
-        times_digest(&witness.times),
+        Fr::from(closed_at),
     ];
     inputs.extend(pack_choices(shape, &witness.choices));
+    inputs.extend(pack_offsets(shape, closed_at, &witness.times));
     Ok(hash(&inputs))
 }
 
@@ -244,18 +271,26 @@ mod tests {
             salt: Salt::random(&mut rng),
         };
         let b = station_binding("E", "S1", "C1");
-        let c = log_commitment(&shape, b, &w).unwrap_or_default();
+        let c = log_commitment(&shape, b, 25_400, &w).unwrap_or_default();
         let mut reordered = w.clone();
         reordered.choices.swap(0, 1);
         let mut retimed = w.clone();
-        retimed.times[3] += 1;
+        retimed.times[2] += 1;
         let mut resalted = w.clone();
         resalted.salt = Salt::random(&mut rng);
         for other in [&reordered, &retimed, &resalted] {
-            assert_ne!(log_commitment(&shape, b, other).unwrap_or_default(), c);
+            assert_ne!(
+                log_commitment(&shape, b, 25_400, other).unwrap_or_default(),
+                c
+            );
         }
+        // The same offsets from another close are other times.
+        assert_ne!(log_commitment(&shape, b, 25_401, &w).unwrap_or_default(), c);
         let elsewhere = station_binding("E", "S2", "C1");
-        assert_ne!(log_commitment(&shape, elsewhere, &w).unwrap_or_default(), c);
+        assert_ne!(
+            log_commitment(&shape, elsewhere, 25_400, &w).unwrap_or_default(),
+            c
+        );
         // Ids are length-prefixed: ("S1", "C1") and ("S1C", "1") differ.
         assert_ne!(station_binding("E", "S1C", "1"), b);
     }
@@ -272,12 +307,47 @@ mod tests {
             times: vec![1],
             salt: Salt::random(&mut rng),
         };
-        assert!(log_commitment(&shape, Fr::from(1u64), &w).is_err());
+        assert!(log_commitment(&shape, Fr::from(1u64), 10, &w).is_err());
         let w = LogWitness {
             choices: vec![0; 9],
             times: vec![1; 9],
             salt: Salt::random(&mut rng),
         };
-        assert!(log_commitment(&shape, Fr::from(1u64), &w).is_err());
+        assert!(log_commitment(&shape, Fr::from(1u64), 10, &w).is_err());
+        // A vote after close, and one too long before it.
+        let late = LogWitness {
+            choices: vec![0, 1],
+            times: vec![100, 101],
+            salt: Salt::random(&mut rng),
+        };
+        assert!(log_commitment(&shape, Fr::from(1u64), 100, &late).is_err());
+        assert!(log_commitment(&shape, Fr::from(1u64), 101, &late).is_ok());
+        assert!(log_commitment(&shape, Fr::from(1u64), 100 + (1 << OFFSET_BITS), &late).is_err());
+        assert!(log_commitment(&shape, Fr::from(1u64), 99 + (1 << OFFSET_BITS), &late).is_ok());
+    }
+
+    #[test]
+    fn offsets_pack_seventeen_bits_little_endian() {
+        let shape = Shape {
+            votes: 16,
+            choices: 4,
+        };
+        // Offsets 1, 2^17 - 1 and 3, from a close late enough to hold them.
+        let close = 1u32 << 18;
+        let times = [close - 1, close - ((1 << OFFSET_BITS) - 1), close - 3];
+        let packed = pack_offsets(&shape, close, &times);
+        assert_eq!(packed.len(), 2);
+        let bits = fr_bits(&packed[0]);
+        let value = |j: usize| {
+            (0..OFFSET_BITS).fold(0u64, |acc, b| {
+                acc | (u64::from(bits[j * OFFSET_BITS + b]) << b)
+            })
+        };
+        assert_eq!(value(0), 1);
+        assert_eq!(value(1), (1 << OFFSET_BITS) - 1);
+        assert_eq!(value(2), 3);
+        // Padding slots are offset 0, and the element holds 14 offsets.
+        assert!((3..OFFSETS_PER_ELEMENT).all(|j| value(j) == 0));
+        assert!(bits[OFFSETS_PER_ELEMENT * OFFSET_BITS..].iter().all(|b| !b));
     }
 }

@@ -255,23 +255,31 @@ impl PreparedKey {
     }
 }
 
-/// Canonical hex of a proof (192 bytes compressed).
+/// Bytes of a proof: A, B, C uncompressed (spec §6.1). Uncompressed points cost twice the space
+/// of compressed ones but decode without square roots in Fq and Fq2, which would otherwise be
+/// about half the cost of verifying a station.
+pub const PROOF_BYTES: usize = 384;
+
+/// Canonical hex of a proof (384 bytes: A, B, C uncompressed).
 pub fn proof_to_hex(proof: &StationProof) -> Result<String, CircuitError> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(PROOF_BYTES);
     proof
-        .serialize_compressed(&mut out)
+        .serialize_uncompressed(&mut out)
         .map_err(|e| enc("proof", e))?;
     Ok(hex::encode(out))
 }
 
-/// Decodes a proof strictly: 192 bytes, canonical, points on the curve, in the subgroup, not
+/// Decodes a proof strictly: 384 bytes, canonical, points on the curve, in the subgroup, not
 /// the identity.
 pub fn proof_from_hex(s: &str) -> Result<StationProof, CircuitError> {
     let bytes = hex::decode(s).map_err(|e| enc("proof", e))?;
-    if bytes.len() != 192 {
-        return Err(enc("proof", format!("{} bytes, expected 192", bytes.len())));
+    if bytes.len() != PROOF_BYTES {
+        return Err(enc(
+            "proof",
+            format!("{} bytes, expected {PROOF_BYTES}", bytes.len()),
+        ));
     }
-    let proof = StationProof::deserialize_with_mode(bytes.as_slice(), Compress::Yes, Validate::Yes)
+    let proof = StationProof::deserialize_with_mode(bytes.as_slice(), Compress::No, Validate::Yes)
         .map_err(|e| enc("proof", e))?;
     if proof.a.is_zero() || proof.b.is_zero() || proof.c.is_zero() {
         return Err(enc("proof", "an element is the identity point"));

@@ -18,9 +18,7 @@ pub mod shape;
 pub mod station;
 
 pub use ark_bls12_381::{Bls12_381, Fr};
-pub use commitment::{
-    log_commitment, station_binding, times_digest, vartime_challenge, LogWitness, Salt,
-};
+pub use commitment::{log_commitment, station_binding, vartime_challenge, LogWitness, Salt};
 pub use error::CircuitError;
 pub use keys::{
     fr_from_hex, fr_to_hex, proof_from_hex, proof_to_hex, vk_digest, vk_from_bytes, vk_to_bytes,

@@ -119,9 +119,9 @@ impl Shape {
         self.votes.div_ceil(self.choices_per_element())
     }
 
-    /// Number of public inputs: binding, commitment, `choices` counts, total.
+    /// Number of public inputs: binding, commitment, `choices` counts, total, close of poll.
     pub fn num_public_inputs(&self) -> usize {
-        self.choices + 3
+        self.choices + 4
     }
 
     /// The smallest shape among `candidates` that holds `votes` votes and `choices` choices.

@@ -1,11 +1,12 @@
 //! The station circuit (spec §4): the public counts are the histogram of the log inside the
-//! public commitment, with the public total, every vote a choice slot of the shape.
+//! public commitment, with the public total, every vote a choice slot of the shape and recorded
+//! at or before the public close of poll.
 //!
-//! Constraint cost: `votes * (log2(choices) + 1)` for the log, `2 * choices + 2` for the multiset
-//! check, and the Poseidon permutations of the commitment and the challenge. It grows with
-//! votes x log(choices), not votes x choices.
+//! Constraint cost: `votes * (log2(choices) + 1)` for the choices, `votes * 17` for the offsets
+//! before close, `2 * choices + 2` for the multiset check, and the Poseidon permutations of the
+//! commitment and the challenge. It grows with votes x log(choices), not votes x choices.
 
-use crate::commitment::{times_digest, LogWitness, TAG_CHALLENGE, TAG_LOG};
+use crate::commitment::{LogWitness, OFFSETS_PER_ELEMENT, OFFSET_BITS, TAG_CHALLENGE, TAG_LOG};
 use crate::error::CircuitError;
 use crate::poseidon::{config, domain_tag};
 use crate::shape::Shape;
@@ -32,16 +33,20 @@ pub struct PublicInputs {
     pub counts: Vec<u64>,
     /// Total votes in the log.
     pub total: u64,
+    /// Close of poll, seconds after 00:00 of the poll day (the PO's close-of-poll statement).
+    pub closed_at: u32,
 }
 
 impl PublicInputs {
-    /// The field-element vector the Groth16 verifier takes: binding, commitment, counts, total.
+    /// The field-element vector the Groth16 verifier takes: binding, commitment, counts, total,
+    /// close of poll.
     pub fn to_field_elements(&self) -> Vec<Fr> {
-        let mut v = Vec::with_capacity(self.counts.len() + 3);
+        let mut v = Vec::with_capacity(self.counts.len() + 4);
         v.push(self.binding);
         v.push(self.commitment);
         v.extend(self.counts.iter().map(|&c| Fr::from(c)));
         v.push(Fr::from(self.total));
+        v.push(Fr::from(self.closed_at));
         v
     }
 
@@ -50,6 +55,7 @@ impl PublicInputs {
         let mut v = vec!["binding".to_string(), "commitment".to_string()];
         v.extend((0..shape.choices).map(|j| format!("count[{j}]")));
         v.push("total".into());
+        v.push("closed_at".into());
         v
     }
 }
@@ -72,20 +78,22 @@ impl StationCircuit {
         }
     }
 
-    /// A circuit for `witness` at the station `binding`: computes the public inputs natively
-    /// (the native twin) and returns them with the circuit.
+    /// A circuit for `witness` at the station `binding`, closed at `closed_at`: computes the
+    /// public inputs natively (the native twin) and returns them with the circuit.
     pub fn new(
         shape: Shape,
         binding: Fr,
+        closed_at: u32,
         witness: LogWitness,
     ) -> Result<(Self, PublicInputs), CircuitError> {
-        let commitment = crate::commitment::log_commitment(&shape, binding, &witness)?;
+        let commitment = crate::commitment::log_commitment(&shape, binding, closed_at, &witness)?;
         let counts = witness.vartime_counts(&shape);
         let public = PublicInputs {
             binding,
             commitment,
             total: witness.choices.len() as u64,
             counts,
+            closed_at,
         };
         let circuit = Self {
             shape,
@@ -139,17 +147,17 @@ impl ConstraintSynthesizer<Fr> for StationCircuit {
         let total = FpVar::new_input(cs.clone(), || {
             public.map(|p| Fr::from(p.total)).ok_or_else(missing)
         })?;
+        let closed_at = FpVar::new_input(cs.clone(), || {
+            public.map(|p| Fr::from(p.closed_at)).ok_or_else(missing)
+        })?;
 
         // §4.3 (C1): total = sum of counts.
         let sum: FpVar<Fr> = counts.iter().sum();
         sum.enforce_equal(&total)?;
 
-        // Witness: salt, times digest, and every padded choice as log2(choices) booleans.
+        // Witness: salt, and every padded choice as log2(choices) booleans.
         let salt = FpVar::new_witness(cs.clone(), || {
             witness.map(|w| w.salt.to_fr()).ok_or_else(missing)
-        })?;
-        let tdig = FpVar::new_witness(cs.clone(), || {
-            witness.map(|w| times_digest(&w.times)).ok_or_else(missing)
         })?;
         let bits_per = shape.choice_bits();
         let mut choice_vars: Vec<FpVar<Fr>> = Vec::with_capacity(shape.votes);
@@ -167,18 +175,37 @@ impl ConstraintSynthesizer<Fr> for StationCircuit {
             choice_bits.push(bits);
         }
 
-        // (C3) the commitment opens to (binding, salt, total, times digest, packed choices).
+        // (C6) every padded offset before close, `closed_at - time` (0 for padding), as 17
+        // booleans: no vote of the committed log was recorded after the public close of poll.
+        let close = public.map(|p| p.closed_at);
+        let mut offset_bits: Vec<Boolean<Fr>> = Vec::with_capacity(shape.votes * OFFSET_BITS);
+        for i in 0..shape.votes {
+            let d = witness
+                .zip(close)
+                .map(|(w, c)| w.times.get(i).map_or(0, |&t| c.saturating_sub(t)));
+            for b in 0..OFFSET_BITS {
+                offset_bits.push(Boolean::new_witness(cs.clone(), || {
+                    d.map(|d| (d >> b) & 1 == 1).ok_or_else(missing)
+                })?);
+            }
+        }
+
+        // (C3) the commitment opens to (binding, salt, total, close of poll, packed choices,
+        // packed offsets).
         let per = shape.choices_per_element();
         let mut absorbed = vec![
             FpVar::constant(domain_tag(TAG_LOG)),
             binding.clone(),
             salt,
             total.clone(),
-            tdig,
+            closed_at,
         ];
         for chunk in choice_bits.chunks(per) {
             let flat: Vec<Boolean<Fr>> = chunk.iter().flatten().cloned().collect();
             absorbed.push(Boolean::le_bits_to_fp(&flat)?);
+        }
+        for chunk in offset_bits.chunks(OFFSETS_PER_ELEMENT * OFFSET_BITS) {
+            absorbed.push(Boolean::le_bits_to_fp(chunk)?);
         }
         let mut sponge = PoseidonSpongeVar::new(cs.clone(), config());
         sponge.absorb(&absorbed)?;
@@ -235,7 +262,9 @@ impl ConstraintSynthesizer<Fr> for StationCircuit {
 /// The native twin of the whole statement: does `public` hold for `witness`? Used by tests
 /// (native == circuit) and by the court opening.
 pub fn native_statement_holds(shape: &Shape, public: &PublicInputs, witness: &LogWitness) -> bool {
-    let Ok(commitment) = crate::commitment::log_commitment(shape, public.binding, witness) else {
+    let Ok(commitment) =
+        crate::commitment::log_commitment(shape, public.binding, public.closed_at, witness)
+    else {
         return false;
     };
     let counts = witness.vartime_counts(shape);

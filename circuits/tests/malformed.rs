@@ -23,7 +23,8 @@ fn proof_and_key() -> (keys::StationProof, Vec<u8>, Shape) {
         times: vec![25_200, 25_260, 25_300, 25_400],
         salt: Salt::random(&mut rng),
     };
-    let (circ, _) = StationCircuit::new(shape, station_binding("E", "S", "C"), log).unwrap();
+    let (circ, _) =
+        StationCircuit::new(shape, station_binding("E", "S", "C"), 25_400, log).unwrap();
     let proof = pk.prove(circ, &mut rng).unwrap();
     (proof, keys::vk_to_bytes(pk.verifying_key()).unwrap(), shape)
 }
@@ -31,6 +32,12 @@ fn proof_and_key() -> (keys::StationProof, Vec<u8>, Shape) {
 fn compressed<T: CanonicalSerialize>(p: &T) -> Vec<u8> {
     let mut v = Vec::new();
     p.serialize_compressed(&mut v).unwrap();
+    v
+}
+
+fn uncompressed<T: CanonicalSerialize>(p: &T) -> Vec<u8> {
+    let mut v = Vec::new();
+    p.serialize_uncompressed(&mut v).unwrap();
     v
 }
 
@@ -67,19 +74,19 @@ fn proofs_off_the_subgroup_identity_noncanonical_or_wrong_length_are_refused() {
     let mut bad = proof.clone();
     bad.a = g1_outside_subgroup();
     assert!(
-        proof_from_hex(&hex::encode(compressed(&bad))).is_err(),
+        proof_from_hex(&hex::encode(uncompressed(&bad))).is_err(),
         "A outside G1"
     );
     let mut bad = proof.clone();
     bad.c = g1_outside_subgroup();
     assert!(
-        proof_from_hex(&hex::encode(compressed(&bad))).is_err(),
+        proof_from_hex(&hex::encode(uncompressed(&bad))).is_err(),
         "C outside G1"
     );
     let mut bad = proof.clone();
     bad.b = g2_outside_subgroup();
     assert!(
-        proof_from_hex(&hex::encode(compressed(&bad))).is_err(),
+        proof_from_hex(&hex::encode(uncompressed(&bad))).is_err(),
         "B outside G2"
     );
     for which in 0..3 {
@@ -89,32 +96,37 @@ fn proofs_off_the_subgroup_identity_noncanonical_or_wrong_length_are_refused() {
             1 => bad.b = G2Affine::zero(),
             _ => bad.c = G1Affine::zero(),
         }
-        let e = proof_from_hex(&hex::encode(compressed(&bad))).unwrap_err();
+        let e = proof_from_hex(&hex::encode(uncompressed(&bad))).unwrap_err();
         assert!(e.to_string().contains("identity"), "{e}");
     }
-    // Not on the curve: an x with no y, as the encoding of A.
+    // Not on the curve: A's y changed in its last bit (A = x || y, 48 bytes each, big-endian).
     let mut bytes = hex::decode(&good).unwrap();
-    let mut off = None;
-    for x in 2u64..200 {
-        let fx = Fq::from(x);
-        if G1Affine::get_point_from_x_unchecked(fx, true).is_none() {
-            off = Some(fx);
-            break;
-        }
-    }
-    let mut xb = off.unwrap().into_bigint().to_bytes_be();
-    xb[0] |= 0x80; // compressed-form flag of the encoding
-    bytes[..48].copy_from_slice(&xb);
+    bytes[95] ^= 1;
     assert!(
         proof_from_hex(&hex::encode(&bytes)).is_err(),
         "A off the curve"
     );
+    // B off the curve, and C's x replaced by the field modulus (not a canonical element).
+    let mut bytes = hex::decode(&good).unwrap();
+    bytes[96 + 191] ^= 1;
+    assert!(
+        proof_from_hex(&hex::encode(&bytes)).is_err(),
+        "B off the curve"
+    );
+    let mut bytes = hex::decode(&good).unwrap();
+    bytes[288..336].copy_from_slice(&Fq::MODULUS.to_bytes_be());
+    assert!(
+        proof_from_hex(&hex::encode(&bytes)).is_err(),
+        "C's x is not below p"
+    );
+    // The compressed encoding of a valid proof is refused (one encoding only).
+    assert!(proof_from_hex(&hex::encode(compressed(&proof))).is_err());
     // Wrong lengths, upper-case (non-canonical) hex, not hex at all.
-    assert!(proof_from_hex(&good[..382]).is_err());
+    assert!(proof_from_hex(&good[..2 * keys::PROOF_BYTES - 2]).is_err());
     assert!(proof_from_hex(&format!("{good}00")).is_err());
     assert!(proof_from_hex("").is_err());
     assert!(proof_from_hex(&good.to_uppercase()).is_err());
-    assert!(proof_from_hex(&"zz".repeat(192)).is_err());
+    assert!(proof_from_hex(&"zz".repeat(keys::PROOF_BYTES)).is_err());
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Native twin == constraints, soundness against false claims, pinned shapes, Groth16 round trip.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use ark_ff::{BigInteger, PrimeField};
+use ark_ff::{BigInteger, Field, PrimeField};
 use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
 };
@@ -10,6 +10,9 @@ use circuits::{keys, station_binding, Fr, LogWitness, PublicInputs, Salt, Shape,
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use sha2::{Digest, Sha256};
+
+/// Close of poll in these tests: 18:00.
+const CLOSE: u32 = 18 * 3600;
 
 fn random_log(rng: &mut ChaCha20Rng, shape: &Shape, n: usize, k: usize) -> LogWitness {
     let mut t = 7 * 3600;
@@ -43,7 +46,7 @@ fn native_twin_agrees_with_constraints_on_random_logs() {
     for n in [0usize, 1, 17, 63, 64] {
         let w = random_log(&mut rng, &shape, n, 4);
         let b = station_binding("E", &format!("S{n}"), "C");
-        let (circuit, public) = StationCircuit::new(shape, b, w.clone()).expect("fits");
+        let (circuit, public) = StationCircuit::new(shape, b, CLOSE, w.clone()).expect("fits");
         assert!(native_statement_holds(&shape, &public, &w));
         assert!(
             satisfied(circuit),
@@ -58,7 +61,7 @@ fn false_claims_are_unsatisfiable() {
     let shape = Shape::new(64, 4).expect("shape");
     let w = random_log(&mut rng, &shape, 40, 3);
     let b = station_binding("E", "S", "C");
-    let (_, honest) = StationCircuit::new(shape, b, w.clone()).expect("fits");
+    let (_, honest) = StationCircuit::new(shape, b, CLOSE, w.clone()).expect("fits");
 
     // Move one vote from the first non-empty slot to another: same total, wrong histogram.
     let mut moved = honest.clone();
@@ -113,7 +116,7 @@ fn every_single_vote_changes_the_statement() {
             salt: Salt::random(&mut rng),
         };
         let b = station_binding("E", "S", "C");
-        let (circuit, public) = StationCircuit::new(shape, b, w.clone()).expect("fits");
+        let (circuit, public) = StationCircuit::new(shape, b, CLOSE, w.clone()).expect("fits");
         let ones = u64::from(mask.count_ones());
         assert_eq!(public.counts, vec![3 - ones, ones]);
         assert!(satisfied(circuit));
@@ -123,6 +126,87 @@ fn every_single_vote_changes_the_statement() {
             assert!(!satisfied(StationCircuit::with_claim(shape, wrong, w)));
         }
     }
+}
+
+/// Issue: a dishonest prover holding a log with a vote after close of poll. No commitment of the
+/// shape can hold it (offsets are 17 booleans each), so whatever it commits to and claims, the
+/// circuit is unsatisfied or the proof fails against the close the PO signed.
+#[test]
+fn a_vote_after_close_cannot_be_proved() {
+    use circuits::commitment::{pack_choices, pack_offsets, OFFSET_BITS, TAG_LOG};
+    use circuits::poseidon::{domain_tag, hash};
+    let mut rng = ChaCha20Rng::seed_from_u64(6);
+    let shape = Shape::new(64, 4).expect("shape");
+    let mut late = random_log(&mut rng, &shape, 20, 4);
+    let last = late.times.len() - 1;
+    late.times[last] = CLOSE + 60;
+    let b = station_binding("E", "S", "C");
+
+    // The honest path refuses the log outright.
+    assert!(StationCircuit::new(shape, b, CLOSE, late.clone()).is_err());
+
+    // The commitment a cheat would want: the late vote's offset is -60, i.e. r - 60 in the field.
+    let mut on_time = late.clone();
+    on_time.times[last] = CLOSE;
+    let mut offsets = pack_offsets(&shape, CLOSE, &on_time.times);
+    let slot = last % circuits::commitment::OFFSETS_PER_ELEMENT;
+    offsets[last / circuits::commitment::OFFSETS_PER_ELEMENT] -=
+        Fr::from(60u64) * Fr::from(2u64).pow([(slot * OFFSET_BITS) as u64]);
+    let mut inputs = vec![
+        domain_tag(TAG_LOG),
+        b,
+        late.salt.to_fr(),
+        Fr::from(late.choices.len() as u64),
+        Fr::from(CLOSE),
+    ];
+    inputs.extend(pack_choices(&shape, &late.choices));
+    inputs.extend(offsets);
+    let cheat = PublicInputs {
+        binding: b,
+        commitment: hash(&inputs),
+        counts: late.vartime_counts(&shape),
+        total: late.choices.len() as u64,
+        closed_at: CLOSE,
+    };
+    assert!(!native_statement_holds(&shape, &cheat, &late));
+    // Neither the late log nor the nearest log it can express (the vote at close) satisfies it.
+    assert!(!satisfied(StationCircuit::with_claim(
+        shape,
+        cheat.clone(),
+        late.clone()
+    )));
+    assert!(!satisfied(StationCircuit::with_claim(
+        shape,
+        cheat,
+        on_time.clone()
+    )));
+
+    // Committed and proved under a later close (which the log fits), then checked against the
+    // close the PO signed: unsatisfied, and the Groth16 proof fails.
+    let (circuit, later) = StationCircuit::new(shape, b, CLOSE + 60, late.clone()).expect("fits");
+    let mut signed_close = later.clone();
+    signed_close.closed_at = CLOSE;
+    assert!(!satisfied(StationCircuit::with_claim(
+        shape,
+        signed_close.clone(),
+        late
+    )));
+    let pk = keys::setup(shape, &mut rng).expect("setup");
+    let pvk = keys::vk_from_bytes(shape, &keys::vk_to_bytes(pk.verifying_key()).expect("vk"))
+        .expect("prepared");
+    let proof = pk.prove(circuit, &mut rng).expect("prove");
+    pvk.verify(&later, &proof)
+        .expect("valid for the close it was made for");
+    assert!(pvk.verify(&signed_close, &proof).is_err());
+
+    // Boundaries the honest path accepts: a vote at close, and one 2^17 - 1 s before it (a
+    // close at 2^17 s, early on the day after the poll).
+    let (circuit, _) = StationCircuit::new(shape, b, CLOSE, on_time.clone()).expect("fits");
+    assert!(satisfied(circuit));
+    let mut edge = on_time;
+    edge.times[0] = 1;
+    let (circuit, _) = StationCircuit::new(shape, b, 1 << OFFSET_BITS, edge).expect("fits");
+    assert!(satisfied(circuit));
 }
 
 /// Pins constraint count, public-input order and a digest of the matrices of each small shape
@@ -205,10 +289,10 @@ fn groth16_round_trip_and_input_count_check() {
     let pvk = keys::vk_from_bytes(shape, &vk_bytes).expect("prepared");
     let w = random_log(&mut rng, &shape, 30, 4);
     let b = station_binding("E", "S1", "C");
-    let (circuit, public) = StationCircuit::new(shape, b, w).expect("fits");
+    let (circuit, public) = StationCircuit::new(shape, b, CLOSE, w).expect("fits");
     let proof = pk.prove(circuit, &mut rng).expect("prove");
     let hexed = keys::proof_to_hex(&proof).expect("hex");
-    assert_eq!(hexed.len(), 384);
+    assert_eq!(hexed.len(), 2 * keys::PROOF_BYTES);
     let proof = keys::proof_from_hex(&hexed).expect("decode");
     pvk.verify(&public, &proof).expect("honest proof verifies");
 
@@ -231,7 +315,7 @@ fn groth16_round_trip_and_input_count_check() {
     // Wrong shape for the key bytes.
     assert!(keys::vk_from_bytes(Shape::new(64, 8).expect("s"), &vk_bytes).is_err());
     // A proof that is not canonical hex.
-    assert!(keys::proof_from_hex(&"00".repeat(192)).is_err());
+    assert!(keys::proof_from_hex(&"00".repeat(keys::PROOF_BYTES)).is_err());
 }
 
 #[test]
@@ -246,7 +330,7 @@ fn batch_verification_names_every_bad_proof() {
     for i in 0..7 {
         let w = random_log(&mut rng, &shape, 10 + i, 4);
         let (circuit, public) =
-            StationCircuit::new(shape, station_binding("E", &format!("S{i}"), "C"), w)
+            StationCircuit::new(shape, station_binding("E", &format!("S{i}"), "C"), CLOSE, w)
                 .expect("fits");
         items.push((public, pk.prove(circuit, &mut rng).expect("prove")));
     }

@@ -18,8 +18,11 @@ fuzz_target!(|data: &[u8]| {
                 salt: circuits::Salt::from_hex(&"00".repeat(32)).unwrap_or_else(|_| unreachable!()),
             };
             let shape = circuits::Shape { votes: 64, choices: 4 };
-            if w.check_fits(&shape).is_ok() {
+            // Close of poll at 18:00: late, early and out-of-range times all reach the checks.
+            let close = 18 * 3600;
+            if w.check_fits(&shape, close).is_ok() {
                 let _ = w.vartime_counts(&shape);
+                let _ = circuits::log_commitment(&shape, circuits::Fr::from(1u64), close, &w);
             }
         }
     }

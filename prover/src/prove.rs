@@ -165,12 +165,11 @@ pub fn prove(opts: &ProveOptions<'_>) -> Result<ProveSummary, ProverError> {
                     source,
                 }
             })?;
-            let now = circuits::log_commitment(&shape, binding, &witness).map_err(|source| {
-                ProverError::Circuit {
+            let now = circuits::log_commitment(&shape, binding, statement.body.closed_at, &witness)
+                .map_err(|source| ProverError::Circuit {
                     context: format!("{log_file}: contest {cid}"),
                     source,
-                }
-            })?;
+                })?;
             if now != sealed {
                 return Err(ProverError::input(
                     &log_file,
@@ -400,7 +399,8 @@ fn prove_row(
         ProverError::input(layout::ELECTION, Some(&station_id), "unknown contest")
     })?;
     let binding = station_binding(election_id, &station_id, &contest_id);
-    let (circuit, public) = StationCircuit::new(shape, binding, witness).map_err(ctx)?;
+    let (circuit, public) =
+        StationCircuit::new(shape, binding, statement.body.closed_at, witness).map_err(ctx)?;
     let pk = pks.get(&shape).ok_or_else(|| {
         ProverError::input(
             "keys",

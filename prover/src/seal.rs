@@ -440,12 +440,16 @@ pub fn seal<R: RngCore + CryptoRng>(
                 salt,
             };
             let binding = station_binding(&def.election_id, &station.station_id, cid);
-            let commitment = log_commitment(&shape, binding, &witness).map_err(|source| {
-                ProverError::Circuit {
-                    context: format!("{log_file}: station {}, contest {cid}", station.station_id),
-                    source,
-                }
-            })?;
+            let commitment =
+                log_commitment(&shape, binding, form.closed_at, &witness).map_err(|source| {
+                    ProverError::Circuit {
+                        context: format!(
+                            "{log_file}: station {}, contest {cid}",
+                            station.station_id
+                        ),
+                        source,
+                    }
+                })?;
             let body = CloseOfPoll {
                 spec_version: bundle::SPEC_VERSION.into(),
                 election_id: def.election_id.clone(),

@@ -1280,6 +1280,7 @@ fn check_station(
                 commitment,
                 counts: row.machine_counts.clone(),
                 total: st.contest.total_recorded,
+                closed_at: st.closed_at,
             };
             proof_from_hex(&row.proof).map(|proof| (public, proof))
         });

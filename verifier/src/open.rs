@@ -308,20 +308,19 @@ pub fn open(req: &OpenRequest<'_>) -> OpenReport {
     };
     let shape = Shape::parse(&st.shape).ok();
     let binding = station_binding(&st.election_id, req.station, req.contest);
-    let opened = shape.and_then(|s| {
-        witness.check_fits(&s).ok()?;
-        log_commitment(&s, binding, &witness).ok()
-    });
+    let opened = shape.map(|s| log_commitment(&s, binding, st.closed_at, &witness));
     let signed = fr_from_hex(&st.log_commitment).ok();
-    let matches = ids_ok && opened.is_some() && opened == signed;
+    let matches = ids_ok && matches!((&opened, signed), (Some(Ok(o)), Some(s)) if *o == s);
     r.check(
         "O3",
         O3,
         Some(matches),
-        if matches {
-            format!("{} votes on control units {:?}", witness.choices.len(), units_log)
-        } else {
-            "the log does NOT match its commitment: it is not the log sealed at close of poll (or the salt is not the one drawn then)".into()
+        match opened {
+            _ if matches => format!("{} votes on control units {:?}", witness.choices.len(), units_log),
+            // A log that no commitment of its shape can hold (a vote after close, a choice
+            // past the shape): say why.
+            Some(Err(e)) => format!("the log does NOT match its commitment: {e}"),
+            _ => "the log does NOT match its commitment: it is not the log sealed at close of poll (or the salt is not the one drawn then)".into(),
         },
     );
     r.check(

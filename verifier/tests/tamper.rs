@@ -589,6 +589,39 @@ fn v4d_count_changed_with_everything_else_re_signed() {
     );
 }
 
+/// A dishonest prover whose log has a vote after the close the PO signed can only prove it under a
+/// later close; the verifier takes the close from the signed statement, and the proof fails. Here
+/// the signed close is moved one second earlier (re-signed by the PO's key): the proof, made for
+/// the original close, no longer verifies.
+#[test]
+fn v4d_proof_made_for_another_close_of_poll() {
+    let c = copy(A);
+    let (_, path) = c.contested();
+    let mut station = String::new();
+    c.edit(&path, |v| {
+        let st = &mut v["close_of_poll"][0];
+        station = st["body"]["station_id"].as_str().unwrap().to_string();
+        let t = st["body"]["closed_at"].as_u64().unwrap();
+        st["body"]["closed_at"] = json!(t - 1);
+        c.resign(st, kinds::CLOSE_OF_POLL, &c.po_key(&station));
+    });
+    c.reindex();
+    let r = c.verify();
+    let v4d: Vec<_> = r.findings.iter().filter(|f| f.step == "V4.d").collect();
+    assert!(
+        v4d.iter()
+            .any(|f| f.station.as_deref() == Some(station.as_str())),
+        "{:#?}",
+        r.findings
+    );
+    // A station polled in several contests also signs its close once per contest (V6.c).
+    assert!(
+        failed_steps(&r).is_subset(&set(&["V4.d", "V6.c"])),
+        "{:#?}",
+        r.findings
+    );
+}
+
 #[test]
 fn v4d_two_stations_proofs_swapped() {
     let c = copy(A);

@@ -110,7 +110,10 @@ pub struct ElectionDefinition {
     pub publication: String,
     /// Contests.
     pub contests: Vec<Contest>,
-    /// Polling stations.
+    /// Polling stations. In a bundle the manifest carries none: each contest's stations are in
+    /// its own station list (`stations/<contest>.json`, bundle.md §3a), so that checking one
+    /// contest reads only its stations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stations: Vec<Station>,
 }
 
@@ -174,8 +177,40 @@ pub struct ElectionManifest {
     pub setup: SetupRecord,
     /// RO certificates (signed by the authority).
     pub ro_certificates: Vec<Signed<RoCertificate>>,
+    /// One station list per contest, in contest order, bound by its digest.
+    pub station_lists: Vec<StationListRef>,
     /// Unix seconds.
     pub signed_at: u64,
+}
+
+/// A contest's station list as the manifest binds it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StationListRef {
+    /// Contest.
+    pub contest_id: String,
+    /// Bundle path: `stations/<contest_id>.json`.
+    pub path: String,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+    /// Number of stations in the list.
+    pub stations: u64,
+}
+
+/// The polling stations of one contest (bundle.md §3a): every station whose `contests` names it,
+/// in definition order. A station polled in several contests is in each of their lists, the
+/// same entry in each.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StationList {
+    /// Protocol version.
+    pub spec_version: String,
+    /// Election.
+    pub election_id: String,
+    /// Contest.
+    pub contest_id: String,
+    /// The stations.
+    pub stations: Vec<Station>,
 }
 
 /// One control unit (with its ballot units and VVPAT) used at a station for a contest.
@@ -434,6 +469,8 @@ pub mod paths {
     pub const KEYS: &str = "keys";
     /// Folder of contest shards.
     pub const CONTESTS: &str = "contests";
+    /// Folder of station lists, one per contest.
+    pub const STATIONS: &str = "stations";
 }
 
 impl ElectionDefinition {

@@ -15,8 +15,9 @@ use bundle::inputs::StationSalts;
 use bundle::tally::outcome;
 use bundle::{
     kinds, paths, BundleIndex, CloseOfPoll, Contest, ContestResult, ContestShard, DeclaredResult,
-    ElectionManifest, FileEntry, KeyPair, PoCertificate, PostalRow, RoCertificate, SetupRecord,
-    ShapeKey, Signed, StationResult, TieLot,
+    ElectionDefinition, ElectionManifest, FileEntry, KeyPair, PoCertificate, PostalRow,
+    RoCertificate, SetupRecord, ShapeKey, Signed, StationList, StationListRef, StationResult,
+    TieLot,
 };
 use circuits::{
     fr_from_hex, keys, proof_to_hex, station_binding, LogWitness, Salt, Shape, StationCircuit,
@@ -328,14 +329,42 @@ pub fn prove(opts: &ProveOptions<'_>) -> Result<ProveSummary, ProverError> {
         };
         ro_certificates.push(authority.sign(kinds::RO_CERT, cert)?);
     }
+    // Station lists, one per contest (bundle.md §3a); the manifest binds their digests.
+    let mut station_lists = Vec::with_capacity(def.contests.len());
+    for contest in &def.contests {
+        let list = StationList {
+            spec_version: bundle::SPEC_VERSION.into(),
+            election_id: def.election_id.clone(),
+            contest_id: contest.contest_id.clone(),
+            stations: def
+                .stations
+                .iter()
+                .filter(|s| s.contests.contains(&contest.contest_id))
+                .cloned()
+                .collect(),
+        };
+        let path = format!("{}/{}.json", paths::STATIONS, contest.contest_id);
+        let bytes = pretty(&list)?;
+        station_lists.push(StationListRef {
+            contest_id: contest.contest_id.clone(),
+            path: path.clone(),
+            sha256: sha256_hex(&bytes),
+            stations: list.stations.len() as u64,
+        });
+        files.insert(path, bytes);
+    }
     let manifest = ElectionManifest {
-        definition: def.clone(),
+        definition: ElectionDefinition {
+            stations: Vec::new(),
+            ..def.clone()
+        },
         shapes,
         setup: SetupRecord {
             kind: opts.keys.setup.kind.clone(),
             performed_by: opts.keys.setup.performed_by.clone(),
         },
         ro_certificates,
+        station_lists,
         signed_at: crate::unix_midnight(&def.poll_date)
             .unwrap_or(0)
             .saturating_sub(86_400),

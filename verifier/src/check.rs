@@ -7,7 +7,8 @@ use crate::OUT_OF_SCOPE;
 use bundle::digest::{bundle_root, sha256_hex};
 use bundle::{
     kinds, paths, verify_many, BundleIndex, CloseOfPoll, Contest, ContestKind, ContestShard,
-    ElectionDefinition, ElectionManifest, PoCertificate, Role, Signed, Station, StationResult,
+    ElectionDefinition, ElectionManifest, PoCertificate, Role, Signed, Station, StationList,
+    StationResult,
 };
 use circuits::{fr_from_hex, proof_from_hex, station_binding, PreparedKey, PublicInputs, Shape};
 use rand_core::RngCore;
@@ -114,7 +115,7 @@ pub fn verify_bundle(dir: &Path, opts: &Options<'_>) -> Report {
             None
         }
     };
-    let scope = resolve_scope(opts, manifest.as_ref(), &mut f);
+    let scope = resolve_scope(dir, opts, manifest.as_ref(), &mut f);
     report.scope = scope.as_ref().map(|s| s.iter().cloned().collect());
     let authority = manifest.as_ref().map(|m| m.public_key.clone());
     report.authority_key = authority.clone();
@@ -140,11 +141,13 @@ pub fn verify_bundle(dir: &Path, opts: &Options<'_>) -> Report {
         report.finish(f);
         return report;
     };
-    let def = &manifest.body.definition;
+    // V2.f: the stations of the contests in scope, from their station lists.
+    let (def, lists) = load_stations(dir, &manifest.body, scope.as_ref(), &mut f);
+    let def = &def;
     report.election_id = Some(def.election_id.clone());
     report.election_name = Some(def.name.clone());
 
-    let mut ctx = check_manifest(dir, &manifest, &mut f);
+    let mut ctx = check_manifest(dir, &manifest, def, lists, &mut f);
     if let Some(index) = &index {
         let files = &index.body.files;
         // V1.c: every listed file is one the bundle format defines (bundle.md §1).
@@ -165,6 +168,7 @@ pub fn verify_bundle(dir: &Path, opts: &Options<'_>) -> Report {
         for e in files {
             let defined = e.path == paths::MANIFEST
                 || key_paths.contains(e.path.as_str())
+                || per_contest(&e.path, paths::STATIONS)
                 || per_contest(&e.path, paths::CONTESTS)
                 || per_contest(&e.path, audit::model::paths::COMMITMENTS)
                 || per_contest(&e.path, audit::model::paths::RECORDS);
@@ -221,6 +225,7 @@ pub fn verify_bundle(dir: &Path, opts: &Options<'_>) -> Report {
 /// The contests a scoped run checks, or `None` for the whole bundle. Ids not in the manifest
 /// are errors (the scope cannot be checked).
 fn resolve_scope(
+    dir: &Path,
     opts: &Options<'_>,
     manifest: Option<&Signed<ElectionManifest>>,
     f: &mut Findings,
@@ -228,7 +233,8 @@ fn resolve_scope(
     if opts.contests.is_empty() && opts.stations.is_empty() {
         return None;
     }
-    let def = &manifest?.body.definition;
+    let m = &manifest?.body;
+    let def = &m.definition;
     let mut scope = BTreeSet::new();
     for c in &opts.contests {
         if def.contest(c).is_some() {
@@ -241,9 +247,31 @@ fn resolve_scope(
             );
         }
     }
+    // A station's contests: every list that holds it, and every contest its entries name (a
+    // station scope reads every station list, never a shard outside the scope). Lists that do
+    // not match the manifest's digest are skipped here and reported by V2.f if in scope.
+    let mut found: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    if !opts.stations.is_empty() {
+        for r in &m.station_lists {
+            let Some(list) = read_capped(&dir.join(&r.path))
+                .ok()
+                .filter(|b| sha256_hex(b) == r.sha256)
+                .and_then(|b| serde_json::from_slice::<StationList>(&b).ok())
+            else {
+                continue;
+            };
+            for st in &list.stations {
+                if let Some(sid) = opts.stations.iter().find(|s| **s == st.station_id) {
+                    let e = found.entry(sid.as_str()).or_default();
+                    e.insert(r.contest_id.clone());
+                    e.extend(st.contests.iter().cloned());
+                }
+            }
+        }
+    }
     for s in &opts.stations {
-        match def.station(s) {
-            Some(st) => scope.extend(st.contests.iter().cloned()),
+        match found.remove(s.as_str()) {
+            Some(contests) => scope.extend(contests),
             None => f.error(
                 "V4.a",
                 &At {
@@ -251,7 +279,7 @@ fn resolve_scope(
                     station: Some(s.clone()),
                     contest: None,
                 },
-                "the station asked for is not in the manifest".into(),
+                "the station asked for is in no station list of the manifest".into(),
             ),
         }
     }
@@ -314,6 +342,7 @@ fn check_index(
             };
             e.path == paths::MANIFEST
                 || e.path.starts_with(&format!("{}/", paths::KEYS))
+                || in_scope(paths::STATIONS)
                 || in_scope(paths::CONTESTS)
                 || in_scope(audit::model::paths::COMMITMENTS)
                 || in_scope(audit::model::paths::RECORDS)
@@ -341,7 +370,7 @@ fn check_index(
             Severity::Notice,
             "V1.c",
             &at,
-            "scoped run: only the manifest, the keys and the shards in scope were read; files outside the scope, and V1.c, were not checked".into(),
+            "scoped run: only the manifest, the keys, and the station lists and shards in scope were read; files outside the scope, and V1.c, were not checked".into(),
         );
         Vec::new()
     } else {
@@ -434,10 +463,139 @@ struct Context {
     results_root: Option<String>,
 }
 
-/// V2.a-V2.e.
-fn check_manifest(dir: &Path, m: &Signed<ElectionManifest>, f: &mut Findings) -> Context {
+/// V2.f: the station lists of the contests in scope (all of them in a full run), checked
+/// against the digests the manifest binds and against each other. Returns the definition with
+/// those stations (each once, in order of first appearance) and, per contest read, the
+/// positions of its stations in its list's order.
+fn load_stations(
+    dir: &Path,
+    m: &ElectionManifest,
+    scope: Option<&BTreeSet<String>>,
+    f: &mut Findings,
+) -> (ElectionDefinition, HashMap<String, Vec<usize>>) {
     let at = At::file(paths::MANIFEST);
-    let def = &m.body.definition;
+    let mut def = m.definition.clone();
+    f.expect("V2.f", def.stations.is_empty(), &at, || {
+        "the manifest lists stations inline; a bundle keeps them in stations/ (bundle.md §3a)"
+            .into()
+    });
+    def.stations.clear();
+    let contest_ids: Vec<&str> = def.contests.iter().map(|c| c.contest_id.as_str()).collect();
+    let list_ids: Vec<&str> = m
+        .station_lists
+        .iter()
+        .map(|r| r.contest_id.as_str())
+        .collect();
+    f.expect("V2.f", contest_ids == list_ids, &at, || {
+        "the manifest does not bind one station list per contest, in contest order".into()
+    });
+    let mut lists: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut pos: HashMap<String, usize> = HashMap::new();
+    let mut member: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for r in &m.station_lists {
+        let cid = r.contest_id.as_str();
+        if scope.is_some_and(|s| !s.contains(cid)) || lists.contains_key(cid) {
+            continue;
+        }
+        let lat = At::contest(&r.path, cid);
+        if r.path != format!("{}/{cid}.json", paths::STATIONS) {
+            f.fail(
+                "V2.f",
+                &lat,
+                format!("the station list of {cid} is not at stations/{cid}.json"),
+            );
+            continue;
+        }
+        let bytes = match read_capped(&dir.join(&r.path)) {
+            Ok(b) => b,
+            Err(e) => {
+                f.error("V2.f", &lat, e);
+                continue;
+            }
+        };
+        if !f.expect("V2.f", sha256_hex(&bytes) == r.sha256, &lat, || {
+            "the station list differs from the SHA-256 the manifest binds".into()
+        }) {
+            continue;
+        }
+        let list: StationList = match serde_json::from_slice(&bytes) {
+            Ok(l) => l,
+            Err(e) => {
+                f.error("V2.f", &lat, format!("not a valid station list: {e}"));
+                continue;
+            }
+        };
+        f.expect(
+            "V2.f",
+            list.spec_version == bundle::SPEC_VERSION
+                && list.election_id == def.election_id
+                && list.contest_id == cid
+                && list.stations.len() as u64 == r.stations,
+            &lat,
+            || {
+                format!(
+                    "the list names election {} and contest {} with {} stations; the manifest binds {} with {}",
+                    list.election_id, list.contest_id, list.stations.len(), cid, r.stations
+                )
+            },
+        );
+        let mut order = Vec::with_capacity(list.stations.len());
+        for st in list.stations {
+            let sat = At::station(&r.path, cid, &st.station_id);
+            let fresh = member
+                .entry(st.station_id.clone())
+                .or_default()
+                .insert(cid.to_string());
+            f.expect("V2.f", fresh, &sat, || {
+                "the station is listed twice in one list".into()
+            });
+            f.expect("V2.f", st.contests.iter().any(|c| c == cid), &sat, || {
+                format!("the station is in the list of {cid} but does not poll it")
+            });
+            match pos.get(&st.station_id) {
+                Some(&i) => {
+                    let same = def.stations[i] == st;
+                    f.expect("V2.f", same, &sat, || {
+                        "the station is listed differently in the lists of two contests".into()
+                    });
+                    if fresh {
+                        order.push(i);
+                    }
+                }
+                None => {
+                    pos.insert(st.station_id.clone(), def.stations.len());
+                    order.push(def.stations.len());
+                    def.stations.push(st);
+                }
+            }
+        }
+        lists.insert(cid.to_string(), order);
+    }
+    // Every station is in the list of every contest it polls (of the lists read).
+    for st in &def.stations {
+        for c in &st.contests {
+            let listed = member.get(&st.station_id).is_some_and(|m| m.contains(c));
+            if lists.contains_key(c) && !listed {
+                f.fail(
+                    "V2.f",
+                    &At::station(&format!("{}/{c}.json", paths::STATIONS), c, &st.station_id),
+                    format!("the station polls {c} but is not in its station list"),
+                );
+            }
+        }
+    }
+    (def, lists)
+}
+
+/// V2.a-V2.e, over the manifest and the stations `load_stations` read.
+fn check_manifest(
+    dir: &Path,
+    m: &Signed<ElectionManifest>,
+    def: &ElectionDefinition,
+    lists: HashMap<String, Vec<usize>>,
+    f: &mut Findings,
+) -> Context {
+    let at = At::file(paths::MANIFEST);
     let authority = &m.public_key;
     let ok = m.verify(kinds::MANIFEST).is_ok() && m.role == Role::Authority;
     f.expect("V2.a", ok, &at, || {
@@ -504,10 +662,8 @@ fn check_manifest(dir: &Path, m: &Signed<ElectionManifest>, f: &mut Findings) ->
     }
     for (i, st) in def.stations.iter().enumerate() {
         ctx.station_at.entry(st.station_id.clone()).or_insert(i);
-        for c in &st.contests {
-            ctx.stations_of.entry(c.clone()).or_default().push(i);
-        }
     }
+    ctx.stations_of = lists;
     // V2.e: verifying keys.
     for sk in &m.body.shapes {
         let kat = At::file(&sk.path);

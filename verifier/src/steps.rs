@@ -29,6 +29,7 @@ steps! {
     "V2.c" => "Returning Officer certificates signed by the authority",
     "V2.d" => "Presiding Officer certificates signed by a certified RO of the station",
     "V2.e" => "verifying keys match their digests, decode strictly, fit their shapes",
+    "V2.f" => "station lists match the manifest's digests, one per contest, each station in the list of every contest it polls",
     "V3.a" => "close-of-poll statement signed by the station's certified PO",
     "V3.b" => "close-of-poll statement signed before counting began",
     "V3.c" => "Form 17C Part I arithmetic: voters, electors, total recorded",

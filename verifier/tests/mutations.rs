@@ -58,7 +58,7 @@ fn owners(file: &str, path: &[String]) -> Vec<&'static str> {
     let top = path.first().map(String::as_str).unwrap_or("");
     if file == "bundle.json" {
         vec!["V1"]
-    } else if file == "election.json" {
+    } else if file == "election.json" || file.starts_with("stations/") {
         vec!["V2"]
     } else if file.starts_with("keys/") {
         vec!["V2.e"]

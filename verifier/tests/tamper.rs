@@ -353,6 +353,116 @@ fn v2d_po_certificate_missing_or_for_another_po() {
 }
 
 #[test]
+fn v2f_station_list_changed_without_the_manifest() {
+    let c = copy(A);
+    let (cid, _) = c.contested();
+    c.edit(&format!("stations/{cid}.json"), |v| {
+        let e = v["stations"][0]["electors"].as_u64().unwrap();
+        v["stations"][0]["electors"] = json!(e + 1);
+    });
+    c.reindex();
+    let r = c.verify();
+    // The list is not trusted, so its stations are unknown to the shard's checks too (V4.a,
+    // V5.b fail with it).
+    assert!(failed_steps(&r).contains("V2.f"), "{:#?}", r.findings);
+    assert!(!failed_steps(&r).iter().any(|s| s.starts_with("V1")));
+}
+
+#[test]
+fn v2f_station_dropped_from_its_list_by_the_authority() {
+    let c = copy(A);
+    let (cid, _) = c.contested();
+    let mut gone = String::new();
+    c.edit_station_list(&cid, |v| {
+        let st = v["stations"].as_array_mut().unwrap().remove(0);
+        gone = st["station_id"].as_str().unwrap().to_string();
+    });
+    c.reindex();
+    let r = c.verify();
+    // The station is in no list that was read, so it is unknown: its shard row has no station.
+    assert!(failed_steps(&r).contains("V4.a"), "{:#?}", r.findings);
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.station.as_deref() == Some(gone.as_str())));
+}
+
+#[test]
+fn v2f_station_in_a_list_of_a_contest_it_does_not_poll() {
+    let c = copy(M);
+    // A ward-1 station added to a ward-2 seat's list, as is (it polls only ward 1).
+    let w1 = c.read("stations/W01-A.json")["stations"][0].clone();
+    let sid = w1["station_id"].as_str().unwrap().to_string();
+    c.edit_station_list("W02-A", |v| {
+        v["stations"].as_array_mut().unwrap().push(w1.clone());
+    });
+    c.reindex();
+    let r = c.verify();
+    assert!(r.findings.iter().any(|f| f.step == "V2.f"
+        && f.station.as_deref() == Some(sid.as_str())
+        && f.rule.contains("does not poll")));
+}
+
+#[test]
+fn v2f_station_listed_differently_in_two_lists() {
+    let c = copy(M);
+    // Ward 1's stations poll three seats; one list gives a station another name.
+    c.edit_station_list("W01-B", |v| {
+        v["stations"][0]["name"] = json!("elsewhere");
+    });
+    c.reindex();
+    let r = c.verify();
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.step == "V2.f" && f.rule.contains("listed differently")),
+        "{:#?}",
+        r.findings
+    );
+}
+
+#[test]
+fn v2f_station_polled_but_missing_from_one_list() {
+    let c = copy(M);
+    let mut gone = String::new();
+    c.edit_station_list("W01-C", |v| {
+        let st = v["stations"].as_array_mut().unwrap().remove(0);
+        gone = st["station_id"].as_str().unwrap().to_string();
+    });
+    c.reindex();
+    let r = c.verify();
+    assert!(
+        r.findings.iter().any(|f| f.step == "V2.f"
+            && f.station.as_deref() == Some(gone.as_str())
+            && f.rule.contains("not in its station list")),
+        "{:#?}",
+        r.findings
+    );
+}
+
+#[test]
+fn v2f_stations_inline_in_the_manifest_or_a_list_missing() {
+    let c = copy(A);
+    let (cid, _) = c.contested();
+    let st = c.read(&format!("stations/{cid}.json"))["stations"][0].clone();
+    let a = c.authority();
+    c.edit("election.json", |v| {
+        v["body"]["definition"]["stations"] = json!([st]);
+        c.resign(v, kinds::MANIFEST, &a);
+    });
+    c.reindex();
+    assert!(failed_steps(&c.verify()).contains("V2.f"));
+
+    let c = copy(A);
+    c.edit("election.json", |v| {
+        v["body"]["station_lists"].as_array_mut().unwrap().pop();
+        c.resign(v, kinds::MANIFEST, &a);
+    });
+    c.reindex();
+    assert!(failed_steps(&c.verify()).contains("V2.f"));
+}
+
+#[test]
 fn v2e_verifying_key_digest_changed() {
     let c = copy(A);
     let a = c.authority();
@@ -987,9 +1097,13 @@ fn numbers_at_the_edge_of_u64_are_failures_not_panics() {
         c.resign(&mut v["result"], kinds::CONTEST_RESULT, &ro_key(&c, &cid));
     });
     let a = c.authority();
+    let sid = c.read(&path)["stations"][0]["station_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    c.edit_station(&sid, |st| st["electors"] = max.clone());
     c.edit("election.json", |v| {
         v["body"]["definition"]["contests"][0]["seats"] = json!(0);
-        v["body"]["definition"]["stations"][0]["electors"] = max.clone();
         c.resign(v, kinds::MANIFEST, &a);
     });
     c.reindex();
@@ -1016,10 +1130,12 @@ fn scoped(c: &Copy, contests: &[&str], stations: &[&str]) -> verifier::Report {
 fn scoped_run_reads_only_its_contest_and_still_catches_tampering_there() {
     let c = copy(M);
     let (cid, path) = c.contested();
-    // Another contest's shard is gone: the full run errors, the scoped run does not read it.
+    // Another contest's shard and station list are gone: the full run errors, the scoped run
+    // does not read them.
     let other = "contests/W02-A.json";
     assert_ne!(other, path);
     std::fs::remove_file(c.path.join(other)).unwrap();
+    std::fs::remove_file(c.path.join("stations/W02-A.json")).unwrap();
     assert_eq!(c.verify().exit_code(), 2);
     let r = scoped(&c, &[&cid], &[]);
     assert_eq!(r.exit_code(), 0, "{:#?}", r.findings);

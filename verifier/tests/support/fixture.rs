@@ -156,6 +156,52 @@ impl Copy {
         };
     }
 
+    /// Edits `station`'s entry in every station list that holds it, then binds the lists'
+    /// new digests into the manifest and re-signs it: an insider with the authority key.
+    pub fn edit_station(&self, station: &str, f: impl Fn(&mut Value)) {
+        let mut m = self.read("election.json");
+        let refs = m["body"]["station_lists"].as_array_mut().unwrap();
+        for r in refs.iter_mut() {
+            let rel = r["path"].as_str().unwrap().to_string();
+            let mut list = self.read(&rel);
+            let mut touched = false;
+            for st in list["stations"].as_array_mut().unwrap() {
+                if st["station_id"] == station {
+                    f(st);
+                    touched = true;
+                }
+            }
+            if touched {
+                self.write(&rel, &list);
+                self.rebind(r, &rel);
+            }
+        }
+        self.resign(&mut m, kinds::MANIFEST, &self.authority());
+        self.write("election.json", &m);
+    }
+
+    /// Edits one contest's station list, then binds its new digest and length into the
+    /// manifest and re-signs it.
+    pub fn edit_station_list(&self, contest: &str, f: impl FnOnce(&mut Value)) {
+        let rel = format!("stations/{contest}.json");
+        self.edit(&rel, f);
+        let mut m = self.read("election.json");
+        for r in m["body"]["station_lists"].as_array_mut().unwrap() {
+            if r["contest_id"] == contest {
+                self.rebind(r, &rel);
+            }
+        }
+        self.resign(&mut m, kinds::MANIFEST, &self.authority());
+        self.write("election.json", &m);
+    }
+
+    fn rebind(&self, r: &mut Value, rel: &str) {
+        let bytes = std::fs::read(self.path.join(rel)).unwrap();
+        let list: Value = serde_json::from_slice(&bytes).unwrap();
+        r["sha256"] = Value::from(sha256_hex(&bytes));
+        r["stations"] = Value::from(list["stations"].as_array().unwrap().len() as u64);
+    }
+
     pub fn po_key(&self, station: &str) -> KeyPair {
         self.key(&format!("po/PO-{station}.json"))
     }

@@ -103,7 +103,8 @@ for line in open(f"{work}/criterion.txt"):
     if line.startswith("station"):
         name = line.split("/", 1)[1].strip()
     m = re.search(r"time:\s+\[\S+ \S+ (\S+) (\S+)", line)
-    if m and name:
+    # Criterion's second "time:" line is the change since its last run, in percent.
+    if m and name and "%" not in line and name not in crit:
         crit[name] = float(m.group(1)) * unit[m.group(2)]
 floor = next(v for k, v in crit.items() if k.startswith("floor"))
 batch = next(v for k, v in crit.items() if k.startswith("verify batch")) / 64

@@ -15,7 +15,7 @@ use rand_core::RngCore;
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 /// A control unit holds at most this many votes.
@@ -142,12 +142,14 @@ pub fn verify_bundle(dir: &Path, opts: &Options<'_>) -> Report {
         return report;
     };
     // V2.f: the stations of the contests in scope, from their station lists.
-    let (def, lists) = load_stations(dir, &manifest.body, scope.as_ref(), &mut f);
+    let (def, lists, station_at) = load_stations(dir, &manifest.body, scope.as_ref(), &mut f);
     let def = &def;
     report.election_id = Some(def.election_id.clone());
     report.election_name = Some(def.name.clone());
 
-    let mut ctx = check_manifest(dir, &manifest, def, lists, &mut f);
+    let mut ctx = check_manifest(dir, &manifest, def, &mut f);
+    ctx.stations_of = lists;
+    ctx.station_at = station_at;
     if let Some(index) = &index {
         let files = &index.body.files;
         // V1.c: every listed file is one the bundle format defines (bundle.md §1).
@@ -465,14 +467,18 @@ struct Context {
 
 /// V2.f: the station lists of the contests in scope (all of them in a full run), checked
 /// against the digests the manifest binds and against each other. Returns the definition with
-/// those stations (each once, in order of first appearance) and, per contest read, the
-/// positions of its stations in its list's order.
+/// those stations (each once, in order of first appearance), per contest read the positions of
+/// its stations in its list's order, and each station's position by id.
 fn load_stations(
     dir: &Path,
     m: &ElectionManifest,
     scope: Option<&BTreeSet<String>>,
     f: &mut Findings,
-) -> (ElectionDefinition, HashMap<String, Vec<usize>>) {
+) -> (
+    ElectionDefinition,
+    HashMap<String, Vec<usize>>,
+    HashMap<String, usize>,
+) {
     let at = At::file(paths::MANIFEST);
     let mut def = m.definition.clone();
     f.expect("V2.f", def.stations.is_empty(), &at, || {
@@ -490,8 +496,15 @@ fn load_stations(
         "the manifest does not bind one station list per contest, in contest order".into()
     });
     let mut lists: HashMap<String, Vec<usize>> = HashMap::new();
+    // Station id -> position in `def.stations`; (station position, contest position) of every
+    // list entry read. Compact on purpose: at national scale this is per station.
     let mut pos: HashMap<String, usize> = HashMap::new();
-    let mut member: HashMap<String, BTreeSet<String>> = HashMap::new();
+    let mut member: HashSet<(usize, usize)> = HashSet::new();
+    let contest_pos: HashMap<&str, usize> = contest_ids
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (*c, i))
+        .collect();
     for r in &m.station_lists {
         let cid = r.contest_id.as_str();
         if scope.is_some_and(|s| !s.contains(cid)) || lists.contains_key(cid) {
@@ -539,42 +552,46 @@ fn load_stations(
                 )
             },
         );
+        let Some(&ci) = contest_pos.get(cid) else {
+            continue;
+        };
         let mut order = Vec::with_capacity(list.stations.len());
         for st in list.stations {
             let sat = At::station(&r.path, cid, &st.station_id);
-            let fresh = member
-                .entry(st.station_id.clone())
-                .or_default()
-                .insert(cid.to_string());
-            f.expect("V2.f", fresh, &sat, || {
-                "the station is listed twice in one list".into()
-            });
             f.expect("V2.f", st.contests.iter().any(|c| c == cid), &sat, || {
                 format!("the station is in the list of {cid} but does not poll it")
             });
-            match pos.get(&st.station_id) {
+            let i = match pos.get(&st.station_id) {
                 Some(&i) => {
                     let same = def.stations[i] == st;
                     f.expect("V2.f", same, &sat, || {
                         "the station is listed differently in the lists of two contests".into()
                     });
-                    if fresh {
-                        order.push(i);
-                    }
+                    i
                 }
                 None => {
-                    pos.insert(st.station_id.clone(), def.stations.len());
-                    order.push(def.stations.len());
+                    let i = def.stations.len();
+                    pos.insert(st.station_id.clone(), i);
                     def.stations.push(st);
+                    i
                 }
+            };
+            let fresh = member.insert((i, ci));
+            f.expect("V2.f", fresh, &sat, || {
+                "the station is listed twice in one list".into()
+            });
+            if fresh {
+                order.push(i);
             }
         }
         lists.insert(cid.to_string(), order);
     }
     // Every station is in the list of every contest it polls (of the lists read).
-    for st in &def.stations {
+    for (i, st) in def.stations.iter().enumerate() {
         for c in &st.contests {
-            let listed = member.get(&st.station_id).is_some_and(|m| m.contains(c));
+            let listed = contest_pos
+                .get(c.as_str())
+                .is_some_and(|&ci| member.contains(&(i, ci)));
             if lists.contains_key(c) && !listed {
                 f.fail(
                     "V2.f",
@@ -584,7 +601,8 @@ fn load_stations(
             }
         }
     }
-    (def, lists)
+    drop(member);
+    (def, lists, pos)
 }
 
 /// V2.a-V2.e, over the manifest and the stations `load_stations` read.
@@ -592,7 +610,6 @@ fn check_manifest(
     dir: &Path,
     m: &Signed<ElectionManifest>,
     def: &ElectionDefinition,
-    lists: HashMap<String, Vec<usize>>,
     f: &mut Findings,
 ) -> Context {
     let at = At::file(paths::MANIFEST);
@@ -660,10 +677,7 @@ fn check_manifest(
     for (i, c) in def.contests.iter().enumerate() {
         ctx.contest_at.entry(c.contest_id.clone()).or_insert(i);
     }
-    for (i, st) in def.stations.iter().enumerate() {
-        ctx.station_at.entry(st.station_id.clone()).or_insert(i);
-    }
-    ctx.stations_of = lists;
+    // The station indexes (`station_at`, `stations_of`) come from `load_stations`.
     // V2.e: verifying keys.
     for sk in &m.body.shapes {
         let kat = At::file(&sk.path);

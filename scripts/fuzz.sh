@@ -17,6 +17,7 @@ mkdir -p "$corpus"/{manifest,shard,proof,key,log,audit,bundle}
 cp $S/*/bundle/election.json $S/*/bundle/bundle.json "$corpus/manifest/" 2>/dev/null || true
 for k in assembly municipal panchayat; do
   for f in $S/$k/bundle/contests/*.json; do cp "$f" "$corpus/shard/$k-$(basename "$f")"; cp "$f" "$corpus/bundle/$k-$(basename "$f")"; done
+  for f in $S/$k/bundle/stations/*.json; do cp "$f" "$corpus/manifest/$k-stations-$(basename "$f")"; done
   for f in $S/$k/bundle/keys/*.vk; do { printf '\001'; cat "$f"; } > "$corpus/key/$k-$(basename "$f")"; done
 done
 cp $S/assembly/bundle/audit/records/*.json "$corpus/audit/" 2>/dev/null || true

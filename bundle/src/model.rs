@@ -111,7 +111,7 @@ pub struct ElectionDefinition {
     /// Contests.
     pub contests: Vec<Contest>,
     /// Polling stations. In a bundle the manifest carries none: each contest's stations are in
-    /// its own station list (`stations/<contest>.json`, bundle.md §3a), so that checking one
+    /// its own station list (`stations/<contest>.json`, bundle.md §4.2), so that checking one
     /// contest reads only its stations.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stations: Vec<Station>,
@@ -197,7 +197,7 @@ pub struct StationListRef {
     pub stations: u64,
 }
 
-/// The polling stations of one contest (bundle.md §3a): every station whose `contests` names it,
+/// The polling stations of one contest (bundle.md §4.2): every station whose `contests` names it,
 /// in definition order. A station polled in several contests is in each of their lists, the
 /// same entry in each.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

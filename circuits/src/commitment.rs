@@ -148,11 +148,17 @@ pub fn station_binding(election_id: &str, station_id: &str, contest_id: &str) ->
     Fr::from_le_bytes_mod_order(&h.finalize())
 }
 
+/// The offset before close of slot `i` of the padded log: `closed_at - time` for a vote, 0 for
+/// padding. The one definition the native packing and the circuit's witness share.
+pub(crate) fn offset_before_close(times: &[u32], closed_at: u32, i: usize) -> u32 {
+    times.get(i).map_or(0, |&t| closed_at.saturating_sub(t))
+}
+
 /// Packs the padded offsets before close, `closed_at - time` of every vote in order and 0 for
 /// every padding slot, [`OFFSETS_PER_ELEMENT`] of [`OFFSET_BITS`] bits per field element,
 /// little-endian (spec §3.2). The log must fit (`check_fits`).
 pub fn pack_offsets(shape: &Shape, closed_at: u32, times: &[u32]) -> Vec<Fr> {
-    let offset = |i: usize| times.get(i).map_or(0, |&t| closed_at.saturating_sub(t));
+    let offset = |i: usize| offset_before_close(times, closed_at, i);
     (0..shape.votes.div_ceil(OFFSETS_PER_ELEMENT))
         .map(|k| {
             let mut limbs = [0u64; 4];

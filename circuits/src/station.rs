@@ -6,7 +6,9 @@
 //! before close, `2 * choices + 2` for the multiset check, and the Poseidon permutations of the
 //! commitment and the challenge. It grows with votes x log(choices), not votes x choices.
 
-use crate::commitment::{LogWitness, OFFSETS_PER_ELEMENT, OFFSET_BITS, TAG_CHALLENGE, TAG_LOG};
+use crate::commitment::{
+    offset_before_close, LogWitness, OFFSETS_PER_ELEMENT, OFFSET_BITS, TAG_CHALLENGE, TAG_LOG,
+};
 use crate::error::CircuitError;
 use crate::poseidon::{config, domain_tag};
 use crate::shape::Shape;
@@ -182,7 +184,7 @@ impl ConstraintSynthesizer<Fr> for StationCircuit {
         for i in 0..shape.votes {
             let d = witness
                 .zip(close)
-                .map(|(w, c)| w.times.get(i).map_or(0, |&t| c.saturating_sub(t)));
+                .map(|(w, c)| offset_before_close(&w.times, c, i));
             for b in 0..OFFSET_BITS {
                 offset_bits.push(Boolean::new_witness(cs.clone(), || {
                     d.map(|d| (d >> b) & 1 == 1).ok_or_else(missing)

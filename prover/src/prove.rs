@@ -329,7 +329,7 @@ pub fn prove(opts: &ProveOptions<'_>) -> Result<ProveSummary, ProverError> {
         };
         ro_certificates.push(authority.sign(kinds::RO_CERT, cert)?);
     }
-    // Station lists, one per contest (bundle.md §3a); the manifest binds their digests.
+    // Station lists, one per contest (bundle.md §4.2); the manifest binds their digests.
     let mut station_lists = Vec::with_capacity(def.contests.len());
     for contest in &def.contests {
         let list = StationList {

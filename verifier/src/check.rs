@@ -482,7 +482,7 @@ fn load_stations(
     let at = At::file(paths::MANIFEST);
     let mut def = m.definition.clone();
     f.expect("V2.f", def.stations.is_empty(), &at, || {
-        "the manifest lists stations inline; a bundle keeps them in stations/ (bundle.md §3a)"
+        "the manifest lists stations inline; a bundle keeps them in stations/ (bundle.md §4.2)"
             .into()
     });
     def.stations.clear();

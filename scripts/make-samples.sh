@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
 # Regenerates the sample elections in spec/samples/ (inputs are reproducible from the seeds; the
-# proofs and salts are fresh each run). Keys are made in a temporary folder and not kept: the
-# bundles carry their verifying keys.
+# ceremony, proofs and salts are fresh each run). Keys are made in a temporary folder and not
+# kept: the bundles carry their verifying keys and the ceremony that made them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -p ve-prover
 P=target/release/prover
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-$P setup --shapes 256x8 --performed-by "sample setup (single party)" --out "$work/keys"
+# The keys come from a multi-party ceremony (spec/ceremony.md): the SEC and a party contribute to
+# phase 1, another party and an observer to phase 2; each checks the state it receives first.
+$P ceremony init --shapes 256x8 --out "$work/c0"
+$P ceremony contribute --in "$work/c0" --out "$work/c1" --name "Sample State Election Commission" --role "election authority"
+$P ceremony contribute --in "$work/c1" --out "$work/c2" --name "Sample Party A" --role "candidate's agent" --entropy "typed at the keyboard"
+$P ceremony phase2 --in "$work/c2" --out "$work/c3"
+$P ceremony contribute --in "$work/c3" --out "$work/c4" --name "Sample Party B" --role "candidate's agent"
+$P ceremony contribute --in "$work/c4" --out "$work/c5" --name "Sample Observer" --role "election observer"
+$P ceremony verify --in "$work/c5"
+$P ceremony finalize --in "$work/c5" --out "$work/keys"
 : > spec/samples/authorities.txt.new
+: > spec/samples/manifests.txt.new
 for kind in assembly municipal panchayat; do
   case $kind in
     assembly)  args="--areas 2 --stations 10 --candidates 6" ;;
@@ -29,13 +39,18 @@ for kind in assembly municipal panchayat; do
   fi
   rm -rf "spec/samples/$kind"
   mkdir -p "spec/samples/$kind"
+  # Before the poll: the manifest and its digest, which readers pin.
+  $P manifest --input "$work/$kind" --keys "$work/keys" --out "$work/$kind-manifest" \
+    | awk -v k="$kind" '/^manifest sha256/ {print $3 "  # sim-" k "-2026"}' >> spec/samples/manifests.txt.new
   $P prove --input "$work/$kind" --keys "$work/keys" --out "spec/samples/$kind/bundle"
   if [ "$kind" = assembly ]; then
     for c in AC001 AC002; do
-      $P audit reveal --input "$work/$kind" --contest $c --party RO-$c --role ro
-      $P audit reveal --input "$work/$kind" --contest $c --party OBS-1 --role observer
-      $P audit reveal --input "$work/$kind" --contest $c --party AGENT-$c-K01 --role agent
-      $P audit draw --input "$work/$kind" --bundle "spec/samples/$kind/bundle" --contest $c --risk-limit 0.05
+      for party in "RO-$c ro" "OBS-1 observer" "AGENT-$c-K01 agent"; do
+        set -- $party
+        $P audit reveal --input "$work/$kind" --bundle "spec/samples/$kind/bundle" --contest $c --party "$1" --role "$2"
+      done
+      # The sizes are the audit rule the manifest fixed before the poll (5 per segment, 5%).
+      $P audit draw --input "$work/$kind" --bundle "spec/samples/$kind/bundle" --contest $c
       # AC001: the paper differs from the machine at the first station drawn (slips prevail).
       plant=()
       if [ $c = AC001 ]; then
@@ -60,4 +75,5 @@ for kind in assembly municipal panchayat; do
   echo "$(cat "$work/$kind/authority.pub")  # sim-$kind-2026" >> spec/samples/authorities.txt.new
 done
 mv spec/samples/authorities.txt.new spec/samples/authorities.txt
-echo "samples written; trusted keys in spec/samples/authorities.txt"
+mv spec/samples/manifests.txt.new spec/samples/manifests.txt
+echo "samples written; trusted keys in spec/samples/authorities.txt, manifest digests in spec/samples/manifests.txt"

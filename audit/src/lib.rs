@@ -14,9 +14,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub use model::{AuditRecord, ContestAudit, RiskLimited, SeedCommitment, SeedReveal, SlipCount};
 
-/// Stations whose slips are counted per assembly segment by default (ECI practice since 2019).
-pub const STATUTORY_PER_SEGMENT: u32 = 5;
-
 /// One station of a contest, as the audit sees it: its published row.
 #[derive(Clone, Copy, Debug)]
 pub struct Batch<'a> {
@@ -33,6 +30,16 @@ pub struct Batch<'a> {
 pub fn results_root<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let prefix = format!("{}/", model::paths::RECORDS);
     bundle::digest::bundle_root(files.into_iter().filter(|(p, _)| !p.starts_with(&prefix)))
+}
+
+/// The results root of a bundle's signed index.
+pub fn results_root_of(index: &bundle::BundleIndex) -> String {
+    results_root(
+        index
+            .files
+            .iter()
+            .map(|e| (e.path.as_str(), e.sha256.as_str())),
+    )
 }
 
 /// The statutory sample: `k` stations per segment (segments in id order), each drawn uniformly

@@ -40,7 +40,9 @@ pub struct SeedCommitment {
     pub signed_at: u64,
 }
 
-/// Statement 5b: the share, revealed after the results are published.
+/// Statement 5b: the share, revealed after the results are published, against the results it
+/// saw: a reveal names the results root and the commitment it opens, so a share revealed for
+/// one set of results cannot seed a draw over another (audit.md §3).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedReveal {
@@ -50,6 +52,10 @@ pub struct SeedReveal {
     pub contest_id: String,
     /// Who reveals.
     pub party_id: String,
+    /// The results root (audit.md §3) the party saw published before revealing, hex.
+    pub results_root: String,
+    /// The party's commitment, as published under that root, hex.
+    pub commitment: String,
     /// The 32-byte share, hex.
     pub share: String,
     /// Unix seconds.

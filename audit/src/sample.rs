@@ -17,8 +17,11 @@ pub fn uniform(t: &mut Transcript, m: u128) -> u128 {
 }
 
 /// The statutory sample of one segment: `k` stations uniformly without replacement from
-/// `population` (station ids, sorted by the caller), by a partial Fisher-Yates shuffle; in draw
-/// order. A population of at most `k` stations is taken whole, in its order.
+/// `population` (station ids, sorted by the caller), in draw order. It is the first `k` of one
+/// seeded random order of the segment (a Fisher-Yates shuffle whose transcript does not depend
+/// on `k`), so the samples are nested: the sample at `k + 1` is the sample at `k` and one more
+/// station, and asking for a larger sample can never drop a station. A population of at most
+/// `k` stations is taken whole, in the order of that same shuffle.
 pub fn statutory(
     seed: &[u8; 32],
     segment_id: &str,
@@ -30,12 +33,8 @@ pub fn statutory(
     t.append_message(b"seed", seed);
     t.append_message(b"segment", segment_id.as_bytes());
     t.append_u64(b"population", population.len() as u64);
-    t.append_u64(b"k", k as u64);
     let mut pool: Vec<&String> = population.iter().collect();
     let take = k.min(pool.len());
-    if take == pool.len() {
-        return pool.into_iter().cloned().collect();
-    }
     for i in 0..take {
         let j = i + uniform(&mut t, (pool.len() - i) as u128) as usize;
         pool.swap(i, j);
@@ -89,7 +88,11 @@ mod tests {
         assert_ne!(a, statutory(&[2; 32], "AC1", &pop, 5));
         assert_ne!(a, statutory(&[1; 32], "AC2", &pop, 5));
         // A sample as large as the population takes it whole.
-        assert_eq!(statutory(&[1; 32], "AC1", &ids(3), 5), ids(3));
+        let mut whole = statutory(&[1; 32], "AC1", &ids(3), 5);
+        whole.sort();
+        assert_eq!(whole, ids(3));
+        // Nested: the sample at 6 begins with the sample at 5.
+        assert_eq!(statutory(&[1; 32], "AC1", &pop, 6)[..5], a[..]);
     }
 
     #[test]

@@ -18,6 +18,22 @@ proptest! {
     }
 
     #[test]
+    fn a_larger_statutory_sample_contains_the_smaller(n in 0usize..80, k in 0usize..20, s in any::<[u8; 32]>()) {
+        // Per segment and over a whole contest: asking for one more per segment never drops
+        // a station, so the size cannot be re-chosen to leave a station out.
+        let pop: Vec<String> = (0..n).map(|i| format!("S{i:03}")).collect();
+        let small = sample::statutory(&s, "AC1", &pop, k);
+        let large = sample::statutory(&s, "AC1", &pop, k + 1);
+        prop_assert_eq!(&large[..small.len()], &small[..]);
+        let segs: Vec<String> = (0..n).map(|i| format!("AC{}", i % 3)).collect();
+        let rows = vec![0u64; 2];
+        let batches: Vec<Batch<'_>> = pop.iter().zip(&segs).map(|(p, g)| Batch { station_id: p, segment_id: g, counts: &rows }).collect();
+        let small: BTreeSet<String> = audit::statutory_sample(&s, &batches, k as u32).into_iter().collect();
+        let large: BTreeSet<String> = audit::statutory_sample(&s, &batches, k as u32 + 1).into_iter().collect();
+        prop_assert!(small.is_subset(&large));
+    }
+
+    #[test]
     fn ppeb_draws_only_weighted_stations(w in proptest::collection::vec(0u128..5, 1..30), s in any::<[u8; 32]>()) {
         let draws = sample::ppeb(&s, "C", &w, 50);
         if w.iter().all(|&x| x == 0) {

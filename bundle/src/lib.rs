@@ -10,6 +10,7 @@ pub mod inputs;
 pub mod model;
 pub mod signing;
 pub mod tally;
+pub mod text;
 
 pub use error::BundleError;
 pub use model::*;

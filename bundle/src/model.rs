@@ -68,6 +68,34 @@ pub struct Contest {
     pub returning_officer: String,
     /// Whether VVPAT slips exist for this contest (SEC polls usually have none).
     pub vvpat: bool,
+    /// The VVPAT audit rule, fixed before the poll: present exactly when the contest is polled
+    /// with a paper trail (`vvpat` and not uncontested), `null` otherwise (bundle.md §4.1 D7).
+    pub audit: Option<AuditRule>,
+}
+
+/// How a contest's VVPAT slips are audited, fixed in the manifest before the poll so that no
+/// one chooses it after the seed is known (audit.md §1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditRule {
+    /// Stations whose slips are counted per assembly segment (statutory sample; at least 5).
+    pub statutory_per_segment: u32,
+    /// Risk limit of the batch-comparison audit in basis points (500 = 5%), 1 to 9,999; `null`:
+    /// no risk-limiting audit, the statutory sample only.
+    pub risk_limit_bp: Option<u32>,
+}
+
+impl AuditRule {
+    /// Stations per segment counted by statute (ECI practice since 2019): the least a rule may set.
+    pub const MIN_PER_SEGMENT: u32 = 5;
+
+    /// Whether the rule is within the spec's bounds (D7).
+    pub fn in_bounds(&self) -> bool {
+        self.statutory_per_segment >= Self::MIN_PER_SEGMENT
+            && self
+                .risk_limit_bp
+                .is_none_or(|bp| (1..10_000).contains(&bp))
+    }
 }
 
 /// A polling station.
@@ -129,14 +157,28 @@ pub struct ShapeKey {
     pub vk_sha256: String,
 }
 
-/// How the Groth16 keys were made (spec §4.4).
+/// How the Groth16 keys were made (spec §4.4, ceremony.md).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SetupRecord {
-    /// "single-party" in v0.1.
+    /// "single-party" or "multi-party".
     pub kind: String,
-    /// Who ran it.
+    /// Who ran it (single party) or a summary of the ceremony.
     pub performed_by: String,
+    /// For a multi-party ceremony, the ceremony files the bundle carries, bound by digest
+    /// (`ceremony/transcript.json`, `ceremony/phase1.bin`, `ceremony/<shape>.bin`); null for a
+    /// single-party setup.
+    pub ceremony: Option<Vec<FileRef>>,
+}
+
+/// A bundle file bound by its digest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileRef {
+    /// Bundle path.
+    pub path: String,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
 }
 
 /// A Returning Officer's key, certified by the authority.

@@ -88,6 +88,7 @@ mod tests {
             nota: true,
         });
         Contest {
+            audit: None,
             contest_id: "C".into(),
             name: "C".into(),
             kind: ContestKind::SingleMember,

@@ -40,6 +40,9 @@ pub enum CircuitError {
         /// Why it failed.
         reason: String,
     },
+    /// A key ceremony's state, transcript or contribution does not hold.
+    #[error("key ceremony: {0}")]
+    Ceremony(String),
     /// Constraint synthesis or proving failed.
     #[error("proving failed: {0}")]
     Synthesis(String),

@@ -34,15 +34,16 @@ pub struct ProvingKey {
 
 /// The constraint matrices (A, B, C) of one shape, with the sizes the QAP reduction needs.
 #[derive(Debug)]
-struct Matrices {
-    abc: Vec<Matrix<Fr>>,
-    num_instance: usize,
-    num_constraints: usize,
+pub(crate) struct Matrices {
+    pub(crate) abc: Vec<Matrix<Fr>>,
+    pub(crate) num_instance: usize,
+    pub(crate) num_witness: usize,
+    pub(crate) num_constraints: usize,
 }
 
 impl Matrices {
     /// Synthesises the blank circuit of `shape` in setup mode, exactly as key generation does.
-    fn of(shape: Shape) -> Result<Self, CircuitError> {
+    pub(crate) fn of(shape: Shape) -> Result<Self, CircuitError> {
         let cs = ConstraintSystem::<Fr>::new_ref();
         cs.set_optimization_goal(OptimizationGoal::Constraints);
         cs.set_mode(SynthesisMode::Setup);
@@ -59,9 +60,33 @@ impl Matrices {
         Ok(Self {
             abc,
             num_instance: cs.num_instance_variables(),
+            num_witness: cs.num_witness_variables(),
             num_constraints: cs.num_constraints(),
         })
     }
+
+    /// SHA-256 of the matrices (spec `vectors/circuit-shapes.json`, `matrix_sha256`): the
+    /// predicate label, then per matrix per row the number of terms (u64 LE) and each term's
+    /// coefficient (32 bytes LE) and variable index (u64 LE).
+    pub(crate) fn digest(&self) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(R1CS_PREDICATE_LABEL.as_bytes());
+        for m in &self.abc {
+            for row in m {
+                h.update((row.len() as u64).to_le_bytes());
+                for (coeff, idx) in row {
+                    h.update(coeff.into_bigint().to_bytes_le());
+                    h.update((*idx as u64).to_le_bytes());
+                }
+            }
+        }
+        h.finalize().into()
+    }
+}
+
+/// SHA-256 of a shape's constraint matrices, hex (pinned in `spec/vectors/circuit-shapes.json`).
+pub fn matrix_digest(shape: Shape) -> Result<String, CircuitError> {
+    Ok(hex::encode(Matrices::of(shape)?.digest()))
 }
 
 /// A verifying key prepared for pairing, with its shape.
@@ -89,6 +114,26 @@ pub fn setup<R: RngCore + CryptoRng>(
 }
 
 impl ProvingKey {
+    /// A proving key made elsewhere (a multi-party ceremony) for `shape`.
+    pub fn from_groth16(
+        shape: Shape,
+        pk: ark_groth16::ProvingKey<Bls12_381>,
+    ) -> Result<Self, CircuitError> {
+        let r1cs = Matrices::of(shape)?;
+        let vars = r1cs.num_instance + r1cs.num_witness;
+        if pk.vk.gamma_abc_g1.len() != r1cs.num_instance
+            || pk.a_query.len() != vars
+            || pk.l_query.len() != r1cs.num_witness
+        {
+            return Err(enc("proving key", format!("not a key for shape {shape}")));
+        }
+        Ok(Self {
+            shape,
+            pk,
+            r1cs: Arc::new(r1cs),
+        })
+    }
+
     /// The verifying key.
     pub fn verifying_key(&self) -> &VerifyingKey<Bls12_381> {
         &self.pk.vk

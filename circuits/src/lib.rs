@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 pub mod batch;
+pub mod ceremony;
 pub mod commitment;
 pub mod error;
 pub mod keys;
@@ -21,8 +22,8 @@ pub use ark_bls12_381::{Bls12_381, Fr};
 pub use commitment::{log_commitment, station_binding, vartime_challenge, LogWitness, Salt};
 pub use error::CircuitError;
 pub use keys::{
-    fr_from_hex, fr_to_hex, proof_from_hex, proof_to_hex, vk_digest, vk_from_bytes, vk_to_bytes,
-    PreparedKey, ProvingKey, StationProof,
+    fr_from_hex, fr_to_hex, matrix_digest, proof_from_hex, proof_to_hex, vk_digest, vk_from_bytes,
+    vk_to_bytes, PreparedKey, ProvingKey, StationProof,
 };
 pub use shape::Shape;
 pub use station::{PublicInputs, StationCircuit};

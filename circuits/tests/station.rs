@@ -1,7 +1,7 @@
 //! Native twin == constraints, soundness against false claims, pinned shapes, Groth16 round trip.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use ark_ff::{BigInteger, Field, PrimeField};
+use ark_ff::Field;
 use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
 };
@@ -9,7 +9,6 @@ use circuits::station::native_statement_holds;
 use circuits::{keys, station_binding, Fr, LogWitness, PublicInputs, Salt, Shape, StationCircuit};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
-use sha2::{Digest, Sha256};
 
 /// Close of poll in these tests: 18:00.
 const CLOSE: u32 = 18 * 3600;
@@ -226,26 +225,12 @@ fn shapes_are_pinned() {
             .generate_constraints(cs.clone())
             .expect("synthesis");
         cs.finalize();
-        let matrices = cs.to_matrices().expect("matrices");
-        let mut h = Sha256::new();
-        for (label, ms) in &matrices {
-            h.update(label.as_bytes());
-            for m in ms {
-                for row in m {
-                    h.update((row.len() as u64).to_le_bytes());
-                    for (coeff, idx) in row {
-                        h.update(coeff.into_bigint().to_bytes_le());
-                        h.update((*idx as u64).to_le_bytes());
-                    }
-                }
-            }
-        }
         lines.push(serde_like(
             &shape,
             cs.num_constraints(),
             cs.num_instance_variables() - 1,
             &PublicInputs::names(&shape),
-            &hex::encode(h.finalize()),
+            &circuits::matrix_digest(shape).expect("digest"),
         ));
     }
     let text = format!("[\n{}\n]\n", lines.join(",\n"));

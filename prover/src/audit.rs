@@ -183,14 +183,21 @@ pub fn commit(
     Ok(hex::encode(c))
 }
 
-/// `audit reveal`: signs the share, to be published after the results.
+/// `audit reveal`: signs the share against the published results, to be published after them.
+///
+/// The party first checks what it is revealing against: the bundle's signed index gives the
+/// results root, and the party's own commitment must be among the commitments published under
+/// it. A share is revealed once: if this party already revealed against another results root
+/// (results re-issued after the reveals), it refuses, since revealing again would let whoever
+/// re-issued the results choose among seeds. Returns the results root revealed against.
 pub fn reveal(
     input: &Path,
+    bundle_dir: &Path,
     contest_id: &str,
     party_id: &str,
     party: Party,
     at: Option<u64>,
-) -> Result<(), ProverError> {
+) -> Result<String, ProverError> {
     let def = read_definition(input)?;
     let contest = contest_of(&def, contest_id)?;
     let key = party_key(input, contest, party_id, party, false)?;
@@ -199,21 +206,87 @@ pub fn reveal(
         .join(contest_id)
         .join(format!("{party_id}.json"));
     let file: ShareFile = read_json(&share_path)?;
+    let index: Signed<BundleIndex> = read_json(&bundle_dir.join(paths::INDEX))?;
+    index.verify(kinds::BUNDLE_INDEX)?;
+    let root = audit::results_root_of(&index.body);
+    let cpath = bundle_dir
+        .join(audit_paths::COMMITMENTS)
+        .join(format!("{contest_id}.json"));
+    let cfile = cpath.display().to_string();
+    let cbytes = std::fs::read(&cpath).map_err(|e| ProverError::Io {
+        path: cfile.clone(),
+        reason: format!("{e} (no seed commitments were published with these results)"),
+    })?;
+    let listed = index
+        .body
+        .files
+        .iter()
+        .find(|e| e.path == format!("{}/{contest_id}.json", audit_paths::COMMITMENTS));
+    if listed.map(|e| e.sha256.as_str()) != Some(sha256_hex(&cbytes).as_str()) {
+        return Err(ProverError::input(
+            &cfile,
+            None,
+            "the published commitments are not the ones the signed index lists",
+        ));
+    }
+    let commitments: Vec<Signed<SeedCommitment>> = serde_json::from_slice(&cbytes)
+        .map_err(|e| ProverError::input(&cfile, None, e.to_string()))?;
+    let mine = commitments
+        .iter()
+        .find(|c| c.body.party_id == party_id && c.public_key == key.public_hex())
+        .ok_or_else(|| {
+            ProverError::input(
+                &cfile,
+                None,
+                format!("the commitment of {party_id} is not among those published with the results: do not reveal"),
+            )
+        })?;
+    let share = hex32(&file.share).ok_or_else(|| {
+        ProverError::input(
+            share_path.display().to_string(),
+            None,
+            "share is not 32 bytes of hex",
+        )
+    })?;
+    let commitment = hex::decode(&mine.body.commitment).unwrap_or_default();
+    if !opens(&def.election_id, contest_id, party_id, &share, &commitment) {
+        return Err(ProverError::input(
+            &cfile,
+            None,
+            format!("the published commitment of {party_id} is not the one its share opens: do not reveal"),
+        ));
+    }
+    let out = input
+        .join(layout::AUDIT_REVEALS)
+        .join(contest_id)
+        .join(format!("{party_id}.json"));
+    if out.exists() {
+        let earlier: Signed<SeedReveal> = read_json(&out)?;
+        if earlier.body.results_root != root {
+            return Err(ProverError::input(
+                out.display().to_string(),
+                None,
+                format!(
+                    "{party_id} already revealed its share against results root {}; these results have root {root}. \
+                     A share is revealed once: results re-issued after the reveals could otherwise be re-signed until the seed suits",
+                    earlier.body.results_root
+                ),
+            ));
+        }
+        return Ok(root);
+    }
     let body = SeedReveal {
         election_id: def.election_id.clone(),
         contest_id: contest_id.into(),
         party_id: party_id.into(),
+        results_root: root.clone(),
+        commitment: mine.body.commitment.clone(),
         share: file.share,
         signed_at: at.unwrap_or(result_signed_at(&def) + 600),
     };
     let signed = key.sign(audit_kinds::SEED_REVEAL, body)?;
-    write_json(
-        &input
-            .join(layout::AUDIT_REVEALS)
-            .join(contest_id)
-            .join(format!("{party_id}.json")),
-        &signed,
-    )
+    write_json(&out, &signed)?;
+    Ok(root)
 }
 
 /// A published contest, as the audit needs it.
@@ -278,13 +351,7 @@ impl Published {
     }
 
     fn results_root(&self) -> String {
-        audit::results_root(
-            self.index
-                .body
-                .files
-                .iter()
-                .map(|e| (e.path.as_str(), e.sha256.as_str())),
-        )
+        audit::results_root_of(&self.index.body)
     }
 
     fn frame(&self) -> Frame {
@@ -331,6 +398,18 @@ fn seed_inputs(
                 "share is not 32 bytes of hex",
             )
         })?;
+        if r.body.results_root != p.results_root() || r.body.commitment != c.body.commitment {
+            return Err(ProverError::input(
+                rpath.display().to_string(),
+                None,
+                format!(
+                    "the share of {} was revealed against results root {}, not these results ({})",
+                    c.body.party_id,
+                    r.body.results_root,
+                    p.results_root()
+                ),
+            ));
+        }
         let commitment = hex::decode(&c.body.commitment).unwrap_or_default();
         if !opens(
             &p.def.election_id,
@@ -357,16 +436,23 @@ fn seed_inputs(
 }
 
 /// `audit draw`: forms the seed and draws the statutory sample and the first risk-limiting
-/// round, or (`more`) adds a round of that many draws to the plan. Writes and returns the plan.
+/// round, at the sizes the contest's audit rule fixed in the manifest before the poll; or
+/// (`more`) adds a round of that many draws to the plan. Writes and returns the plan.
 pub fn draw(
     input: &Path,
     bundle_dir: &Path,
     cid: &str,
-    per_segment: u32,
-    risk_limit: Option<f64>,
     more: Option<u64>,
 ) -> Result<DrawPlan, ProverError> {
     let p = Published::load(input, bundle_dir, cid)?;
+    let rule = p.contest.audit.ok_or_else(|| {
+        ProverError::input(
+            layout::ELECTION,
+            None,
+            format!("contest {cid} has no VVPAT audit rule (no paper trail to audit)"),
+        )
+    })?;
+    let per_segment = rule.statutory_per_segment;
     let (_, seed) = seed_inputs(input, bundle_dir, &p)?;
     let plan_path = input.join(layout::AUDIT_DRAWS).join(format!("{cid}.json"));
     let batches = p.batches();
@@ -392,17 +478,9 @@ pub fn draw(
         rl.rounds.push(all[done..].to_vec());
         plan
     } else {
-        let risk_limited = match risk_limit {
+        let risk_limited = match rule.risk_limit_bp {
             None => None,
-            Some(a) if !(a > 0.0 && a < 1.0) => {
-                return Err(ProverError::input(
-                    "--risk-limit",
-                    None,
-                    "a risk limit is between 0 and 1",
-                ))
-            }
-            Some(a) => {
-                let bp = (a * 10_000.0).round() as u32;
+            Some(bp) => {
                 let n = stats::km_sample_size(frame.u_total, f64::from(bp) / 10_000.0);
                 let first = match n {
                     // Beyond the number of stations, counting them all is cheaper: no draws.

@@ -822,6 +822,7 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ProverEr
         uncontested: false,
         returning_officer: format!("RO-{}", opts.contest_id),
         vvpat: false,
+        audit: None,
     };
     let def = ElectionDefinition {
         spec_version: bundle::SPEC_VERSION.into(),

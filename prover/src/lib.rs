@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod audit;
+pub mod ceremony;
 pub mod error;
 pub mod import;
 pub mod io;

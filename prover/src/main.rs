@@ -56,6 +56,13 @@ enum Command {
         /// Turnout between 0 and 1.
         #[arg(long, default_value_t = 0.65)]
         turnout: f64,
+        /// Risk limit of the VVPAT audit rule fixed in the definition (contests with a paper
+        /// trail), between 0 and 1.
+        #[arg(long, default_value_t = 0.05)]
+        risk_limit: f64,
+        /// The audit rule has no risk-limiting audit: the statutory sample only.
+        #[arg(long)]
+        statutory_only: bool,
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
@@ -109,6 +116,20 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Before the poll: write the signed election manifest (definition, audit rules, station
+    /// lists, verifying keys, RO certificates) exactly as the bundle will carry it, and print
+    /// its SHA-256 for observers, parties and courts to pin (`verifier check --pin-manifest`).
+    Manifest {
+        /// Input folder (definition and signing keys).
+        #[arg(long)]
+        input: PathBuf,
+        /// Key folder.
+        #[arg(long)]
+        keys: PathBuf,
+        /// Output folder (publish its contents before the poll).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Close of poll: check inputs, commit to every sealed log, sign the statements.
     Seal {
         /// Input folder.
@@ -136,6 +157,9 @@ enum Command {
     /// The VVPAT audit of a contest: seed shares, draws, slip counts, the RO's record.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The multi-party key ceremony: keys sound if any one contributor destroyed its secret.
+    #[command(subcommand)]
+    Ceremony(CeremonyCommand),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -153,6 +177,61 @@ impl From<PartyArg> for prover::audit::Party {
             PartyArg::Agent => Self::CandidateAgent,
         }
     }
+}
+
+#[derive(Subcommand)]
+enum CeremonyCommand {
+    /// The initial state for the election's shapes (deterministic: no secret in it).
+    Init {
+        /// Shapes as VOTESxCHOICES, comma-separated (the election's key shapes).
+        #[arg(long, value_delimiter = ',', required = true)]
+        shapes: Vec<String>,
+        /// Phase-1 power (2^power powers of tau); default: what the largest shape needs.
+        #[arg(long)]
+        power: Option<u32>,
+        /// The state file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// One contribution (offline, on your own machine): checks the state received, mixes
+    /// operating-system entropy with anything you type, writes the next state and prints the
+    /// contribution hash to publish. The secret never leaves memory and is erased.
+    Contribute {
+        /// The state received.
+        #[arg(long = "in")]
+        input: PathBuf,
+        /// The state to pass on.
+        #[arg(long)]
+        out: PathBuf,
+        /// Your name as it will be published.
+        #[arg(long)]
+        name: String,
+        /// Your role (for example "observer", "agent of party X", "State Election Commission").
+        #[arg(long)]
+        role: String,
+        /// Extra entropy typed in (mixed with the operating system's; optional).
+        #[arg(long)]
+        entropy: Option<String>,
+    },
+    /// Closes phase 1 and derives each shape's initial phase-2 state (deterministic, slow).
+    Phase2 {
+        #[arg(long = "in")]
+        input: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Checks the whole chain so far and lists the contributions.
+    Verify {
+        #[arg(long = "in")]
+        input: PathBuf,
+    },
+    /// Writes the key folder (keys, setup.json, the ceremony files for the bundle).
+    Finalize {
+        #[arg(long = "in")]
+        input: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -176,6 +255,9 @@ enum AuditCommand {
     Reveal {
         #[arg(long)]
         input: PathBuf,
+        /// The published bundle: the share is revealed against its results root, once.
+        #[arg(long)]
+        bundle: PathBuf,
         #[arg(long)]
         contest: String,
         #[arg(long)]
@@ -195,12 +277,6 @@ enum AuditCommand {
         bundle: PathBuf,
         #[arg(long)]
         contest: String,
-        /// Stations per assembly segment counted by statute.
-        #[arg(long, default_value_t = audit::STATUTORY_PER_SEGMENT)]
-        per_segment: u32,
-        /// Risk limit of the batch-comparison audit (for example 0.05); none: statutory only.
-        #[arg(long)]
-        risk_limit: Option<f64>,
         /// Add a round of this many draws to the existing plan.
         #[arg(long)]
         more: Option<u64>,
@@ -295,8 +371,17 @@ fn run(cli: Cli) -> Result<(), prover::ProverError> {
             candidates,
             electors,
             turnout,
+            risk_limit,
+            statutory_only,
             out,
         } => {
+            if !(risk_limit > 0.0 && risk_limit < 1.0) {
+                return Err(prover::ProverError::input(
+                    "--risk-limit",
+                    None,
+                    "a risk limit is between 0 and 1 (exclusive)",
+                ));
+            }
             let kind = match kind {
                 Kind::Assembly => ElectionKind::Assembly,
                 Kind::Municipal => ElectionKind::Municipal,
@@ -310,6 +395,8 @@ fn run(cli: Cli) -> Result<(), prover::ProverError> {
                 candidates,
                 electors,
                 turnout,
+                risk_limit_bp: (!statutory_only)
+                    .then(|| ((risk_limit * 10_000.0).round() as u32).clamp(1, 9_999)),
                 ..SimOptions::default()
             };
             let def = simulate(&opts, &out)?;
@@ -361,15 +448,7 @@ fn run(cli: Cli) -> Result<(), prover::ProverError> {
             let shapes: Vec<Shape> = if shapes.is_empty() {
                 PRODUCTION_SHAPES.to_vec()
             } else {
-                shapes
-                    .iter()
-                    .map(|s| {
-                        Shape::parse(s).map_err(|source| prover::ProverError::Circuit {
-                            context: format!("--shapes {s}"),
-                            source,
-                        })
-                    })
-                    .collect::<Result<_, _>>()?
+                parse_shapes(&shapes)?
             };
             let dir = setup(&shapes, &performed_by, &out, &mut rand::rngs::OsRng)?;
             for s in &dir.setup.shapes {
@@ -379,6 +458,16 @@ fn run(cli: Cli) -> Result<(), prover::ProverError> {
                 "single-party setup: whoever ran it could forge proofs; keys in {}",
                 out.display()
             );
+        }
+        Command::Manifest { input, keys, out } => {
+            let keys = KeyDir::open(&keys)?;
+            let m = prover::prove::publish_manifest(&input, &keys, &out)?;
+            println!(
+                "manifest written to {} ({} files); publish it before the poll with its digest:",
+                out.display(),
+                m.files.len()
+            );
+            println!("manifest sha256 {}", m.digest);
         }
         Command::Seal { input, keys } => {
             let keys = KeyDir::open(&keys)?;
@@ -425,6 +514,92 @@ fn run(cli: Cli) -> Result<(), prover::ProverError> {
             );
         }
         Command::Audit(cmd) => run_audit(cmd)?,
+        Command::Ceremony(cmd) => run_ceremony(cmd)?,
+    }
+    Ok(())
+}
+
+fn parse_shapes(shapes: &[String]) -> Result<Vec<Shape>, prover::ProverError> {
+    shapes
+        .iter()
+        .map(|s| {
+            Shape::parse(s).map_err(|source| prover::ProverError::Circuit {
+                context: format!("--shapes {s}"),
+                source,
+            })
+        })
+        .collect()
+}
+
+fn print_contributions(r: &circuits::ceremony::CeremonyReport) {
+    for c in &r.contributions {
+        println!("  phase {}  {}  {} ({})", c.phase, c.hash, c.name, c.role);
+    }
+}
+
+fn run_ceremony(cmd: CeremonyCommand) -> Result<(), prover::ProverError> {
+    use prover::ceremony;
+    match cmd {
+        CeremonyCommand::Init { shapes, power, out } => {
+            let shapes = parse_shapes(&shapes)?;
+            let p = ceremony::init(&shapes, power, &out)?;
+            println!(
+                "initial state for {} shape(s), phase 1 of 2^{p} powers -> {}",
+                shapes.len(),
+                out.display()
+            );
+        }
+        CeremonyCommand::Contribute {
+            input,
+            out,
+            name,
+            role,
+            entropy,
+        } => {
+            let who = circuits::ceremony::Contributor { name, role };
+            let (phase, hash) = ceremony::contribute(
+                &input,
+                &out,
+                who,
+                entropy.as_deref().unwrap_or("").as_bytes(),
+            )?;
+            let n = if phase == circuits::ceremony::Phase::One {
+                1
+            } else {
+                2
+            };
+            println!("contributed to phase {n}; new state -> {}", out.display());
+            println!("contribution hash {hash}");
+            println!("publish it; anyone can later find it with: verifier ceremony --contribution {} BUNDLE", &hash[..16]);
+        }
+        CeremonyCommand::Phase2 { input, out } => {
+            ceremony::begin_phase2(&input, &out)?;
+            println!("phase 1 closed; phase 2 open -> {}", out.display());
+        }
+        CeremonyCommand::Verify { input } => {
+            let (phase, r) = ceremony::verify(&input)?;
+            println!(
+                "the ceremony holds so far ({} contributions, phase {} open):",
+                r.contributions.len(),
+                if phase == circuits::ceremony::Phase::One {
+                    1
+                } else {
+                    2
+                }
+            );
+            print_contributions(&r);
+        }
+        CeremonyCommand::Finalize { input, out } => {
+            let r = ceremony::finalize(&input, &out)?;
+            println!(
+                "keys for {} from a ceremony of {} contributions by {} contributors -> {}",
+                r.shapes.join(", "),
+                r.contributions.len(),
+                r.contributors(),
+                out.display()
+            );
+            print_contributions(&r);
+        }
     }
     Ok(())
 }
@@ -444,23 +619,22 @@ fn run_audit(cmd: AuditCommand) -> Result<(), prover::ProverError> {
         }
         AuditCommand::Reveal {
             input,
+            bundle,
             contest,
             party,
             role,
             at,
         } => {
-            audit::reveal(&input, &contest, &party, role.into(), at)?;
-            println!("{party} revealed its share for {contest}");
+            let root = audit::reveal(&input, &bundle, &contest, &party, role.into(), at)?;
+            println!("{party} revealed its share for {contest} against results root {root}");
         }
         AuditCommand::Draw {
             input,
             bundle,
             contest,
-            per_segment,
-            risk_limit,
             more,
         } => {
-            let plan = audit::draw(&input, &bundle, &contest, per_segment, risk_limit, more)?;
+            let plan = audit::draw(&input, &bundle, &contest, more)?;
             println!("seed {} over results root {}", plan.seed, plan.results_root);
             println!(
                 "statutory sample ({} per segment): {}",

@@ -225,13 +225,7 @@ pub fn prove(opts: &ProveOptions<'_>) -> Result<ProveSummary, ProverError> {
 
     // Keys and certificates.
     let authority = signing_key(input, "authority.json")?;
-    let mut ro_keys: BTreeMap<String, KeyPair> = BTreeMap::new();
-    for c in &def.contests {
-        if !ro_keys.contains_key(&c.returning_officer) {
-            let k = signing_key(input, &format!("ro/{}.json", c.returning_officer))?;
-            ro_keys.insert(c.returning_officer.clone(), k);
-        }
-    }
+    let ro_keys = ro_keys(input, &def)?;
     let signed_at_result = result_signed_at(&def);
 
     // PO certificates, each signed by the RO of the station's first contest; a shard carries
@@ -308,10 +302,59 @@ pub fn prove(opts: &ProveOptions<'_>) -> Result<ProveSummary, ProverError> {
         }
     }
 
-    // Manifest: shapes, certificates.
+    // Manifest: the same bytes `prover manifest` publishes before the poll.
+    let published = build_manifest(&def, opts.keys, &authority, &ro_keys)?;
+    files.extend(published.files);
+
+    // Index and root.
+    let entries: Vec<FileEntry> = files
+        .iter()
+        .map(|(path, bytes)| FileEntry {
+            path: path.clone(),
+            sha256: sha256_hex(bytes),
+            bytes: bytes.len() as u64,
+        })
+        .collect();
+    let root = bundle_root(entries.iter().map(|e| (e.path.as_str(), e.sha256.as_str())));
+    let index = BundleIndex {
+        spec_version: bundle::SPEC_VERSION.into(),
+        election_id: def.election_id.clone(),
+        files: entries,
+        root: root.clone(),
+        signed_at: signed_at_result + 3600,
+    };
+    let index_bytes = pretty(&authority.sign(kinds::BUNDLE_INDEX, index)?)?;
+    write_atomically(opts.out, opts.force, &files, &index_bytes)?;
+    Ok(ProveSummary {
+        rows: row_count,
+        contests: def.contests.len(),
+        root,
+    })
+}
+
+/// The election manifest and the files it binds (verifying keys, station lists), as published
+/// before the poll. Deterministic: the same definition, key folder and signing keys give the
+/// same bytes (Ed25519 signatures are deterministic; `signed_at` is the eve of the poll), so
+/// its digest can be published and pinned before the poll and the bundle carries that manifest.
+#[derive(Debug)]
+pub struct PublishedManifest {
+    /// Bundle path to bytes: `election.json`, `keys/*.vk`, `stations/*.json`.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// SHA-256 of `election.json`, hex: what readers pin with `verifier check --pin-manifest`.
+    pub digest: String,
+}
+
+/// Builds the manifest (statement 1) over every shape of the key folder.
+pub fn build_manifest(
+    def: &ElectionDefinition,
+    keys: &KeyDir,
+    authority: &KeyPair,
+    ro_keys: &BTreeMap<String, KeyPair>,
+) -> Result<PublishedManifest, ProverError> {
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut shapes = Vec::new();
-    for shape in &used {
-        let bytes = opts.keys.verifying_key_bytes(*shape)?;
+    for shape in keys.shapes()? {
+        let bytes = keys.verifying_key_bytes(shape)?;
         let path = format!("{}/{shape}.vk", paths::KEYS);
         shapes.push(ShapeKey {
             shape: shape.to_string(),
@@ -320,8 +363,21 @@ pub fn prove(opts: &ProveOptions<'_>) -> Result<ProveSummary, ProverError> {
         });
         files.insert(path, bytes);
     }
+    shapes.sort_by(|a, b| a.path.cmp(&b.path));
+    // A multi-party ceremony's files, bound by digest (ceremony.md §5).
+    let cfiles = keys.ceremony_files()?;
+    let ceremony = (!cfiles.is_empty()).then(|| {
+        cfiles
+            .iter()
+            .map(|(path, bytes)| bundle::FileRef {
+                path: path.clone(),
+                sha256: sha256_hex(bytes),
+            })
+            .collect()
+    });
+    files.extend(cfiles);
     let mut ro_certificates = Vec::new();
-    for (id, k) in &ro_keys {
+    for (id, k) in ro_keys {
         let cert = RoCertificate {
             election_id: def.election_id.clone(),
             ro_id: id.clone(),
@@ -360,8 +416,9 @@ pub fn prove(opts: &ProveOptions<'_>) -> Result<ProveSummary, ProverError> {
         },
         shapes,
         setup: SetupRecord {
-            kind: opts.keys.setup.kind.clone(),
-            performed_by: opts.keys.setup.performed_by.clone(),
+            kind: keys.setup.kind.clone(),
+            performed_by: keys.setup.performed_by.clone(),
+            ceremony,
         },
         ro_certificates,
         station_lists,
@@ -369,35 +426,41 @@ pub fn prove(opts: &ProveOptions<'_>) -> Result<ProveSummary, ProverError> {
             .unwrap_or(0)
             .saturating_sub(86_400),
     };
-    files.insert(
-        paths::MANIFEST.into(),
-        pretty(&authority.sign(kinds::MANIFEST, manifest)?)?,
-    );
+    let bytes = pretty(&authority.sign(kinds::MANIFEST, manifest)?)?;
+    let digest = sha256_hex(&bytes);
+    files.insert(paths::MANIFEST.into(), bytes);
+    Ok(PublishedManifest { files, digest })
+}
 
-    // Index and root.
-    let entries: Vec<FileEntry> = files
-        .iter()
-        .map(|(path, bytes)| FileEntry {
-            path: path.clone(),
-            sha256: sha256_hex(bytes),
-            bytes: bytes.len() as u64,
-        })
-        .collect();
-    let root = bundle_root(entries.iter().map(|e| (e.path.as_str(), e.sha256.as_str())));
-    let index = BundleIndex {
-        spec_version: bundle::SPEC_VERSION.into(),
-        election_id: def.election_id.clone(),
-        files: entries,
-        root: root.clone(),
-        signed_at: signed_at_result + 3600,
-    };
-    let index_bytes = pretty(&authority.sign(kinds::BUNDLE_INDEX, index)?)?;
-    write_atomically(opts.out, opts.force, &files, &index_bytes)?;
-    Ok(ProveSummary {
-        rows: row_count,
-        contests: def.contests.len(),
-        root,
-    })
+/// `prover manifest`: the manifest as it will appear in the bundle, written to `out` before the
+/// poll, with the digest to publish. Reads the definition and the authority and RO keys.
+pub fn publish_manifest(
+    input: &Path,
+    keys: &KeyDir,
+    out: &Path,
+) -> Result<PublishedManifest, ProverError> {
+    let def = read_definition(input)?;
+    let authority = signing_key(input, "authority.json")?;
+    let ro_keys = ro_keys(input, &def)?;
+    let published = build_manifest(&def, keys, &authority, &ro_keys)?;
+    for (rel, bytes) in &published.files {
+        write_bytes(&out.join(rel), bytes)?;
+    }
+    Ok(published)
+}
+
+fn ro_keys(
+    input: &Path,
+    def: &ElectionDefinition,
+) -> Result<BTreeMap<String, KeyPair>, ProverError> {
+    let mut ro_keys: BTreeMap<String, KeyPair> = BTreeMap::new();
+    for c in &def.contests {
+        if !ro_keys.contains_key(&c.returning_officer) {
+            let k = signing_key(input, &format!("ro/{}.json", c.returning_officer))?;
+            ro_keys.insert(c.returning_officer.clone(), k);
+        }
+    }
+    Ok(ro_keys)
 }
 
 pub(crate) fn pretty<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, ProverError> {

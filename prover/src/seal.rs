@@ -285,6 +285,17 @@ pub fn check_form(def: &ElectionDefinition, form: &Form17C, file: &str) -> Resul
     let station = def
         .station(&form.station_id)
         .ok_or_else(|| ProverError::input(file, st, "unknown station"))?;
+    if let Some(p) = form
+        .remarks
+        .as_deref()
+        .and_then(bundle::text::remark_problem)
+    {
+        return Err(ProverError::input(
+            file,
+            st,
+            format!("remarks: {p} (bundle.md §4.5)"),
+        ));
+    }
     if form.electors != station.electors {
         return Err(ProverError::input(
             file,

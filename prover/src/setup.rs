@@ -32,6 +32,72 @@ pub struct SetupShape {
     pub vk_sha256: String,
 }
 
+/// `setup.json`'s kind for keys from a multi-party ceremony.
+pub const MULTI_PARTY: &str = "multi-party";
+/// Folder of a key folder (and of a bundle) holding the ceremony files.
+pub const CEREMONY_DIR: &str = "ceremony";
+
+/// Writes a key folder from a finished ceremony: each shape's proving and verifying key,
+/// `setup.json` (multi-party, naming the contributors) and the ceremony files a bundle carries.
+pub fn write_ceremony_keys(
+    ceremony: &circuits::ceremony::Ceremony,
+    dir: &Path,
+) -> Result<(KeyDir, circuits::ceremony::CeremonyReport), ProverError> {
+    let circ = |context: String| move |source| ProverError::Circuit { context, source };
+    let mut rng = rand::rngs::OsRng;
+    let (report, pks) = ceremony
+        .finalize(&mut rng)
+        .map_err(circ("finalize".into()))?;
+    let mut entries = Vec::new();
+    for (shape, pk) in pks {
+        let pk = keys::ProvingKey::from_groth16(shape, pk)
+            .map_err(circ(format!("key of shape {shape}")))?;
+        let vk =
+            keys::vk_to_bytes(pk.verifying_key()).map_err(circ(format!("key of shape {shape}")))?;
+        write_bytes(
+            &dir.join(format!("{shape}.pk")),
+            &pk.to_bytes()
+                .map_err(circ(format!("key of shape {shape}")))?,
+        )?;
+        write_bytes(&dir.join(format!("{shape}.vk")), &vk)?;
+        entries.push(SetupShape {
+            shape: shape.to_string(),
+            vk_sha256: bundle::digest::sha256_hex(&vk),
+        });
+    }
+    let part = ceremony.bundle_part().map_err(circ("bundle part".into()))?;
+    let cdir = dir.join(CEREMONY_DIR);
+    let transcript = serde_json::to_vec_pretty(&part.transcript).map_err(|e| ProverError::Io {
+        path: cdir.join("transcript.json").display().to_string(),
+        reason: e.to_string(),
+    })?;
+    write_bytes(&cdir.join("transcript.json"), &transcript)?;
+    write_bytes(&cdir.join("phase1.bin"), &part.phase1_bytes())?;
+    for (shape, st) in ceremony.shapes.iter().zip(&part.states) {
+        write_bytes(
+            &cdir.join(format!("{shape}.bin")),
+            &circuits::ceremony::BundleCeremony::state_bytes(st),
+        )?;
+    }
+    let setup = SetupFile {
+        kind: MULTI_PARTY.into(),
+        performed_by: format!(
+            "multi-party ceremony: {} contributions by {} contributors",
+            report.contributions.len(),
+            report.contributors()
+        ),
+        shapes: entries,
+    };
+    write_json(&dir.join("setup.json"), &setup)?;
+    Ok((
+        KeyDir {
+            dir: dir.to_path_buf(),
+            setup,
+        },
+        report,
+    ))
+}
+
 /// A folder of keys written by [`setup`].
 #[derive(Clone, Debug)]
 pub struct KeyDir {
@@ -105,6 +171,29 @@ impl KeyDir {
                     ),
                     source,
                 })
+            })
+            .collect()
+    }
+
+    /// The ceremony files a multi-party key folder carries for the bundle (`ceremony/...`,
+    /// bundle paths and bytes); empty for a single-party setup.
+    pub fn ceremony_files(&self) -> Result<Vec<(String, Vec<u8>)>, ProverError> {
+        if self.setup.kind != MULTI_PARTY {
+            return Ok(Vec::new());
+        }
+        let mut names = vec!["transcript.json".to_string(), "phase1.bin".to_string()];
+        for s in self.shapes()? {
+            names.push(format!("{s}.bin"));
+        }
+        names
+            .into_iter()
+            .map(|n| {
+                let path = self.dir.join(CEREMONY_DIR).join(&n);
+                let bytes = std::fs::read(&path).map_err(|e| ProverError::Io {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                })?;
+                Ok((format!("{CEREMONY_DIR}/{n}"), bytes))
             })
             .collect()
     }

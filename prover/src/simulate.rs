@@ -43,6 +43,9 @@ pub struct SimOptions {
     pub turnout: f64,
     /// Poll date.
     pub poll_date: String,
+    /// Risk limit (basis points) of the VVPAT audit rule that contests with a paper trail
+    /// carry; `None`: the statutory sample only.
+    pub risk_limit_bp: Option<u32>,
 }
 
 impl Default for SimOptions {
@@ -56,6 +59,7 @@ impl Default for SimOptions {
             electors: 1200,
             turnout: 0.65,
             poll_date: "2026-12-01".into(),
+            risk_limit_bp: Some(500),
         }
     }
 }
@@ -247,6 +251,10 @@ impl Sim {
             uncontested: false,
             returning_officer: ro.into(),
             vvpat,
+            audit: vvpat.then_some(bundle::AuditRule {
+                statutory_per_segment: bundle::AuditRule::MIN_PER_SEGMENT,
+                risk_limit_bp: self.opts.risk_limit_bp,
+            }),
         }
     }
 

@@ -177,6 +177,27 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
                 shares.push((b.party_id.clone(), s));
             }
         }
+        // The reveal names the results it saw: a share revealed for one set of results cannot
+        // seed a draw over results re-issued after it was known (audit.md §3).
+        f.expect(
+            "V7.b",
+            Some(b.results_root.as_str()) == a.results_root,
+            &rat,
+            || {
+                format!(
+                    "{} revealed its share against results root {}, but the results in this bundle have root {}: the results changed after the share was known",
+                    b.party_id,
+                    b.results_root,
+                    a.results_root.unwrap_or("(unknown)")
+                )
+            },
+        );
+        f.expect("V7.b", b.commitment == c.body.commitment, &rat, || {
+            format!(
+                "{} revealed against commitment {}, not the one published under these results",
+                b.party_id, b.commitment
+            )
+        });
         f.expect("V7.b", b.signed_at >= a.result_signed_at, &rat, || {
             format!(
                 "{} revealed its share before the results were signed",
@@ -293,6 +314,37 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
         })
         .collect();
 
+    // V7.d, V7.e: the sizes are the ones the manifest fixed before the poll (audit.md §1).
+    let rule = a.contest.audit;
+    f.expect(
+        "V7.d",
+        rule.is_some_and(|r| r.statutory_per_segment == rec.per_segment),
+        &rat,
+        || match rule {
+            Some(r) => format!(
+                "the record counts {} stations per segment; the audit rule fixed in the manifest before the poll is {}: the size was re-chosen",
+                rec.per_segment, r.statutory_per_segment
+            ),
+            None => "the manifest fixes no audit rule for this contest".into(),
+        },
+    );
+    let rec_bp = rec.risk_limited.as_ref().map(|r| r.risk_limit_bp);
+    f.expect(
+        "V7.e",
+        rule.is_some_and(|r| r.risk_limit_bp == rec_bp),
+        &rat,
+        || {
+            let show = |bp: Option<u32>| match bp {
+                Some(bp) => format!("{:.2}%", f64::from(bp) / 100.0),
+                None => "none".into(),
+            };
+            format!(
+                "the record's risk limit is {}; the audit rule fixed in the manifest before the poll is {}: the risk limit was re-chosen",
+                show(rec_bp),
+                show(rule.and_then(|r| r.risk_limit_bp))
+            )
+        },
+    );
     // V7.d: the statutory sample is the one the seed gives.
     if let Some(seed) = seed.filter(|_| seed_ok) {
         let want = audit::statutory_sample(&seed, &batches, rec.per_segment);
@@ -304,13 +356,13 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
         });
         f.expect(
             "V7.d",
-            rec.per_segment >= audit::STATUTORY_PER_SEGMENT,
+            rec.per_segment >= bundle::AuditRule::MIN_PER_SEGMENT,
             &rat,
             || {
                 format!(
                     "{} stations per segment, fewer than the statutory {} (DOMAIN invariant 9)",
                     rec.per_segment,
-                    audit::STATUTORY_PER_SEGMENT
+                    bundle::AuditRule::MIN_PER_SEGMENT
                 )
             },
         );

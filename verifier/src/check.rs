@@ -26,6 +26,10 @@ const CU_CAPACITY: u64 = 2000;
 pub struct Options<'a> {
     /// Authority keys the reader trusts (hex). Empty: the report says the key is not pinned.
     pub pinned_keys: Vec<String>,
+    /// SHA-256 digests (hex) of election manifests the reader obtained before the poll; the
+    /// bundle's `election.json` must be one of them (V2.g). Empty: the report says the manifest
+    /// is not pinned.
+    pub pinned_manifests: Vec<String>,
     /// Called after each contest is checked with (done, total).
     pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
     /// Scoped run: check only these contests (and the contests polled at `stations`), reading
@@ -33,6 +37,9 @@ pub struct Options<'a> {
     pub contests: Vec<String>,
     /// Scoped run: check the contests polled at these stations.
     pub stations: Vec<String>,
+    /// Check only the index, the manifest and the keys with their ceremony (V1, V2.a-V2.e,
+    /// V2.g, V2.h): `verifier ceremony`.
+    pub keys_only: bool,
 }
 
 impl core::fmt::Debug for Options<'_> {
@@ -109,7 +116,10 @@ pub fn verify_bundle(dir: &Path, opts: &Options<'_>) -> Report {
         }
     };
     let manifest = match read::<Signed<ElectionManifest>>(dir, paths::MANIFEST) {
-        Ok((_, m)) => Some(m),
+        Ok((bytes, m)) => {
+            report.manifest_digest = Some(bundle::digest::sha256_hex(&bytes));
+            Some(m)
+        }
         Err(e) => {
             f.error("V2.a", &At::file(paths::MANIFEST), e);
             None
@@ -141,6 +151,22 @@ pub fn verify_bundle(dir: &Path, opts: &Options<'_>) -> Report {
         report.finish(f);
         return report;
     };
+    // V2.g: the manifest is the one the reader obtained before the poll.
+    if let Some(digest) = &report.manifest_digest {
+        if opts.pinned_manifests.is_empty() {
+            f.checked("V2.g");
+            f.push(Severity::Notice, "V2.g", &At::file(paths::MANIFEST), format!(
+                "the manifest (sha256 {digest}) was not pinned: the authority could have re-signed it after the poll (stations, keys, audit rules); pin the digest it published before the poll with --pin-manifest"
+            ));
+        } else {
+            report.manifest_pinned = f.expect(
+                "V2.g",
+                opts.pinned_manifests.iter().any(|d| d.eq_ignore_ascii_case(digest)),
+                &At::file(paths::MANIFEST),
+                || format!("the manifest has sha256 {digest}, which is not a digest you pinned: it is not the manifest published before the poll"),
+            );
+        }
+    }
     // V2.f: the stations of the contests in scope, from their station lists.
     let (def, lists, station_at) = load_stations(dir, &manifest.body, scope.as_ref(), &mut f);
     let def = &def;
@@ -148,6 +174,12 @@ pub fn verify_bundle(dir: &Path, opts: &Options<'_>) -> Report {
     report.election_name = Some(def.name.clone());
 
     let mut ctx = check_manifest(dir, &manifest, def, &mut f);
+    // V2.h: the keys are the end of the ceremony the manifest binds (multi-party setups).
+    report.ceremony = crate::ceremony::check_ceremony(dir, &manifest.body, &ctx.keys, &mut f);
+    if opts.keys_only {
+        report.finish(f);
+        return report;
+    }
     ctx.stations_of = lists;
     ctx.station_at = station_at;
     if let Some(index) = &index {
@@ -161,6 +193,7 @@ pub fn verify_bundle(dir: &Path, opts: &Options<'_>) -> Report {
             .iter()
             .map(|k| k.path.as_str())
             .collect();
+        let ceremony_paths = crate::ceremony::bound_paths(&manifest.body);
         let per_contest = |path: &str, folder: &str| {
             path.strip_prefix(folder)
                 .and_then(|r| r.strip_prefix('/'))
@@ -170,6 +203,7 @@ pub fn verify_bundle(dir: &Path, opts: &Options<'_>) -> Report {
         for e in files {
             let defined = e.path == paths::MANIFEST
                 || key_paths.contains(e.path.as_str())
+                || ceremony_paths.contains(e.path.as_str())
                 || per_contest(&e.path, paths::STATIONS)
                 || per_contest(&e.path, paths::CONTESTS)
                 || per_contest(&e.path, audit::model::paths::COMMITMENTS)
@@ -232,6 +266,9 @@ fn resolve_scope(
     manifest: Option<&Signed<ElectionManifest>>,
     f: &mut Findings,
 ) -> Option<BTreeSet<String>> {
+    if opts.keys_only {
+        return Some(BTreeSet::new());
+    }
     if opts.contests.is_empty() && opts.stations.is_empty() {
         return None;
     }
@@ -344,6 +381,8 @@ fn check_index(
             };
             e.path == paths::MANIFEST
                 || e.path.starts_with(&format!("{}/", paths::KEYS))
+                || e.path
+                    .starts_with(&format!("{}/", crate::ceremony::CEREMONY_DIR))
                 || in_scope(paths::STATIONS)
                 || in_scope(paths::CONTESTS)
                 || in_scope(audit::model::paths::COMMITMENTS)
@@ -712,7 +751,7 @@ fn check_manifest(
             Err(e) => f.fail("V2.e", &kat, format!("verifying key of shape {shape}: {e}")),
         }
     }
-    if m.body.setup.kind != "multi-party" {
+    if m.body.setup.kind == "single-party" {
         f.push(Severity::Notice, "V2.e", &at, format!(
             "the Groth16 keys come from a {} setup by {}: whoever ran it could forge every proof in this bundle; only a multi-party ceremony with one honest contributor removes this",
             m.body.setup.kind, m.body.setup.performed_by
@@ -772,6 +811,26 @@ fn check_definition(def: &ElectionDefinition, f: &mut Findings) {
             c.kind == ContestKind::SingleMember || c.group.is_some(),
             &cat,
             || "a ward seat or post names its ward or ballot".into(),
+        );
+        // D7: a polled contest with a paper trail fixes its audit rule before the poll.
+        let audited = c.vvpat && !c.uncontested;
+        f.expect(
+            "V2.b",
+            match c.audit {
+                Some(r) => audited && r.in_bounds(),
+                None => !audited,
+            },
+            &cat,
+            || {
+                if audited {
+                    format!(
+                        "a contest with a paper trail fixes its VVPAT audit rule in the manifest: at least {} stations per segment, a risk limit of 1 to 9,999 basis points or none (bundle.md D7)",
+                        bundle::AuditRule::MIN_PER_SEGMENT
+                    )
+                } else {
+                    "an audit rule for a contest with no paper trail to audit (bundle.md D7)".into()
+                }
+            },
         );
     }
     let contested: HashMap<&str, bool> = def
@@ -1345,6 +1404,18 @@ fn check_station(
     f.expect("V3.b", st.signed_at < def.counting_starts_at, at, || {
         "the close-of-poll statement was signed after counting began".into()
     });
+    // V3.f: a remark is short plain text (bundle.md §4.5); a bad one is never quoted.
+    let remark_problem = st.remarks.as_deref().and_then(bundle::text::remark_problem);
+    f.checked("V3.f");
+    if let Some(p) = &remark_problem {
+        f.fail(
+            "V3.f",
+            at,
+            format!(
+                "the PO's remark breaks the free-text rule (bundle.md §4.5): {p}; it is not shown"
+            ),
+        );
+    }
     // V3.c
     let electors = ctx.station_at.get(sid).map(|&i| def.stations[i].electors);
     f.expect(
@@ -1373,12 +1444,18 @@ fn check_station(
             "Form 17C: total recorded {} differs from voters {} - 49-O {} - 49M {} + 49MA {}",
             st.contest.total_recorded, st.voters_17a, st.refused_49o, st.not_allowed_49m, tests
         );
-        match &st.remarks {
+        match st.remarks.as_ref().filter(|_| remark_problem.is_none()) {
             Some(r) => f.push(
                 Severity::Notice,
                 "V3.c",
                 at,
                 format!("{rule}; the PO recorded: {r}"),
+            ),
+            None if st.remarks.is_some() => f.push(
+                Severity::Notice,
+                "V3.c",
+                at,
+                format!("{rule}; the PO's remark is not shown (V3.f)"),
             ),
             None => f.push(
                 Severity::Failure,
@@ -1670,6 +1747,7 @@ mod tests {
             nota: true,
         });
         Contest {
+            audit: None,
             contest_id: "C".into(),
             name: "C".into(),
             kind: ContestKind::SingleMember,

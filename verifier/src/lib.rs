@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 mod audit;
+pub mod ceremony;
 pub mod check;
 pub mod open;
 pub mod report;

@@ -32,6 +32,11 @@ enum Command {
         /// Repeatable.
         #[arg(long = "root-key")]
         root_keys: Vec<String>,
+        /// SHA-256 digests of election manifests published before the poll (`prover
+        /// manifest` prints it): hex, or a file with one digest per line (# comments).
+        /// Repeatable. The bundle's manifest must be one of them.
+        #[arg(long = "pin-manifest")]
+        pin_manifests: Vec<String>,
         /// Print the report as JSON (one object per bundle, in an array).
         #[arg(long)]
         json: bool,
@@ -42,6 +47,19 @@ enum Command {
         /// Check only the contests polled at this station (repeatable).
         #[arg(long = "station")]
         stations: Vec<String>,
+    },
+    /// A contributor's question: is my contribution in the ceremony that made this bundle's
+    /// keys? Checks the index, the manifest, the keys and the ceremony (V1, V2.a-V2.h), and
+    /// looks for the hash (at least 16 hex digits) among the contributions.
+    Ceremony {
+        /// Bundle folder.
+        bundle: PathBuf,
+        /// The contribution hash printed when you contributed (or its first 16+ hex digits).
+        #[arg(long)]
+        contribution: String,
+        /// Authority keys you trust (as for check).
+        #[arg(long = "root-key")]
+        root_keys: Vec<String>,
     },
     /// A court's opening of one station: check its sealed log and salt against the signed
     /// commitment and the published row (and a slip recount), and print a report to file.
@@ -70,7 +88,20 @@ enum Command {
     },
 }
 
-fn pinned_keys(args: &[String]) -> Result<Vec<String>, String> {
+/// The pinned keys, or the usage exit code after printing why.
+fn pinned_keys(args: &[String]) -> Result<Vec<String>, ExitCode> {
+    usage(hex_list("--root-key", "key", args))
+}
+
+fn usage<T>(r: Result<T, String>) -> Result<T, ExitCode> {
+    r.map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(64)
+    })
+}
+
+/// 64-digit hex values given directly or in files of one per line (`#` comments).
+fn hex_list(flag: &str, what: &str, args: &[String]) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     for a in args {
         let is_hex = a.len() == 64 && a.bytes().all(|b| b.is_ascii_hexdigit());
@@ -78,18 +109,15 @@ fn pinned_keys(args: &[String]) -> Result<Vec<String>, String> {
             out.push(a.to_ascii_lowercase());
             continue;
         }
-        let text = std::fs::read_to_string(a).map_err(|e| {
-            format!("--root-key {a}: not 64 hex digits and not a readable file: {e}")
-        })?;
+        let text = std::fs::read_to_string(a)
+            .map_err(|e| format!("{flag} {a}: not 64 hex digits and not a readable file: {e}"))?;
         for line in text.lines() {
             let line = line.split('#').next().unwrap_or("").trim();
             if line.is_empty() {
                 continue;
             }
             if line.len() != 64 || !line.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(format!(
-                    "--root-key {a}: {line:?} is not a 64-digit hex key"
-                ));
+                return Err(format!("{flag} {a}: {line:?} is not a 64-digit hex {what}"));
             }
             out.push(line.to_ascii_lowercase());
         }
@@ -106,14 +134,67 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let (bundles, root_keys, json, contests, stations) = match cli.command {
+    let (bundles, root_keys, pin_manifests, json, contests, stations) = match cli.command {
         Command::Check {
             bundles,
             root_keys,
+            pin_manifests,
             json,
             contests,
             stations,
-        } => (bundles, root_keys, json, contests, stations),
+        } => (bundles, root_keys, pin_manifests, json, contests, stations),
+        Command::Ceremony {
+            bundle,
+            contribution,
+            root_keys,
+        } => {
+            let pinned = match pinned_keys(&root_keys) {
+                Ok(k) => k,
+                Err(code) => return code,
+            };
+            let report = verify_bundle(
+                &bundle,
+                &Options {
+                    pinned_keys: pinned,
+                    keys_only: true,
+                    ..Options::default()
+                },
+            );
+            let code = report.exit_code();
+            let failures: Vec<_> = report
+                .findings
+                .iter()
+                .filter(|f| f.severity != verifier::Severity::Notice)
+                .collect();
+            for f in &failures {
+                println!("  {}  {}", f.step, f.rule);
+            }
+            let Some(c) = &report.ceremony else {
+                println!(
+                    "the keys of this bundle do not come from a verified multi-party ceremony"
+                );
+                return ExitCode::from(if code == 0 { 1 } else { code });
+            };
+            let found = verifier::ceremony::find(c, &contribution);
+            if found.is_empty() {
+                println!(
+                    "contribution {contribution} is NOT in the ceremony that made these keys ({} contributions checked)",
+                    c.contributions.len()
+                );
+                return ExitCode::from(1);
+            }
+            for l in found {
+                println!(
+                    "contribution {} by {} ({}) is in phase {} of the ceremony; the chain through it verifies and ends in this bundle's keys{}",
+                    l.hash,
+                    l.name,
+                    l.role,
+                    l.phase,
+                    if report.authority_key_pinned { "" } else { " (authority key not pinned: pass --root-key)" }
+                );
+            }
+            return ExitCode::from(code);
+        }
         Command::Open {
             bundle,
             contest,
@@ -126,10 +207,7 @@ fn main() -> ExitCode {
         } => {
             let pinned = match pinned_keys(&root_keys) {
                 Ok(k) => k,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(64);
-                }
+                Err(code) => return code,
             };
             let report = verifier::open::open(&verifier::open::OpenRequest {
                 bundle: &bundle,
@@ -156,10 +234,11 @@ fn main() -> ExitCode {
     };
     let pinned = match pinned_keys(&root_keys) {
         Ok(k) => k,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(64);
-        }
+        Err(code) => return code,
+    };
+    let manifests = match usage(hex_list("--pin-manifest", "digest", &pin_manifests)) {
+        Ok(k) => k,
+        Err(code) => return code,
     };
     let mut worst = 0u8;
     let mut reports = Vec::new();
@@ -183,6 +262,8 @@ fn main() -> ExitCode {
         };
         let opts = Options {
             pinned_keys: pinned.clone(),
+            pinned_manifests: manifests.clone(),
+            keys_only: false,
             progress: Some(&progress),
             contests: contests.clone(),
             stations: stations.clone(),

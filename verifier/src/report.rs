@@ -126,6 +126,12 @@ pub struct Report {
     pub authority_key: Option<String>,
     /// Whether that key was pinned by the caller.
     pub authority_key_pinned: bool,
+    /// SHA-256 of `election.json`, hex.
+    pub manifest_digest: Option<String>,
+    /// Whether the manifest equals a digest the caller pinned.
+    pub manifest_pinned: bool,
+    /// The multi-party key ceremony, when the keys come from one and it holds (V2.h).
+    pub ceremony: Option<circuits::ceremony::CeremonyReport>,
     /// Per step.
     pub steps: Vec<StepTally>,
     /// Every finding, sorted.
@@ -317,6 +323,29 @@ impl Report {
                 "NOT pinned: compare it with the key the authority published"
             };
             let _ = writeln!(s, "authority {k} ({pin})");
+        }
+        if let Some(d) = &self.manifest_digest {
+            let pin = if self.manifest_pinned {
+                "pinned by you: stations, keys and audit rules are those published before the poll"
+            } else {
+                "NOT pinned: compare it with the digest the authority published before the poll"
+            };
+            let _ = writeln!(s, "manifest  {d} ({pin})");
+        }
+        if let Some(c) = &self.ceremony {
+            let _ = writeln!(
+                s,
+                "keys      multi-party ceremony, {} contributions by {} contributors: sound if at least one of them destroyed their secret",
+                c.contributions.len(),
+                c.contributors()
+            );
+            for line in &c.contributions {
+                let _ = writeln!(
+                    s,
+                    "          phase {}  {}  {} ({})",
+                    line.phase, line.hash, line.name, line.role
+                );
+            }
         }
         if let Some(scope) = &self.scope {
             let _ = writeln!(s, "scope     contests {} only", scope.join(", "));

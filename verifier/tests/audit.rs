@@ -468,3 +468,310 @@ fn v7d_a_statutory_sample_below_the_statutory_size_fails() {
         r.findings
     );
 }
+
+/// Rebuilds the audit record so that everything V7.c-V7.f checks is consistent with the bundle
+/// as it now stands: the seed over the current results root and the revealed shares, the
+/// statutory sample at the record's `per_segment`, as many risk-limiting draws as before from
+/// the new seed, every station's slips counted (a full count, equal to the published rows), the
+/// published totals and winners; re-signed by the RO, the index re-signed. What an insider
+/// holding the RO and authority keys would publish after steering the draw.
+fn rebuild_record(c: &Copy) {
+    use audit::seed::{audit_seed, hex32};
+    let index: bundle::Signed<bundle::BundleIndex> =
+        serde_json::from_value(c.read("bundle.json")).unwrap();
+    let root = audit::results_root_of(&index.body);
+    let shard: bundle::ContestShard =
+        serde_json::from_value(c.read(&format!("contests/{C}.json"))).unwrap();
+    let list: bundle::StationList =
+        serde_json::from_value(c.read(&format!("stations/{C}.json"))).unwrap();
+    let manifest: bundle::Signed<bundle::ElectionManifest> =
+        serde_json::from_value(c.read("election.json")).unwrap();
+    let contest = manifest
+        .body
+        .definition
+        .contests
+        .iter()
+        .find(|k| k.contest_id == C)
+        .unwrap()
+        .clone();
+    let file: audit::ContestAudit = serde_json::from_value(c.read(&record_path())).unwrap();
+    let shares: Vec<(String, [u8; 32])> = file
+        .reveals
+        .iter()
+        .map(|r| (r.body.party_id.clone(), hex32(&r.body.share).unwrap()))
+        .collect();
+    let election = &manifest.body.definition.election_id;
+    let seed = audit_seed(election, C, &hex32(&root).unwrap(), &shares);
+    let mut rows = shard.stations.clone();
+    rows.sort_by(|a, b| a.station_id.cmp(&b.station_id));
+    let segment = |sid: &str| {
+        list.stations
+            .iter()
+            .find(|s| s.station_id == sid)
+            .unwrap()
+            .segment_id
+            .clone()
+    };
+    let segs: Vec<String> = rows.iter().map(|r| segment(&r.station_id)).collect();
+    let batches: Vec<audit::Batch<'_>> = rows
+        .iter()
+        .zip(&segs)
+        .map(|(r, g)| audit::Batch {
+            station_id: &r.station_id,
+            segment_id: g,
+            counts: &r.counts,
+        })
+        .collect();
+    let winners: Vec<usize> = shard
+        .result
+        .body
+        .winners
+        .iter()
+        .map(|w| {
+            contest
+                .candidates
+                .iter()
+                .position(|k| &k.candidate_id == w)
+                .unwrap()
+        })
+        .collect();
+    let mut rec = file.record.body.clone();
+    rec.results_root = root;
+    rec.seed = hex::encode(seed);
+    rec.statutory = audit::statutory_sample(&seed, &batches, rec.per_segment);
+    if let Some(rl) = rec.risk_limited.as_mut() {
+        let frame = audit::Frame::new(&contest, &batches, &shard.result.body.totals, &winners);
+        let n: usize = rl.rounds.iter().map(Vec::len).sum();
+        rl.rounds = vec![frame.draws(&seed, C, &batches, n)];
+    }
+    rec.slips = rows
+        .iter()
+        .map(|r| audit::SlipCount {
+            station_id: r.station_id.clone(),
+            counts: r.counts.clone(),
+        })
+        .collect();
+    rec.final_totals = shard.result.body.totals.clone();
+    rec.winners = shard.result.body.winners.clone();
+    rec.tie_lot = None;
+    let ro = c.key("ro/RO-AC001.json");
+    let signed = ro.sign(audit_kinds::AUDIT_RECORD, rec).unwrap();
+    c.edit(&record_path(), |v| {
+        v["record"] = serde_json::to_value(&signed).unwrap();
+    });
+    c.reindex();
+}
+
+#[test]
+fn a_rebuilt_record_over_the_same_results_passes() {
+    // The helper the steering tests use changes nothing by itself: each failure below is the
+    // lever's, not the helper's.
+    let c = copy();
+    rebuild_record(&c);
+    let r = verify(&c.path);
+    assert!(failed_steps(&r).is_empty(), "{:#?}", r.findings);
+}
+
+#[test]
+fn v7d_the_statutory_size_re_chosen_after_the_seed_fails() {
+    // The RO draws at 6 per segment (a consistent record: the seed's sample at 6, its slips
+    // counted), where the manifest fixed 5 before the poll.
+    let c = copy();
+    c.edit(&record_path(), |v| {
+        v["record"]["body"]["per_segment"] = 6.into()
+    });
+    rebuild_record(&c);
+    let r = verify(&c.path);
+    assert_eq!(failed_steps(&r), set(&["V7.d"]), "{:#?}", r.findings);
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.step == "V7.d" && f.rule.contains("re-chosen")));
+}
+
+#[test]
+fn v7e_the_risk_limit_re_chosen_after_the_seed_fails() {
+    for bp in [Some(2000u32), None] {
+        let c = copy();
+        c.edit(&record_path(), |v| {
+            let rl = &mut v["record"]["body"]["risk_limited"];
+            match bp {
+                Some(bp) => rl["risk_limit_bp"] = bp.into(),
+                None => *rl = Value::Null,
+            }
+        });
+        rebuild_record(&c);
+        let r = verify(&c.path);
+        assert_eq!(
+            failed_steps(&r),
+            set(&["V7.e"]),
+            "{bp:?}: {:#?}",
+            r.findings
+        );
+        assert!(r
+            .findings
+            .iter()
+            .any(|f| f.step == "V7.e" && f.rule.contains("re-chosen")));
+    }
+}
+
+/// Re-signs the contest result one second later: new results, new results root.
+fn reissue_result(c: &Copy) {
+    let ro = c.key("ro/RO-AC001.json");
+    c.edit(&format!("contests/{C}.json"), |v| {
+        v["result"]["body"]["signed_at"] =
+            (v["result"]["body"]["signed_at"].as_u64().unwrap() + 1).into();
+        c.resign(&mut v["result"], bundle::kinds::CONTEST_RESULT, &ro);
+    });
+    c.reindex();
+}
+
+#[test]
+fn v7b_results_re_issued_after_the_reveals_fail() {
+    // After every share is known, the RO re-signs the result: a new results root and so a new
+    // seed from the same shares, and a record drawn consistently over it. The reveals name the
+    // root their parties saw.
+    let c = copy();
+    reissue_result(&c);
+    rebuild_record(&c);
+    let r = verify(&c.path);
+    assert_eq!(failed_steps(&r), set(&["V7.b"]), "{:#?}", r.findings);
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.step == "V7.b" && f.rule.contains("changed after the share was known")));
+}
+
+#[test]
+fn v7b_a_party_added_after_the_results_fails() {
+    // An insider adds a party of its own after the results, with a back-dated commitment and a
+    // reveal over the new root; the honest parties' reveals name the root they saw.
+    let c = copy();
+    let a = audited();
+    let def: bundle::ElectionDefinition =
+        serde_json::from_slice(&std::fs::read(a.input.join("election.json")).unwrap()).unwrap();
+    let mallory = KeyPair::generate("OBS-9", Role::Observer, &mut rand::rngs::OsRng);
+    let share = [9u8; 32];
+    let commitment = hex::encode(audit::seed::commit_share(
+        &def.election_id,
+        C,
+        "OBS-9",
+        &share,
+    ));
+    c.edit(&format!("audit/commitments/{C}.json"), |v| {
+        let list = v.as_array_mut().unwrap();
+        let signed_at = list[0]["body"]["signed_at"].clone();
+        let body = audit::SeedCommitment {
+            spec_version: bundle::SPEC_VERSION.into(),
+            election_id: def.election_id.clone(),
+            contest_id: C.into(),
+            party_id: "OBS-9".into(),
+            commitment: commitment.clone(),
+            signed_at: signed_at.as_u64().unwrap(),
+        };
+        list.push(
+            serde_json::to_value(mallory.sign(audit_kinds::SEED_COMMITMENT, body).unwrap())
+                .unwrap(),
+        );
+        list.sort_by_key(|x| x["body"]["party_id"].as_str().unwrap().to_string());
+    });
+    c.reindex();
+    let index: bundle::Signed<bundle::BundleIndex> =
+        serde_json::from_value(c.read("bundle.json")).unwrap();
+    let root = audit::results_root_of(&index.body);
+    c.edit(&record_path(), |v| {
+        let reveals = v["reveals"].as_array_mut().unwrap();
+        let signed_at = reveals[0]["body"]["signed_at"].as_u64().unwrap();
+        let body = audit::SeedReveal {
+            election_id: def.election_id.clone(),
+            contest_id: C.into(),
+            party_id: "OBS-9".into(),
+            results_root: root.clone(),
+            commitment: commitment.clone(),
+            share: hex::encode(share),
+            signed_at,
+        };
+        reveals.push(
+            serde_json::to_value(mallory.sign(audit_kinds::SEED_REVEAL, body).unwrap()).unwrap(),
+        );
+        reveals.sort_by_key(|x| x["body"]["party_id"].as_str().unwrap().to_string());
+    });
+    rebuild_record(&c);
+    let r = verify(&c.path);
+    assert_eq!(failed_steps(&r), set(&["V7.b"]), "{:#?}", r.findings);
+    let stale: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.step == "V7.b" && f.rule.contains("changed after the share was known"))
+        .collect();
+    assert_eq!(stale.len(), 2, "RO-AC001 and OBS-1: {stale:#?}");
+}
+
+#[test]
+fn the_prover_refuses_to_reveal_or_draw_over_re_issued_results() {
+    let c = copy();
+    reissue_result(&c);
+    let a = audited();
+    let e = prover::audit::reveal(
+        &a.input,
+        &c.path,
+        C,
+        "OBS-1",
+        prover::audit::Party::Observer,
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("already revealed") && e.contains("revealed once"),
+        "{e}"
+    );
+    let e = prover::audit::draw(&a.input, &c.path, C, None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not these results"), "{e}");
+    // Over the results it revealed against, revealing again is the same reveal.
+    prover::audit::reveal(
+        &a.input,
+        &a.bundle,
+        C,
+        "OBS-1",
+        prover::audit::Party::Observer,
+        None,
+    )
+    .unwrap();
+}
+
+#[test]
+fn the_audit_rule_is_fixed_in_the_manifest() {
+    // A contest with a paper trail and no rule, or a rule below the statutory size: V2.b.
+    for rule in [
+        Value::Null,
+        serde_json::json!({"statutory_per_segment": 4, "risk_limit_bp": 500}),
+        serde_json::json!({"statutory_per_segment": 5, "risk_limit_bp": 10000}),
+    ] {
+        let c = fixture::copy(ElectionKind::Assembly);
+        c.edit("election.json", |v| {
+            v["body"]["definition"]["contests"][0]["audit"] = rule.clone();
+            c.resign(v, bundle::kinds::MANIFEST, &c.authority());
+        });
+        c.reindex();
+        let r = c.verify();
+        assert_eq!(
+            failed_steps(&r),
+            set(&["V2.b"]),
+            "{rule}: {:#?}",
+            r.findings
+        );
+    }
+    // A rule for a contest with no paper trail: V2.b.
+    let c = fixture::copy(ElectionKind::Panchayat);
+    c.edit("election.json", |v| {
+        v["body"]["definition"]["contests"][0]["audit"] =
+            serde_json::json!({"statutory_per_segment": 5, "risk_limit_bp": null});
+        c.resign(v, bundle::kinds::MANIFEST, &c.authority());
+    });
+    c.reindex();
+    let r = c.verify();
+    assert_eq!(failed_steps(&r), set(&["V2.b"]), "{:#?}", r.findings);
+}

@@ -77,13 +77,14 @@ fn untouched_bundles_of_all_three_kinds_pass() {
         assert_eq!(failed_steps(&r), set(&[]), "{kind:?}: {:#?}", r.findings);
         assert_eq!(r.exit_code(), 0);
         assert!(r.proofs_verified > 0);
-        // Every step ran at least once on the municipal bundle (it has every feature but posts
-        // and the VVPAT audit, whose steps run in tests/audit.rs).
+        // Every step ran at least once on the municipal bundle (it has every feature but posts,
+        // the VVPAT audit, whose steps run in tests/audit.rs, and a key ceremony, whose step
+        // V2.h runs in tests/ceremony.rs).
         if kind == M {
             for t in &r.steps {
                 assert!(
                     t.checked > 0
-                        || ["V1.f", "V5.f"].contains(&t.step)
+                        || ["V1.f", "V5.f", "V2.h"].contains(&t.step)
                         || t.step.starts_with("V7."),
                     "step {} never ran",
                     t.step
@@ -217,6 +218,99 @@ fn v1f_unpinned_key_is_a_notice_and_wrong_pin_fails() {
     );
     assert_eq!(r.exit_code(), 0);
     assert!(r.authority_key_pinned);
+}
+
+#[test]
+fn v2g_a_manifest_other_than_the_pinned_one_fails() {
+    // The digest `prover manifest` printed before the poll is the bundle's manifest.
+    let e = fixture::election(A);
+    let out = tempfile::tempdir().unwrap();
+    let published =
+        prover::prove::publish_manifest(&e.input, &fixture::key_dir(e), out.path()).unwrap();
+    let bytes = std::fs::read(e.bundle.join("election.json")).unwrap();
+    assert_eq!(published.digest, bundle::digest::sha256_hex(&bytes));
+    for (rel, b) in &published.files {
+        assert_eq!(&std::fs::read(e.bundle.join(rel)).unwrap(), b, "{rel}");
+    }
+    let pinned = |c: &Copy| {
+        verifier::verify_bundle(
+            &c.path,
+            &verifier::Options {
+                pinned_manifests: vec![published.digest.to_uppercase()],
+                ..Default::default()
+            },
+        )
+    };
+    let c = copy(A);
+    let r = pinned(&c);
+    assert_eq!(r.exit_code(), 0, "{:#?}", r.findings);
+    assert!(r.manifest_pinned && r.to_text().contains("pinned by you: stations"));
+    // Unpinned: a notice saying what the reader risks.
+    let r = c.verify();
+    assert!(!r.manifest_pinned);
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.step == "V2.g" && f.severity == verifier::Severity::Notice));
+    // The authority re-signs the manifest after the poll with a station dropped from a
+    // contest's list: the pin names it (other steps see the shard still holding it).
+    let (cid, shard) = c.contested();
+    let sid = c.read(&shard)["stations"][0]["station_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    c.edit_station_list(&cid, |v| {
+        v["stations"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|s| s["station_id"] != sid.as_str());
+    });
+    c.reindex();
+    let r = pinned(&c);
+    assert!(failed_steps(&r).contains("V2.g"), "{:#?}", r.findings);
+    // The smallest change: the election's name, re-signed. Only the pin catches it.
+    let c = copy(A);
+    c.edit("election.json", |v| {
+        v["body"]["definition"]["name"] = json!("Renamed after the poll");
+        c.resign(v, kinds::MANIFEST, &c.authority());
+    });
+    c.reindex();
+    assert!(failed_steps(&c.verify()).is_empty());
+    let r = pinned(&c);
+    assert_eq!(failed_steps(&r), set(&["V2.g"]), "{:#?}", r.findings);
+}
+
+#[test]
+fn v3f_a_remark_that_carries_pasted_data_fails_and_is_not_shown() {
+    let salt = "5a".repeat(32);
+    for remark in [
+        format!("log follows {}", "1,0,2,".repeat(100)),
+        format!("salt {} {} {}", &salt[..22], &salt[22..44], &salt[44..]),
+        "hidden \u{202E}text".to_string(),
+        "word ".repeat(101),
+    ] {
+        let c = copy(A);
+        let (_, path) = c.contested();
+        c.edit(&path, |v| {
+            let st = &mut v["close_of_poll"][0];
+            let sid = st["body"]["station_id"].as_str().unwrap().to_string();
+            st["body"]["remarks"] = json!(remark);
+            c.resign(st, kinds::CLOSE_OF_POLL, &c.po_key(&sid));
+        });
+        c.reindex();
+        let r = c.verify();
+        assert_eq!(
+            failed_steps(&r),
+            set(&["V3.f"]),
+            "{remark}: {:#?}",
+            r.findings
+        );
+        let text = r.to_text();
+        assert!(
+            !text.contains(&salt[..22]) && !text.contains("1,0,2,1,0,2"),
+            "{text}"
+        );
+    }
 }
 
 #[test]

@@ -307,6 +307,7 @@ pub fn audited() -> &'static Audited {
             stations: 24,
             candidates: 3,
             electors: 60,
+            risk_limit_bp: Some(1000),
             ..SimOptions::default()
         };
         simulate(&opts, &input).unwrap();
@@ -335,10 +336,9 @@ pub fn audited() -> &'static Audited {
         })
         .unwrap();
         for (id, party) in parties {
-            prover::audit::reveal(&input, AUDITED_CONTEST, id, party, None).unwrap();
+            prover::audit::reveal(&input, &bundle, AUDITED_CONTEST, id, party, None).unwrap();
         }
-        let mut plan =
-            prover::audit::draw(&input, &bundle, AUDITED_CONTEST, 5, Some(0.10), None).unwrap();
+        let mut plan = prover::audit::draw(&input, &bundle, AUDITED_CONTEST, None).unwrap();
         let first = |p: &prover::audit::DrawPlan| {
             p.risk_limited
                 .as_ref()
@@ -362,7 +362,7 @@ pub fn audited() -> &'static Audited {
                 break;
             }
             let n = a.initial_sample.unwrap_or(10).max(5);
-            plan = prover::audit::draw(&input, &bundle, AUDITED_CONTEST, 5, None, Some(n)).unwrap();
+            plan = prover::audit::draw(&input, &bundle, AUDITED_CONTEST, Some(n)).unwrap();
             all = plan
                 .risk_limited
                 .as_ref()

@@ -1,0 +1,182 @@
+//! V2.h: the Groth16 keys are the end of a valid multi-party key ceremony (spec `ceremony.md`
+//! §6, `verification.md` V2.h). Reads the ceremony files the manifest binds, each refused before
+//! it is read if its length is not the one the transcript implies, and checks both chains, the
+//! accumulator, every shape's final state and every verifying key against them.
+
+use crate::check::read_capped;
+use crate::report::{At, Findings, Severity};
+use bundle::digest::sha256_hex;
+use bundle::{paths, ElectionManifest};
+use circuits::ceremony::{BundleCeremony, CeremonyReport};
+use circuits::{PreparedKey, Shape};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Folder of the ceremony files in a bundle.
+pub const CEREMONY_DIR: &str = "ceremony";
+
+/// The ceremony files the manifest binds (their paths), for V1.c.
+pub(crate) fn bound_paths(m: &ElectionManifest) -> BTreeSet<&str> {
+    m.setup
+        .ceremony
+        .iter()
+        .flatten()
+        .map(|r| r.path.as_str())
+        .collect()
+}
+
+/// V2.h. `keys` are the verifying keys V2.e accepted, by shape. Returns the ceremony's report
+/// when it holds.
+pub(crate) fn check_ceremony(
+    dir: &Path,
+    m: &ElectionManifest,
+    keys: &BTreeMap<String, PreparedKey>,
+    f: &mut Findings,
+) -> Option<CeremonyReport> {
+    let at = At::file(paths::MANIFEST);
+    match (m.setup.kind.as_str(), &m.setup.ceremony) {
+        ("single-party", None) => return None,
+        ("single-party", Some(_)) => {
+            f.fail(
+                "V2.h",
+                &at,
+                "a single-party setup that names ceremony files".into(),
+            );
+            return None;
+        }
+        ("multi-party", Some(_)) => {}
+        ("multi-party", None) => {
+            f.fail(
+                "V2.h",
+                &at,
+                "a multi-party setup whose manifest binds no ceremony files".into(),
+            );
+            return None;
+        }
+        (other, _) => {
+            f.fail(
+                "V2.h",
+                &at,
+                format!("setup kind {other:?} is neither single-party nor multi-party"),
+            );
+            return None;
+        }
+    }
+    let refs: BTreeMap<&str, &str> = m
+        .setup
+        .ceremony
+        .iter()
+        .flatten()
+        .map(|r| (r.path.as_str(), r.sha256.as_str()))
+        .collect();
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    let mut read = |path: &str, len: Option<u64>| -> Result<Vec<u8>, String> {
+        let want = refs
+            .get(path)
+            .ok_or_else(|| format!("{path}: the manifest does not bind it"))?;
+        used.insert(path.to_string());
+        let full = dir.join(path);
+        let actual = std::fs::metadata(&full)
+            .map_err(|e| format!("{path}: cannot read: {e}"))?
+            .len();
+        if let Some(l) = len {
+            if actual != l {
+                return Err(format!(
+                    "{path}: {actual} bytes, but the transcript and the shapes imply {l}: truncated or extended (not read)"
+                ));
+            }
+        } else if actual > circuits::ceremony::MAX_STATE.min(64 << 20) {
+            return Err(format!(
+                "{path}: {actual} bytes, too large for a transcript (not read)"
+            ));
+        }
+        let bytes = read_capped(&full).map_err(|e| format!("{path}: {e}"))?;
+        if sha256_hex(&bytes) != *want {
+            return Err(format!("{path}: does not match its digest in the manifest"));
+        }
+        Ok(bytes)
+    };
+    let part = match BundleCeremony::read_with(&mut read) {
+        Ok(p) => p,
+        Err(e) => {
+            f.fail("V2.h", &at, e.to_string());
+            return None;
+        }
+    };
+    let unused: Vec<&str> = refs
+        .keys()
+        .copied()
+        .filter(|p| !used.contains(*p))
+        .collect();
+    if !unused.is_empty() {
+        f.fail(
+            "V2.h",
+            &at,
+            format!(
+                "the manifest binds ceremony files that are not part of the ceremony: {unused:?}"
+            ),
+        );
+        return None;
+    }
+    let mut vks = Vec::new();
+    for sk in &m.shapes {
+        let (Ok(shape), Some(k)) = (Shape::parse(&sk.shape), keys.get(&sk.shape)) else {
+            // V2.e reported it; the ceremony cannot vouch for a key that was not read.
+            f.error(
+                "V2.h",
+                &At::file(&sk.path),
+                format!(
+                    "the key of shape {} could not be checked against the ceremony",
+                    sk.shape
+                ),
+            );
+            return None;
+        };
+        vks.push((shape, k.pvk.vk.clone()));
+    }
+    match part.verify(&vks, &mut rand_core::OsRng) {
+        Ok(report) => {
+            f.checked("V2.h");
+            let names: Vec<String> = {
+                let mut v: Vec<String> = report
+                    .contributions
+                    .iter()
+                    .map(|c| format!("{} ({})", c.name, c.role))
+                    .collect();
+                v.dedup();
+                v.sort();
+                v.dedup();
+                v
+            };
+            f.push(
+                Severity::Notice,
+                "V2.h",
+                &at,
+                format!(
+                    "the Groth16 keys come from a multi-party ceremony of {} contributions: they are sound if at least one of these {} contributors destroyed their secret: {}",
+                    report.contributions.len(),
+                    report.contributors(),
+                    names.join("; ")
+                ),
+            );
+            Some(report)
+        }
+        Err(e) => {
+            f.fail("V2.h", &at, e.to_string());
+            None
+        }
+    }
+}
+
+/// Where a contribution hash appears in a verified ceremony.
+pub fn find<'a>(
+    report: &'a CeremonyReport,
+    hash: &str,
+) -> Vec<&'a circuits::ceremony::ContributionLine> {
+    let h = hash.trim().to_ascii_lowercase();
+    report
+        .contributions
+        .iter()
+        .filter(|c| !h.is_empty() && h.len() >= 16 && c.hash.starts_with(&h))
+        .collect()
+}

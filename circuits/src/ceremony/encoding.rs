@@ -7,7 +7,7 @@
 use super::ceremony_err;
 use crate::error::CircuitError;
 use ark_bls12_381::{G1Affine, G2Affine};
-use ark_ec::AffineRepr;
+use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 
 /// Uncompressed G1 size.
@@ -109,43 +109,41 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn point<P: CanonicalDeserialize + AffineRepr>(
-        &mut self,
-        len: usize,
-    ) -> Result<P, CircuitError> {
+    /// `n` points of `len` bytes each, decoded in parallel, each on the curve (not
+    /// subgroup-checked one by one).
+    fn many<C>(&mut self, n: usize, len: usize) -> Result<Vec<Affine<C>>, CircuitError>
+    where
+        C: SWCurveConfig,
+        Affine<C>: CanonicalDeserialize,
+    {
+        use rayon::prelude::*;
         let what = self.what;
-        let b = self.take(len)?;
-        let p = P::deserialize_with_mode(b, Compress::No, Validate::No)
-            .map_err(|e| ceremony_err(format!("{what}: malformed point ({e})")))?;
-        Ok(p)
+        let bytes = self.take(
+            n.checked_mul(len)
+                .ok_or_else(|| ceremony_err(format!("{what}: too many points")))?,
+        )?;
+        bytes
+            .par_chunks(len)
+            .map(|b| {
+                let p = Affine::<C>::deserialize_with_mode(b, Compress::No, Validate::No)
+                    .map_err(|e| ceremony_err(format!("{what}: malformed point ({e})")))?;
+                if p.is_on_curve() {
+                    Ok(p)
+                } else {
+                    Err(ceremony_err(format!("{what}: a point is not on the curve")))
+                }
+            })
+            .collect()
     }
 
-    /// `n` G1 points, each on the curve (not subgroup-checked one by one).
+    /// `n` G1 points, each on the curve.
     pub(crate) fn g1s(&mut self, n: usize) -> Result<Vec<G1Affine>, CircuitError> {
-        let what = self.what;
-        let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            let p: G1Affine = self.point(G1_BYTES)?;
-            if !p.is_on_curve() {
-                return Err(ceremony_err(format!("{what}: a point is not on the curve")));
-            }
-            out.push(p);
-        }
-        Ok(out)
+        self.many(n, G1_BYTES)
     }
 
     /// `n` G2 points, each on the curve.
     pub(crate) fn g2s(&mut self, n: usize) -> Result<Vec<G2Affine>, CircuitError> {
-        let what = self.what;
-        let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            let p: G2Affine = self.point(G2_BYTES)?;
-            if !p.is_on_curve() {
-                return Err(ceremony_err(format!("{what}: a point is not on the curve")));
-            }
-            out.push(p);
-        }
-        Ok(out)
+        self.many(n, G2_BYTES)
     }
 
     /// One G1 point, on the curve and in the subgroup.

@@ -167,16 +167,20 @@ pub(crate) fn ceremony_err(reason: impl Into<String>) -> CircuitError {
     CircuitError::Ceremony(reason.into())
 }
 
-/// A multi-scalar multiplication split across the caller's rayon pool.
+/// A multi-scalar multiplication split across the caller's rayon pool, one chunk per thread
+/// (Pippenger's windows grow with the chunk, so fewer, larger chunks cost less).
 pub(crate) fn msm<G: VariableBaseMSM>(bases: &[G::MulBase], scalars: &[G::ScalarField]) -> G {
-    const CHUNK: usize = 1 << 14;
+    const MIN_CHUNK: usize = 1 << 12;
     let n = bases.len().min(scalars.len());
-    if n <= CHUNK {
+    let chunk = n
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(MIN_CHUNK);
+    if n <= chunk {
         return G::msm_unchecked(&bases[..n], &scalars[..n]);
     }
     bases[..n]
-        .par_chunks(CHUNK)
-        .zip(scalars[..n].par_chunks(CHUNK))
+        .par_chunks(chunk)
+        .zip(scalars[..n].par_chunks(chunk))
         .map(|(b, s)| G::msm_unchecked(b, s))
         .reduce(G::zero, |a, b| a + b)
 }

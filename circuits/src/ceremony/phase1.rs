@@ -7,14 +7,15 @@
 use super::encoding::{g1_from_hex, g1_to_hex, g2_from_hex, g2_to_hex, put_g1, put_g2, Reader};
 use super::{
     ceremony_err, hasher, in_subgroup, msm, nonzero, powers, put_point, put_pok, put_str,
-    random_scalars, same_ratio, scale_g1, scale_g2, Contributor, Digest, Pok,
+    same_ratio, scale_g1, scale_g2, Contributor, Digest, Pok,
 };
 use crate::error::CircuitError;
 use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::pairing::Pairing;
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::Zero;
-use rand::{CryptoRng, RngCore};
+use rand::{CryptoRng, RngCore, SeedableRng};
+use rand_chacha::ChaCha20Rng;
 use sha2::Digest as _;
 use zeroize::Zeroizing;
 
@@ -175,25 +176,50 @@ impl Accumulator {
                 "phase 1: the accumulator is not the one the last contribution made (its first points differ)",
             ));
         }
-        // G1 sequences: each next element is tau times the previous one.
-        let q1 = random_scalars(2 * n - 2, rng);
-        let q2 = random_scalars(n - 1, rng);
-        let q3 = random_scalars(n - 1, rng);
-        let x: G1Projective = msm::<G1Projective>(&self.tau_g1[..2 * n - 2], &q1)
-            + msm::<G1Projective>(&self.alpha_tau_g1[..n - 1], &q2)
-            + msm::<G1Projective>(&self.beta_tau_g1[..n - 1], &q3);
-        let y: G1Projective = msm::<G1Projective>(&self.tau_g1[1..], &q1)
-            + msm::<G1Projective>(&self.alpha_tau_g1[1..], &q2)
-            + msm::<G1Projective>(&self.beta_tau_g1[1..], &q3);
+        // Each sequence P_0..P_(m-1) is geometric with ratio tau: with a random rho and
+        // Z = sum rho^i P_i (one multi-scalar multiplication per sequence), the shifted sums are
+        // X = Z - rho^(m-1) P_(m-1) and rho Y = Z - P_0, and e(rho X, tau G2) = e(rho Y, G2)
+        // says sum rho^i (tau P_i - P_(i+1)) = 0: a polynomial in rho of degree below m that
+        // vanishes at a random point only if every coefficient does (Schwartz-Zippel).
+        // G1 (the three sequences at once, each weighted by an independent random c) and G2
+        // are checked side by side.
+        let mut seeds = [[0u8; 32]; 2];
+        seeds.iter_mut().for_each(|s| rng.fill_bytes(s));
+        let (r1, r2) = rayon::join(
+            || self.check_g1(g2, &mut ChaCha20Rng::from_seed(seeds[0])),
+            || self.check_g2(g1, &mut ChaCha20Rng::from_seed(seeds[1])),
+        );
+        r1.and(r2)
+    }
+
+    fn check_g1(&self, g2: G2Affine, rng: &mut ChaCha20Rng) -> Result<(), CircuitError> {
+        let mut x = G1Projective::zero();
+        let mut y = G1Projective::zero();
+        for seq in [&self.tau_g1, &self.alpha_tau_g1, &self.beta_tau_g1] {
+            let rho = super::nonzero(rng);
+            let c = super::nonzero(rng);
+            let m = seq.len();
+            let sc = powers(rho, c, m);
+            let z = msm::<G1Projective>(seq, &sc);
+            x += (z - seq[m - 1] * sc[m - 1]) * rho;
+            y += z - seq[0] * c;
+        }
         let (x, y) = (x.into_affine(), y.into_affine());
         if !in_subgroup(&x) || !in_subgroup(&y) || !same_ratio((x, y), (g2, self.tau_g2[1])) {
             return Err(ceremony_err(
                 "phase 1: the G1 powers are not powers of one tau (same-ratio check)",
             ));
         }
-        let q4 = random_scalars(n - 1, rng);
-        let x2 = msm::<G2Projective>(&self.tau_g2[..n - 1], &q4).into_affine();
-        let y2 = msm::<G2Projective>(&self.tau_g2[1..], &q4).into_affine();
+        Ok(())
+    }
+
+    fn check_g2(&self, g1: G1Affine, rng: &mut ChaCha20Rng) -> Result<(), CircuitError> {
+        let n = self.n();
+        let rho = super::nonzero(rng);
+        let sc = powers(rho, Fr::from(1u64), n);
+        let z2 = msm::<G2Projective>(&self.tau_g2, &sc);
+        let x2 = ((z2 - self.tau_g2[n - 1] * sc[n - 1]) * rho).into_affine();
+        let y2 = (z2 - self.tau_g2[0]).into_affine();
         let ok2 = in_subgroup(&x2)
             && in_subgroup(&y2)
             && Bls12_381::multi_pairing(

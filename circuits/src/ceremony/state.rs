@@ -291,9 +291,9 @@ impl Ceremony {
         rng: &mut R,
     ) -> Result<CeremonyReport, CircuitError> {
         let infos = shape_infos(&self.shapes)?;
-        let end = phase1::verify_chain(self.power, &self.phase1)?;
-        self.acc.check(&end, rng)?;
         let Some((recs, states)) = &self.phase2 else {
+            let end = phase1::verify_chain(self.power, &self.phase1)?;
+            self.acc.check(&end, rng)?;
             return Ok(report(self.power, &self.shapes, &self.phase1, &[]));
         };
         if self.phase1.is_empty() {
@@ -301,15 +301,16 @@ impl Ceremony {
                 "phase 2 began on a phase 1 without contributions",
             ));
         }
-        let start = self.phase2_start(&infos);
-        let (_, deltas) = phase2::verify_chain(&self.shapes, &start, recs)?;
-        if states.len() != infos.len() {
-            return Err(ceremony_err("a shape's phase-2 state is missing"));
-        }
-        for ((info, st), d) in infos.iter().zip(states).zip(deltas) {
-            phase2::check_state(&self.acc, &info.m, st, d, None, rng)
-                .map_err(|e| ceremony_err(format!("shape {}: {e}", info.shape)))?;
-        }
+        let parts = Parts {
+            power: self.power,
+            infos: &infos,
+            p1: &self.phase1,
+            p2: recs,
+            acc: &self.acc,
+            states,
+            vks: &[],
+        };
+        parts.check(rng)?;
         Ok(report(self.power, &self.shapes, &self.phase1, recs))
     }
 
@@ -490,6 +491,67 @@ fn check_transcript_shape(
     Ok((t.power, shapes, infos))
 }
 
+/// Everything a finished (or phase-2) ceremony is checked on.
+struct Parts<'a> {
+    power: u32,
+    infos: &'a [ShapeInfo],
+    p1: &'a [Phase1Record],
+    p2: &'a [Phase2Record],
+    acc: &'a Accumulator,
+    states: &'a [Phase2State],
+    vks: &'a [(Shape, VerifyingKey<Bls12_381>)],
+}
+
+impl Parts<'_> {
+    /// Both chains (cheap), then the accumulator's structure and every shape's state side by
+    /// side (the multi-scalar multiplications).
+    fn check<R: RngCore + CryptoRng>(&self, rng: &mut R) -> Result<(), CircuitError> {
+        let end = phase1::verify_chain(self.power, self.p1)?;
+        let shapes: Vec<Shape> = self.infos.iter().map(|i| i.shape).collect();
+        let start = phase2::initial_digest(
+            &end.hash,
+            &self
+                .infos
+                .iter()
+                .map(|i| (i.shape, i.digest))
+                .collect::<Vec<_>>(),
+        );
+        let (_, deltas) = phase2::verify_chain(&shapes, &start, self.p2)?;
+        if self.states.len() != self.infos.len() {
+            return Err(ceremony_err("a shape's phase-2 state is missing"));
+        }
+        let mut seeds = vec![[0u8; 32]; self.infos.len() + 1];
+        seeds.iter_mut().for_each(|s| rng.fill_bytes(s));
+        let (acc, states) = rayon::join(
+            || self.acc.check(&end, &mut ChaCha20Rng::from_seed(seeds[0])),
+            || {
+                self.infos
+                    .iter()
+                    .zip(self.states)
+                    .zip(deltas)
+                    .zip(&seeds[1..])
+                    .try_for_each(|(((info, st), d), seed)| {
+                        let vk = self
+                            .vks
+                            .iter()
+                            .find(|(s, _)| *s == info.shape)
+                            .map(|(_, k)| k);
+                        phase2::check_state(
+                            self.acc,
+                            &info.m,
+                            st,
+                            d,
+                            vk,
+                            &mut ChaCha20Rng::from_seed(*seed),
+                        )
+                        .map_err(|e| ceremony_err(format!("shape {}: {e}", info.shape)))
+                    })
+            },
+        );
+        acc.and(states)
+    }
+}
+
 /// Reads a bundle file by path, given the exact length it must have (`None`: a JSON document,
 /// capped by the caller); refuses a file of another length before reading it.
 pub type FileReader<'a> = dyn FnMut(&str, Option<u64>) -> Result<Vec<u8>, String> + 'a;
@@ -595,19 +657,6 @@ impl BundleCeremony {
                 "a phase without contributions: its secrets would all be one",
             ));
         }
-        let end = phase1::verify_chain(power, &p1)?;
-        self.acc.check(&end, rng)?;
-        let start = phase2::initial_digest(
-            &end.hash,
-            &infos
-                .iter()
-                .map(|i| (i.shape, i.digest))
-                .collect::<Vec<_>>(),
-        );
-        let (_, deltas) = phase2::verify_chain(&shapes, &start, &p2)?;
-        if self.states.len() != infos.len() {
-            return Err(ceremony_err("a shape's phase-2 state is missing"));
-        }
         for (shape, _) in vks {
             if !shapes.contains(shape) {
                 return Err(ceremony_err(format!(
@@ -615,11 +664,16 @@ impl BundleCeremony {
                 )));
             }
         }
-        for ((info, st), d) in infos.iter().zip(&self.states).zip(deltas) {
-            let vk = vks.iter().find(|(s, _)| *s == info.shape).map(|(_, k)| k);
-            phase2::check_state(&self.acc, &info.m, st, d, vk, rng)
-                .map_err(|e| ceremony_err(format!("shape {}: {e}", info.shape)))?;
+        Parts {
+            power,
+            infos: &infos,
+            p1: &p1,
+            p2: &p2,
+            acc: &self.acc,
+            states: &self.states,
+            vks,
         }
+        .check(rng)?;
         Ok(report(power, &shapes, &p1, &p2))
     }
 }

@@ -85,7 +85,7 @@ pub(crate) fn check_ceremony(
                     "{path}: {actual} bytes, but the transcript and the shapes imply {l}: truncated or extended (not read)"
                 ));
             }
-        } else if actual > circuits::ceremony::MAX_STATE.min(64 << 20) {
+        } else if actual > circuits::ceremony::MAX_HEADER {
             return Err(format!(
                 "{path}: {actual} bytes, too large for a transcript (not read)"
             ));
@@ -143,7 +143,6 @@ pub(crate) fn check_ceremony(
                     .iter()
                     .map(|c| format!("{} ({})", c.name, c.role))
                     .collect();
-                v.dedup();
                 v.sort();
                 v.dedup();
                 v

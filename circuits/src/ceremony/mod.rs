@@ -24,7 +24,7 @@ mod state;
 pub use encoding::{g1_from_hex, g1_to_hex, g2_from_hex, g2_to_hex};
 pub use state::{
     BundleCeremony, Ceremony, CeremonyReport, ContributionLine, FileReader, Phase, Transcript,
-    MAX_STATE,
+    MAX_HEADER, MAX_STATE,
 };
 
 use crate::error::CircuitError;

@@ -94,6 +94,7 @@ impl CeremonyReport {
 }
 
 /// A shape with its matrices and sizes.
+#[derive(Debug)]
 struct ShapeInfo {
     shape: Shape,
     m: Matrices,
@@ -459,13 +460,30 @@ impl Ceremony {
             transcript: self.transcript(),
             acc: self.acc.truncate(need),
             states: states.clone(),
+            infos,
         })
     }
 }
 
+/// The transcript's format and power, and that its shapes need no more than that power.
 fn check_transcript_shape(
     t: &Transcript,
 ) -> Result<(u32, Vec<Shape>, Vec<ShapeInfo>), CircuitError> {
+    check_header(t)?;
+    let shapes = parse_shapes(&t.shapes)?;
+    let infos = shape_infos(&shapes)?;
+    if let Some(i) = infos.iter().find(|i| i.sizes.power() > t.power) {
+        return Err(ceremony_err(format!(
+            "shape {} needs powers up to 2^{}, phase 1 has 2^{}",
+            i.shape,
+            i.sizes.power(),
+            t.power
+        )));
+    }
+    Ok((t.power, shapes, infos))
+}
+
+fn check_header(t: &Transcript) -> Result<(), CircuitError> {
     if t.format != FORMAT {
         return Err(ceremony_err(format!(
             "format {:?}, this verifier reads {FORMAT}",
@@ -478,17 +496,7 @@ fn check_transcript_shape(
             t.power
         )));
     }
-    let shapes = parse_shapes(&t.shapes)?;
-    let infos = shape_infos(&shapes)?;
-    if let Some(i) = infos.iter().find(|i| i.sizes.power() > t.power) {
-        return Err(ceremony_err(format!(
-            "shape {} needs powers up to 2^{}, phase 1 has 2^{}",
-            i.shape,
-            i.sizes.power(),
-            t.power
-        )));
-    }
-    Ok((t.power, shapes, infos))
+    Ok(())
 }
 
 /// Everything a finished (or phase-2) ceremony is checked on.
@@ -557,7 +565,7 @@ impl Parts<'_> {
 pub type FileReader<'a> = dyn FnMut(&str, Option<u64>) -> Result<Vec<u8>, String> + 'a;
 
 /// The ceremony as an election bundle carries it (bundle.md `ceremony/`).
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct BundleCeremony {
     /// `ceremony/transcript.json`.
     pub transcript: Transcript,
@@ -565,6 +573,9 @@ pub struct BundleCeremony {
     pub acc: Accumulator,
     /// `ceremony/<shape>.bin`, in the transcript's shape order.
     pub states: Vec<Phase2State>,
+    /// The transcript's shapes as synthesised when it was read (synthesis is the slowest part
+    /// of reading; `verify` reuses it unless the transcript's shapes were changed since).
+    infos: Vec<ShapeInfo>,
 }
 
 impl BundleCeremony {
@@ -626,6 +637,7 @@ impl BundleCeremony {
             transcript,
             acc,
             states,
+            infos,
         })
     }
 
@@ -639,7 +651,22 @@ impl BundleCeremony {
         rng: &mut R,
     ) -> Result<CeremonyReport, CircuitError> {
         let t = &self.transcript;
-        let (power, shapes, infos) = check_transcript_shape(t)?;
+        let fresh;
+        let (power, shapes, infos) = if t.shapes
+            == self
+                .infos
+                .iter()
+                .map(|i| i.shape.to_string())
+                .collect::<Vec<_>>()
+        {
+            check_header(t)?;
+            let shapes = self.infos.iter().map(|i| i.shape).collect();
+            (t.power, shapes, &self.infos)
+        } else {
+            let (power, shapes, infos) = check_transcript_shape(t)?;
+            fresh = infos;
+            (power, shapes, &fresh)
+        };
         let p1 = t
             .phase1
             .iter()
@@ -666,7 +693,7 @@ impl BundleCeremony {
         }
         Parts {
             power,
-            infos: &infos,
+            infos,
             p1: &p1,
             p2: &p2,
             acc: &self.acc,

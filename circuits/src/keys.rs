@@ -33,7 +33,7 @@ pub struct ProvingKey {
 }
 
 /// The constraint matrices (A, B, C) of one shape, with the sizes the QAP reduction needs.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Matrices {
     pub(crate) abc: Vec<Matrix<Fr>>,
     pub(crate) num_instance: usize,

@@ -17,6 +17,7 @@
 //! along); [`BundleCeremony`] holds the part an election bundle carries.
 
 mod encoding;
+mod equation;
 pub mod phase1;
 pub mod phase2;
 mod state;
@@ -316,11 +317,6 @@ pub(crate) fn put_pok(h: &mut Sha256, p: &Pok) {
     put_point(h, &p.g2_s_x);
 }
 
-/// Independent random scalars for a random linear combination.
-pub(crate) fn random_scalars<R: RngCore + CryptoRng>(n: usize, rng: &mut R) -> Vec<Fr> {
-    (0..n).map(|_| Fr::rand(rng)).collect()
-}
-
 /// Whether a point that came out of a random linear combination is in the prime-order
 /// subgroup (the inputs are only checked to be on the curve; a torsion component that survives
 /// the combination makes the check fail, as it should).
@@ -340,7 +336,7 @@ mod tests {
     fn group_ifft_is_the_field_ifft_in_the_exponent() {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
         let d = GeneralEvaluationDomain::<Fr>::new(16).unwrap_or_else(|| unreachable!());
-        let xs = random_scalars(16, &mut rng);
+        let xs: Vec<Fr> = (0..16).map(|_| nonzero(&mut rng)).collect();
         let g = G1Projective::generator();
         let mut pts: Vec<G1Projective> = xs.iter().map(|x| g * x).collect();
         group_ifft(&mut pts, &d, mul_g1);

@@ -6,16 +6,13 @@
 
 use super::encoding::{g1_from_hex, g1_to_hex, g2_from_hex, g2_to_hex, put_g1, put_g2, Reader};
 use super::{
-    ceremony_err, hasher, in_subgroup, msm, nonzero, powers, put_point, put_pok, put_str,
-    same_ratio, scale_g1, scale_g2, Contributor, Digest, Pok,
+    ceremony_err, hasher, nonzero, powers, put_point, put_pok, put_str, same_ratio, scale_g1,
+    scale_g2, Contributor, Digest, Pok,
 };
 use crate::error::CircuitError;
-use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ec::pairing::Pairing;
+use ark_bls12_381::{Fr, G1Affine, G2Affine};
 use ark_ec::{AffineRepr, CurveGroup};
-use ark_ff::Zero;
-use rand::{CryptoRng, RngCore, SeedableRng};
-use rand_chacha::ChaCha20Rng;
+use rand::{CryptoRng, RngCore};
 use sha2::Digest as _;
 use zeroize::Zeroizing;
 
@@ -140,101 +137,26 @@ impl Accumulator {
         self.beta_g2 = (self.beta_g2 * b).into_affine();
     }
 
-    /// The accumulator is powers of one tau (random linear combinations, one pairing equation
-    /// per group), its first elements are the chain's `last` points, `tau^0` is the generator,
-    /// and `beta` agrees in G1 and G2.
+    /// The accumulator is powers of one tau, its first elements are the chain's `last` points,
+    /// `tau^0` is the generator, and `beta` agrees in G1 and G2 (random linear combinations,
+    /// one pairing equation: [`super::equation`]).
     pub fn check<R: RngCore + CryptoRng>(
         &self,
         last: &ChainEnd,
         rng: &mut R,
     ) -> Result<(), CircuitError> {
-        let n = self.n();
-        let lengths = self.tau_g1.len() == 2 * n - 1
-            && self.tau_g2.len() == n
-            && self.alpha_tau_g1.len() == n
-            && self.beta_tau_g1.len() == n;
-        if !lengths {
-            return Err(ceremony_err(
-                "phase 1: the accumulator has the wrong length",
-            ));
-        }
-        let g1 = G1Affine::generator();
-        let g2 = G2Affine::generator();
-        if self.tau_g1[0] != g1 || self.tau_g2[0] != g2 {
-            return Err(ceremony_err(
-                "phase 1: the accumulator's zeroth powers are not the generators",
-            ));
-        }
-        let ends = n > 1
-            && self.tau_g1[1] == last.tau_g1
-            && self.tau_g2[1] == last.tau_g2
-            && self.alpha_tau_g1[0] == last.alpha_g1
-            && self.beta_tau_g1[0] == last.beta_g1
-            && self.beta_g2 == last.beta_g2;
-        if !ends {
-            return Err(ceremony_err(
-                "phase 1: the accumulator is not the one the last contribution made (its first points differ)",
-            ));
-        }
-        // Each sequence P_0..P_(m-1) is geometric with ratio tau: with a random rho and
-        // Z = sum rho^i P_i (one multi-scalar multiplication per sequence), the shifted sums are
-        // X = Z - rho^(m-1) P_(m-1) and rho Y = Z - P_0, and e(rho X, tau G2) = e(rho Y, G2)
-        // says sum rho^i (tau P_i - P_(i+1)) = 0: a polynomial in rho of degree below m that
-        // vanishes at a random point only if every coefficient does (Schwartz-Zippel).
-        // G1 (the three sequences at once, each weighted by an independent random c) and G2
-        // are checked side by side.
-        let mut seeds = [[0u8; 32]; 2];
-        seeds.iter_mut().for_each(|s| rng.fill_bytes(s));
-        let (r1, r2) = rayon::join(
-            || self.check_g1(g2, &mut ChaCha20Rng::from_seed(seeds[0])),
-            || self.check_g2(g1, &mut ChaCha20Rng::from_seed(seeds[1])),
-        );
-        r1.and(r2)
-    }
-
-    fn check_g1(&self, g2: G2Affine, rng: &mut ChaCha20Rng) -> Result<(), CircuitError> {
-        let mut x = G1Projective::zero();
-        let mut y = G1Projective::zero();
-        for seq in [&self.tau_g1, &self.alpha_tau_g1, &self.beta_tau_g1] {
-            let rho = super::nonzero(rng);
-            let c = super::nonzero(rng);
-            let m = seq.len();
-            let sc = powers(rho, c, m);
-            let z = msm::<G1Projective>(seq, &sc);
-            x += (z - seq[m - 1] * sc[m - 1]) * rho;
-            y += z - seq[0] * c;
-        }
-        let (x, y) = (x.into_affine(), y.into_affine());
-        if !in_subgroup(&x) || !in_subgroup(&y) || !same_ratio((x, y), (g2, self.tau_g2[1])) {
-            return Err(ceremony_err(
-                "phase 1: the G1 powers are not powers of one tau (same-ratio check)",
-            ));
-        }
-        Ok(())
-    }
-
-    fn check_g2(&self, g1: G1Affine, rng: &mut ChaCha20Rng) -> Result<(), CircuitError> {
-        let n = self.n();
-        let rho = super::nonzero(rng);
-        let sc = powers(rho, Fr::from(1u64), n);
-        let z2 = msm::<G2Projective>(&self.tau_g2, &sc);
-        let x2 = ((z2 - self.tau_g2[n - 1] * sc[n - 1]) * rho).into_affine();
-        let y2 = (z2 - self.tau_g2[0]).into_affine();
-        let ok2 = in_subgroup(&x2)
-            && in_subgroup(&y2)
-            && Bls12_381::multi_pairing(
-                [self.tau_g1[1], (-g1.into_group()).into_affine()],
-                [x2, y2],
-            )
-            .is_zero();
-        if !ok2 {
-            return Err(ceremony_err(
-                "phase 1: the G2 powers are not powers of the same tau",
-            ));
+        super::equation::check_ends(self, last)?;
+        let mut eq = super::equation::Equation::new(self);
+        eq.add_accumulator(rng);
+        if !eq.holds() {
+            return Err(ceremony_err(ACC_FAILS));
         }
         Ok(())
     }
 }
+
+/// Why an accumulator fails its random linear combination.
+pub(crate) const ACC_FAILS: &str = "phase 1: the accumulator is not powers of one tau (tau G1, tau G2, alpha tau G1, beta tau G1 and beta G2 checked together by random linear combination)";
 
 /// The points at the end of the phase-1 chain, and its digest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -493,13 +415,31 @@ mod tests {
         let end = verify_chain(4, &recs).expect("chain");
         acc.check(&end, &mut rng).expect("structure");
         acc.truncate(2).check(&end, &mut rng).expect("truncated");
-        // One power out of place: the same-ratio check fails.
-        let mut bad = acc.clone();
-        bad.alpha_tau_g1[3] = bad.alpha_tau_g1[2];
-        assert!(bad.check(&end, &mut rng).is_err());
-        let mut bad = acc.clone();
-        bad.tau_g2[5] = bad.tau_g2[4];
-        assert!(bad.check(&end, &mut rng).is_err());
+        // Any one power out of place, in any sequence, low or high: the equation fails.
+        let n = acc.n();
+        type Change = fn(&mut Accumulator, usize);
+        let tampered: [(&str, Change); 4] = [
+            ("tau G1", |a, i| a.tau_g1[i] = a.tau_g1[i - 1]),
+            ("tau G2", |a, i| a.tau_g2[i] = a.tau_g2[i - 1]),
+            ("alpha tau G1", |a, i| {
+                a.alpha_tau_g1[i] = a.alpha_tau_g1[i - 1]
+            }),
+            ("beta tau G1", |a, i| {
+                a.beta_tau_g1[i] = a.beta_tau_g1[i - 1]
+            }),
+        ];
+        for (what, change) in tampered {
+            for i in [2, n - 1] {
+                let mut bad = acc.clone();
+                change(&mut bad, i);
+                assert!(bad.check(&end, &mut rng).is_err(), "{what} at {i}");
+            }
+        }
+        for i in [n, n + 1, 2 * n - 2] {
+            let mut bad = acc.clone();
+            bad.tau_g1[i] = (bad.tau_g1[i] + bad.tau_g1[0]).into();
+            assert!(bad.check(&end, &mut rng).is_err(), "tau G1 at {i}");
+        }
         // Records swapped: the proofs are bound to the chain before them.
         recs.swap(0, 1);
         assert!(verify_chain(4, &recs).is_err());

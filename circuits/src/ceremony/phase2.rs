@@ -12,16 +12,15 @@
 use super::encoding::{put_g1, put_g2, Reader};
 use super::phase1::Accumulator;
 use super::{
-    ceremony_err, hasher, in_subgroup, msm, nonzero, put_point, put_pok, put_str, random_scalars,
-    same_ratio, scale_g1, Contributor, Digest, Pok,
+    ceremony_err, hasher, nonzero, put_point, put_pok, put_str, same_ratio, scale_g1, Contributor,
+    Digest, Pok,
 };
 use crate::error::CircuitError;
 use crate::keys::Matrices;
 use crate::shape::Shape;
 use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ec::pairing::Pairing;
 use ark_ec::{AffineRepr, CurveGroup};
-use ark_ff::{Field, One, Zero};
+use ark_ff::{Field, One};
 use ark_groth16::{ProvingKey, VerifyingKey};
 use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
 use rand::{CryptoRng, RngCore};
@@ -54,7 +53,7 @@ impl Sizes {
         })
     }
 
-    fn fits(&self, acc: &Accumulator) -> Result<(), CircuitError> {
+    pub(crate) fn fits(&self, acc: &Accumulator) -> Result<(), CircuitError> {
         if self.n > acc.n() {
             return Err(ceremony_err(format!(
                 "the shape needs powers of tau up to 2^{}, phase 1 has 2^{}",
@@ -417,114 +416,6 @@ pub fn verify_chain(
         hash = h;
     }
     Ok((hash, deltas))
-}
-
-/// Checks a shape's final state (and, when given, its verifying key) against the accumulator
-/// and the shape's matrices, in one pairing equation over random linear combinations:
-/// `e(sum r_i H_i + sum s_k L_k, delta) e(w sum t_k IC_k, G2) = e(R, G2)`, where `R` is the
-/// same combination of the initial keys, written over the accumulator's powers through
-/// inverse FFTs of the matrices' columns (no group FFT). Also checks `delta` is the chain's,
-/// and the key's alpha, beta, gamma and delta.
-pub(crate) fn check_state<R: RngCore + CryptoRng>(
-    acc: &Accumulator,
-    m: &Matrices,
-    state: &Phase2State,
-    delta: (G1Affine, G2Affine),
-    vk: Option<&VerifyingKey<Bls12_381>>,
-    rng: &mut R,
-) -> Result<(), CircuitError> {
-    let sz = Sizes::of(m)?;
-    let n = sz.n;
-    sz.fits(acc)?;
-    if state.h.len() != n - 1 || state.l.len() != sz.witness {
-        return Err(ceremony_err("the state's queries have the wrong length"));
-    }
-    if (state.delta_g1, state.delta_g2) != delta {
-        return Err(ceremony_err(
-            "delta is not the one the last contribution made",
-        ));
-    }
-    if let Some(vk) = vk {
-        if vk.alpha_g1 != acc.alpha_tau_g1[0] || vk.beta_g2 != acc.beta_g2 {
-            return Err(ceremony_err(
-                "the verifying key's alpha or beta is not phase 1's",
-            ));
-        }
-        if vk.gamma_g2 != G2Affine::generator() {
-            return Err(ceremony_err(
-                "the verifying key's gamma is not the generator",
-            ));
-        }
-        if vk.delta_g2 != state.delta_g2 {
-            return Err(ceremony_err(
-                "the verifying key's delta is not the end of the ceremony's chain",
-            ));
-        }
-        if vk.gamma_abc_g1.len() != sz.instance {
-            return Err(ceremony_err(
-                "the verifying key has the wrong number of input commitments",
-            ));
-        }
-    }
-    let r = random_scalars(n - 1, rng);
-    let s = random_scalars(sz.witness, rng);
-    let (t, w) = match vk {
-        Some(_) => (random_scalars(sz.instance, rng), super::nonzero(rng)),
-        None => (vec![Fr::zero(); sz.instance], Fr::zero()),
-    };
-    // Weight of each variable: w t_k for the public ones, s_k for the private ones.
-    let z: Vec<Fr> = t.iter().map(|x| *x * w).chain(s.iter().copied()).collect();
-    // Row combinations of each matrix, over the whole domain.
-    let mut rows = [
-        vec![Fr::zero(); n],
-        vec![Fr::zero(); n],
-        vec![Fr::zero(); n],
-    ];
-    for (mat, out) in m.abc.iter().zip(rows.iter_mut()) {
-        for (j, row) in mat.iter().enumerate().take(sz.constraints) {
-            out[j] = row.iter().map(|(c, k)| *c * z[*k]).sum();
-        }
-    }
-    for k in 0..sz.instance {
-        rows[0][sz.constraints + k] += z[k];
-    }
-    let domain = GeneralEvaluationDomain::<Fr>::new(n)
-        .ok_or_else(|| ceremony_err("no FFT domain of that size"))?;
-    let [ra, rb, rc] = rows;
-    let cb = domain.ifft(&ra); // A rows pair with beta
-    let ca = domain.ifft(&rb); // B rows pair with alpha
-    let mut ct = domain.ifft(&rc); // C rows pair with tau
-                                   // H_i = tau^{n+i} - tau^i.
-    ct.resize(2 * n - 1, Fr::zero());
-    for (i, ri) in r.iter().enumerate() {
-        ct[i] -= ri;
-        ct[n + i] += ri;
-    }
-    let rhs = msm::<G1Projective>(&acc.tau_g1[..2 * n - 1], &ct)
-        + msm::<G1Projective>(&acc.alpha_tau_g1[..n], &ca)
-        + msm::<G1Projective>(&acc.beta_tau_g1[..n], &cb);
-    let lhs_delta =
-        (msm::<G1Projective>(&state.h, &r) + msm::<G1Projective>(&state.l, &s)).into_affine();
-    let lhs_ic = match vk {
-        Some(vk) => {
-            let wt: Vec<Fr> = t.iter().map(|x| *x * w).collect();
-            msm::<G1Projective>(&vk.gamma_abc_g1, &wt)
-        }
-        None => G1Projective::zero(),
-    };
-    let other = (lhs_ic - rhs).into_affine();
-    let ok = in_subgroup(&lhs_delta)
-        && in_subgroup(&other)
-        && Bls12_381::multi_pairing([lhs_delta, other], [state.delta_g2, G2Affine::generator()])
-            .is_zero();
-    if !ok {
-        return Err(ceremony_err(if vk.is_some() {
-            "the H or L query, or the verifying key's input commitments, are not the ones phase 1 and the circuit give for this delta (random linear combination)"
-        } else {
-            "the H or L query is not the one phase 1 and the circuit give for this delta (random linear combination)"
-        }));
-    }
-    Ok(())
 }
 
 /// JSON form of a phase-2 record.

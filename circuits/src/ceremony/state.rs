@@ -2,6 +2,7 @@
 //! it an election bundle carries (spec `ceremony.md` §4-§5).
 
 use super::encoding::Reader;
+use super::equation::{self, Equation};
 use super::phase1::{self, Accumulator, Phase1Record, Phase1RecordJson};
 use super::phase2::{self, Initial, Phase2Record, Phase2RecordJson, Phase2State, Sizes};
 use super::{ceremony_err, Contributor, Digest};
@@ -94,7 +95,7 @@ impl CeremonyReport {
 }
 
 /// A shape with its matrices and sizes.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct ShapeInfo {
     shape: Shape,
     m: Matrices,
@@ -102,26 +103,46 @@ struct ShapeInfo {
     digest: [u8; 32],
 }
 
+/// Each shape synthesised, side by side on threads with room for the synthesis of the largest
+/// shapes (synthesis is single-threaded and the slowest part of reading a ceremony).
 fn shape_infos(shapes: &[Shape]) -> Result<Vec<ShapeInfo>, CircuitError> {
     let mut seen = std::collections::BTreeSet::new();
-    shapes
-        .iter()
-        .map(|&shape| {
-            if !seen.insert(shape.to_string()) {
-                return Err(ceremony_err(format!("shape {shape} is listed twice")));
-            }
-            let m = Matrices::of(shape)?;
-            let sizes = Sizes::of(&m)?;
-            let digest = m.digest();
-            Ok(ShapeInfo {
-                shape,
-                m,
-                sizes,
-                digest,
-            })
+    if let Some(twice) = shapes.iter().find(|s| !seen.insert(s.to_string())) {
+        return Err(ceremony_err(format!("shape {twice} is listed twice")));
+    }
+    let one = |shape: Shape| -> Result<ShapeInfo, CircuitError> {
+        let m = Matrices::of(shape)?;
+        let sizes = Sizes::of(&m)?;
+        let digest = m.digest();
+        Ok(ShapeInfo {
+            shape,
+            m,
+            sizes,
+            digest,
         })
-        .collect()
+    };
+    std::thread::scope(|scope| {
+        let handles = shapes
+            .iter()
+            .map(|&shape| {
+                std::thread::Builder::new()
+                    .stack_size(SYNTHESIS_STACK)
+                    .spawn_scoped(scope, move || one(shape))
+                    .map_err(|e| ceremony_err(format!("no thread for synthesis: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .map_err(|_| ceremony_err("the synthesis of a shape failed"))?
+            })
+            .collect()
+    })
 }
+
+/// Stack of a synthesis thread.
+const SYNTHESIS_STACK: usize = 256 << 20;
 
 fn parse_shapes(v: &[String]) -> Result<Vec<Shape>, CircuitError> {
     if v.is_empty() {
@@ -166,6 +187,9 @@ pub struct Ceremony {
     pub acc: Accumulator,
     /// Phase-2 records and each shape's state, once phase 2 has begun.
     pub phase2: Option<(Vec<Phase2Record>, Vec<Phase2State>)>,
+    /// The shapes as synthesised when the ceremony was made or read (reused unless `shapes`
+    /// was changed since).
+    infos: Vec<ShapeInfo>,
 }
 
 impl Ceremony {
@@ -187,6 +211,7 @@ impl Ceremony {
             phase1: Vec::new(),
             acc: Accumulator::initial(power),
             phase2: None,
+            infos,
         })
     }
 
@@ -203,6 +228,21 @@ impl Ceremony {
         self.phase1
             .last()
             .map_or_else(|| phase1::initial_digest(self.power), |r| r.hash)
+    }
+
+    /// The shapes' matrices: the ones synthesised at reading, unless the shape list changed.
+    fn infos(&self) -> Result<std::borrow::Cow<'_, [ShapeInfo]>, CircuitError> {
+        let same = self.infos.len() == self.shapes.len()
+            && self
+                .infos
+                .iter()
+                .zip(&self.shapes)
+                .all(|(i, s)| i.shape == *s);
+        Ok(if same {
+            std::borrow::Cow::Borrowed(&self.infos[..])
+        } else {
+            std::borrow::Cow::Owned(shape_infos(&self.shapes)?)
+        })
     }
 
     fn phase2_start(&self, infos: &[ShapeInfo]) -> Digest {
@@ -240,7 +280,7 @@ impl Ceremony {
             None => self.phase1_end_hash(),
             Some((recs, _)) => match recs.last() {
                 Some(r) => r.hash,
-                None => self.phase2_start(&shape_infos(&self.shapes)?),
+                None => self.phase2_start(&self.infos()?),
             },
         };
         match &mut self.phase2 {
@@ -291,7 +331,7 @@ impl Ceremony {
         &self,
         rng: &mut R,
     ) -> Result<CeremonyReport, CircuitError> {
-        let infos = shape_infos(&self.shapes)?;
+        let infos = self.infos()?;
         let Some((recs, states)) = &self.phase2 else {
             let end = phase1::verify_chain(self.power, &self.phase1)?;
             self.acc.check(&end, rng)?;
@@ -445,13 +485,14 @@ impl Ceremony {
             phase1,
             acc,
             phase2,
+            infos,
         })
     }
 
     /// What an election bundle carries: the transcript, the accumulator cut to the largest
     /// shape's domain, and each shape's final state.
     pub fn bundle_part(&self) -> Result<BundleCeremony, CircuitError> {
-        let infos = shape_infos(&self.shapes)?;
+        let infos = self.infos()?.into_owned();
         let Some((_, states)) = &self.phase2 else {
             return Err(ceremony_err("phase 2 has not begun"));
         };
@@ -528,35 +569,50 @@ impl Parts<'_> {
         if self.states.len() != self.infos.len() {
             return Err(ceremony_err("a shape's phase-2 state is missing"));
         }
-        let mut seeds = vec![[0u8; 32]; self.infos.len() + 1];
-        seeds.iter_mut().for_each(|s| rng.fill_bytes(s));
-        let (acc, states) = rayon::join(
-            || self.acc.check(&end, &mut ChaCha20Rng::from_seed(seeds[0])),
-            || {
-                self.infos
-                    .iter()
-                    .zip(self.states)
-                    .zip(deltas)
-                    .zip(&seeds[1..])
-                    .try_for_each(|(((info, st), d), seed)| {
-                        let vk = self
-                            .vks
-                            .iter()
-                            .find(|(s, _)| *s == info.shape)
-                            .map(|(_, k)| k);
-                        phase2::check_state(
-                            self.acc,
-                            &info.m,
-                            st,
-                            d,
-                            vk,
-                            &mut ChaCha20Rng::from_seed(*seed),
-                        )
-                        .map_err(|e| ceremony_err(format!("shape {}: {e}", info.shape)))
-                    })
-            },
-        );
-        acc.and(states)
+        equation::check_ends(self.acc, &end)?;
+        for ((info, st), d) in self.infos.iter().zip(self.states).zip(&deltas) {
+            if (st.delta_g1, st.delta_g2) != *d {
+                return Err(ceremony_err(format!(
+                    "shape {}: delta is not the one the last contribution made",
+                    info.shape
+                )));
+            }
+        }
+        let vk_of = |info: &ShapeInfo| {
+            self.vks
+                .iter()
+                .find(|(s, _)| *s == info.shape)
+                .map(|(_, k)| k)
+        };
+        // Everything at once; only when that fails, each part alone, to say which.
+        let mut eq = Equation::new(self.acc);
+        eq.add_accumulator(rng);
+        for (info, st) in self.infos.iter().zip(self.states) {
+            eq.add_state(&info.m, st, vk_of(info), rng)
+                .map_err(|e| ceremony_err(format!("shape {}: {e}", info.shape)))?;
+        }
+        if eq.holds() {
+            return Ok(());
+        }
+        self.acc.check(&end, rng)?;
+        for (info, st) in self.infos.iter().zip(self.states) {
+            let mut eq = Equation::new(self.acc);
+            eq.add_state(&info.m, st, vk_of(info), rng)?;
+            if !eq.holds() {
+                return Err(ceremony_err(format!(
+                    "shape {}: {}",
+                    info.shape,
+                    if vk_of(info).is_some() {
+                        "the H or L query, or the verifying key's input commitments, are not the ones phase 1 and the circuit give for this delta (random linear combination)"
+                    } else {
+                        "the H or L query is not the one phase 1 and the circuit give for this delta (random linear combination)"
+                    }
+                )));
+            }
+        }
+        Err(ceremony_err(
+            "the ceremony's random linear combination fails, though each part holds alone",
+        ))
     }
 }
 

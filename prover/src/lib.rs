@@ -13,6 +13,7 @@ pub mod io;
 pub mod prove;
 pub mod seal;
 pub mod setup;
+pub mod shard;
 pub mod simulate;
 
 pub use error::ProverError;

@@ -139,7 +139,8 @@ enum Command {
         #[arg(long)]
         keys: PathBuf,
     },
-    /// Counting day: prove every station row and write the signed bundle.
+    /// Counting day: prove every station row and write the signed bundle; or, with --shard,
+    /// one slice of the stations into a shared work folder (then `assemble`).
     Prove {
         /// Input folder (sealed).
         #[arg(long)]
@@ -147,6 +148,35 @@ enum Command {
         /// Key folder.
         #[arg(long)]
         keys: PathBuf,
+        /// Bundle folder to write (not with --shard).
+        #[arg(long, required_unless_present = "shard", conflicts_with = "shard")]
+        out: Option<PathBuf>,
+        /// Replace an existing bundle.
+        #[arg(long, conflicts_with = "shard")]
+        force: bool,
+        /// Prove only shard K of N (`K/N`, 0 <= K < N; or `N`, with K from SLURM_ARRAY_TASK_ID
+        /// or JOB_COMPLETION_INDEX): station i of election.json is shard i mod N's. Rows
+        /// already in the work folder are verified and kept; a rerun proves only what is
+        /// missing or fails. Needs no signing key, and only the shard's logs and salts.
+        #[arg(long, requires = "work")]
+        shard: Option<String>,
+        /// Shared work folder of the shards (one file per station row).
+        #[arg(long, requires = "shard")]
+        work: Option<PathBuf>,
+    },
+    /// After every shard: check that the work folder holds each row of the election exactly
+    /// once and that each verifies, then sum, sign and write the bundle (reads the RO and
+    /// authority keys; no log, no salt).
+    Assemble {
+        /// Input folder (definition, close-of-poll statements, signing keys, public inputs).
+        #[arg(long)]
+        input: PathBuf,
+        /// Key folder.
+        #[arg(long)]
+        keys: PathBuf,
+        /// The shards' work folder.
+        #[arg(long)]
+        work: PathBuf,
         /// Bundle folder to write.
         #[arg(long)]
         out: PathBuf,
@@ -482,17 +512,56 @@ fn run(cli: Cli) -> Result<(), prover::ProverError> {
             keys,
             out,
             force,
+            shard,
+            work,
         } => {
             let keys = KeyDir::open(&keys)?;
-            let bar = ProgressBar::new(0);
-            if std::io::stderr().is_terminal() {
-                bar.set_style(
-                    ProgressStyle::with_template("{bar:40} {pos}/{len} station rows {elapsed}")
-                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            if let (Some(shard), Some(work)) = (shard, work) {
+                let shard = prover::shard::Shard::parse(&shard)?;
+                let bar = progress_bar("station rows of this shard");
+                if let Ok(def) = prover::seal::read_definition(&input) {
+                    bar.set_length(
+                        def.stations
+                            .iter()
+                            .enumerate()
+                            .filter(|(i, _)| shard.takes(*i))
+                            .map(|(_, s)| s.contests.len() as u64)
+                            .sum(),
+                    );
+                }
+                let tick = || bar.inc(1);
+                let s = prover::shard::prove_shard(&prover::shard::ShardOptions {
+                    input: &input,
+                    keys: &keys,
+                    work: &work,
+                    shard,
+                    on_progress: Some(&tick),
+                })?;
+                bar.finish_and_clear();
+                for why in &s.replaced {
+                    eprintln!("proved again: {why}");
+                }
+                println!(
+                    "shard {}/{}: {} stations, {} rows: {} proved now, {} already proved and verified ({} of them failed and were proved again) -> {}",
+                    shard.index,
+                    shard.count,
+                    s.stations,
+                    s.rows,
+                    s.proved,
+                    s.kept,
+                    s.replaced.len(),
+                    work.display()
                 );
-            } else {
-                bar.set_draw_target(ProgressDrawTarget::hidden());
+                return Ok(());
             }
+            let Some(out) = out else {
+                return Err(prover::ProverError::input(
+                    "--out",
+                    None,
+                    "no bundle folder",
+                ));
+            };
+            let bar = progress_bar("station rows");
             if let Ok(def) = prover::seal::read_definition(&input) {
                 bar.set_length(def.stations.iter().map(|s| s.contests.len() as u64).sum());
             }
@@ -513,10 +582,47 @@ fn run(cli: Cli) -> Result<(), prover::ProverError> {
                 out.display()
             );
         }
+        Command::Assemble {
+            input,
+            keys,
+            work,
+            out,
+            force,
+        } => {
+            let keys = KeyDir::open(&keys)?;
+            let summary = prover::shard::assemble(&prover::shard::AssembleOptions {
+                input: &input,
+                keys: &keys,
+                work: &work,
+                out: &out,
+                force,
+            })?;
+            println!(
+                "assembled {} verified station rows in {} contests; bundle root {} -> {}",
+                summary.rows,
+                summary.contests,
+                summary.root,
+                out.display()
+            );
+        }
         Command::Audit(cmd) => run_audit(cmd)?,
         Command::Ceremony(cmd) => run_ceremony(cmd)?,
     }
     Ok(())
+}
+
+/// A progress bar on a terminal, hidden otherwise (batch jobs log only the summary).
+fn progress_bar(what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    if std::io::stderr().is_terminal() {
+        bar.set_style(
+            ProgressStyle::with_template(&format!("{{bar:40}} {{pos}}/{{len}} {what} {{elapsed}}"))
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+    } else {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar
 }
 
 fn parse_shapes(shapes: &[String]) -> Result<Vec<Shape>, prover::ProverError> {

@@ -61,12 +61,12 @@ impl core::fmt::Debug for ProveOptions<'_> {
 }
 
 /// One (station, contest) to prove.
-struct Job {
-    station_id: String,
-    contest_id: String,
-    statement: Signed<CloseOfPoll>,
-    shape: Shape,
-    witness: LogWitness,
+pub(crate) struct Job {
+    pub(crate) station_id: String,
+    pub(crate) contest_id: String,
+    pub(crate) statement: Signed<CloseOfPoll>,
+    pub(crate) shape: Shape,
+    pub(crate) witness: LogWitness,
 }
 
 /// Summary of a run.
@@ -93,121 +93,20 @@ pub fn prove(opts: &ProveOptions<'_>) -> Result<ProveSummary, ProverError> {
     let logs = read_logs(&def, input)?;
     let mut jobs = Vec::new();
     for station in &def.stations {
-        let sid = &station.station_id;
-        let cop_path = input
-            .join(layout::CLOSE_OF_POLL)
-            .join(format!("{sid}.json"));
-        let cop_file = cop_path.display().to_string();
-        let statements: Vec<Signed<CloseOfPoll>> = read_json(&cop_path)?;
-        let salt_path = input.join(layout::SALTS).join(format!("{sid}.json"));
-        let salts: StationSalts = read_json(&salt_path)?;
-        let (log_path, log) = &logs[sid];
-        let log_file = log_path.display().to_string();
-        for cid in &station.contests {
-            let contest = def
-                .contest(cid)
-                .ok_or_else(|| ProverError::input(&cop_file, Some(sid), "unknown contest"))?;
-            let statement = statements
-                .iter()
-                .find(|s| &s.body.contest.contest_id == cid && &s.body.station_id == sid)
-                .ok_or_else(|| {
-                    ProverError::input(
-                        &cop_file,
-                        Some(sid),
-                        format!("no close-of-poll statement for contest {cid}"),
-                    )
-                })?
-                .clone();
-            statement.verify(kinds::CLOSE_OF_POLL)?;
-            let salt_hex = salts
-                .contests
-                .iter()
-                .find(|c| &c.contest_id == cid)
-                .ok_or_else(|| {
-                    ProverError::input(
-                        salt_path.display().to_string(),
-                        Some(sid),
-                        format!("no salt for contest {cid}"),
-                    )
-                })?;
-            let salt = Salt::from_hex(&salt_hex.salt).map_err(|source| ProverError::Circuit {
-                context: format!("{}: contest {cid}", salt_path.display()),
-                source,
-            })?;
-            let clog = log
-                .contests
-                .iter()
-                .find(|c| &c.contest_id == cid)
-                .ok_or_else(|| {
-                    ProverError::input(&log_file, Some(sid), format!("no log for contest {cid}"))
-                })?;
-            let (choices, times) = check_contest_log(
-                contest,
-                sid,
-                statement.body.closed_at,
-                &statement.body.contest,
-                clog,
-                &log_file,
-            )?;
-            let shape =
-                Shape::parse(&statement.body.shape).map_err(|source| ProverError::Circuit {
-                    context: format!("{cop_file}: contest {cid}"),
-                    source,
-                })?;
-            let witness = LogWitness {
-                choices,
-                times,
-                salt,
-            };
-            let binding = station_binding(&def.election_id, sid, cid);
-            let sealed = fr_from_hex(&statement.body.log_commitment).map_err(|source| {
-                ProverError::Circuit {
-                    context: format!("{cop_file}: contest {cid}"),
-                    source,
-                }
-            })?;
-            let now = circuits::log_commitment(&shape, binding, statement.body.closed_at, &witness)
-                .map_err(|source| ProverError::Circuit {
-                    context: format!("{log_file}: contest {cid}"),
-                    source,
-                })?;
-            if now != sealed {
-                return Err(ProverError::input(
-                    &log_file,
-                    Some(sid),
-                    format!("contest {cid}: the log does not open the commitment signed at close of poll (changed after close?)"),
-                ));
-            }
-            jobs.push(Job {
-                station_id: sid.clone(),
-                contest_id: cid.clone(),
-                statement,
-                shape,
-                witness,
-            });
-        }
+        jobs.extend(station_jobs(
+            &def,
+            input,
+            station,
+            &logs[&station.station_id],
+        )?);
     }
 
-    // Proving keys, one per shape used.
-    let used: BTreeSet<Shape> = jobs.iter().map(|j| j.shape).collect();
-    let mut pks = BTreeMap::new();
-    for shape in &used {
-        pks.insert(*shape, opts.keys.proving_key(*shape)?);
-    }
-
-    // Prove every row in parallel, on workers with room for the synthesis of the largest
-    // shapes (the default 2 MiB thread stack overflows at 2,048 votes).
-    let pool = rayon::ThreadPoolBuilder::new()
-        .stack_size(PROVER_STACK)
-        .build()
-        .map_err(|e| ProverError::Io {
-            path: "<thread pool>".into(),
-            reason: e.to_string(),
-        })?;
-    let rows: Vec<(String, Signed<CloseOfPoll>, StationResult)> = pool.install(|| {
+    let pks = proving_keys(opts.keys, jobs.iter().map(|j| j.shape))?;
+    let pool = prover_pool()?;
+    let rows: Vec<Row> = pool.install(|| {
         jobs.into_par_iter()
             .map(|job| {
-                let r = prove_row(&def.election_id, &def, &pks, job);
+                let r = prove_row(&def, &pks, job);
                 if let Some(p) = opts.on_progress {
                     p();
                 }
@@ -215,7 +114,47 @@ pub fn prove(opts: &ProveOptions<'_>) -> Result<ProveSummary, ProverError> {
             })
             .collect::<Result<_, _>>()
     })?;
+    finish(&def, input, opts.keys, rows, opts.out, opts.force)
+}
 
+/// A proved row: contest, the close-of-poll statement it answers, the published row.
+pub(crate) type Row = (String, Signed<CloseOfPoll>, StationResult);
+
+/// The proving key of each shape used.
+pub(crate) fn proving_keys(
+    keys: &KeyDir,
+    used: impl Iterator<Item = Shape>,
+) -> Result<BTreeMap<Shape, keys::ProvingKey>, ProverError> {
+    let used: BTreeSet<Shape> = used.collect();
+    let mut pks = BTreeMap::new();
+    for shape in &used {
+        pks.insert(*shape, keys.proving_key(*shape)?);
+    }
+    Ok(pks)
+}
+
+/// Workers with room for the synthesis of the largest shapes (the default 2 MiB thread stack
+/// overflows at 2,048 votes).
+pub(crate) fn prover_pool() -> Result<rayon::ThreadPool, ProverError> {
+    rayon::ThreadPoolBuilder::new()
+        .stack_size(PROVER_STACK)
+        .build()
+        .map_err(|e| ProverError::Io {
+            path: "<thread pool>".into(),
+            reason: e.to_string(),
+        })
+}
+
+/// Sums the proved rows per contest, signs the contests, the manifest and the index, and
+/// writes the bundle (needs the RO and authority keys; no log, no salt).
+pub(crate) fn finish(
+    def: &ElectionDefinition,
+    input: &Path,
+    keys: &KeyDir,
+    rows: Vec<Row>,
+    out: &Path,
+    force: bool,
+) -> Result<ProveSummary, ProverError> {
     let row_count = rows.len();
     let mut by_contest: BTreeMap<String, Vec<(Signed<CloseOfPoll>, StationResult)>> =
         BTreeMap::new();
@@ -225,8 +164,8 @@ pub fn prove(opts: &ProveOptions<'_>) -> Result<ProveSummary, ProverError> {
 
     // Keys and certificates.
     let authority = signing_key(input, "authority.json")?;
-    let ro_keys = ro_keys(input, &def)?;
-    let signed_at_result = result_signed_at(&def);
+    let ro_keys = ro_keys(input, def)?;
+    let signed_at_result = result_signed_at(def);
 
     // PO certificates, each signed by the RO of the station's first contest; a shard carries
     // those of its stations.
@@ -303,7 +242,7 @@ pub fn prove(opts: &ProveOptions<'_>) -> Result<ProveSummary, ProverError> {
     }
 
     // Manifest: the same bytes `prover manifest` publishes before the poll.
-    let published = build_manifest(&def, opts.keys, &authority, &ro_keys)?;
+    let published = build_manifest(def, keys, &authority, &ro_keys)?;
     files.extend(published.files);
 
     // Index and root.
@@ -324,7 +263,7 @@ pub fn prove(opts: &ProveOptions<'_>) -> Result<ProveSummary, ProverError> {
         signed_at: signed_at_result + 3600,
     };
     let index_bytes = pretty(&authority.sign(kinds::BUNDLE_INDEX, index)?)?;
-    write_atomically(opts.out, opts.force, &files, &index_bytes)?;
+    write_atomically(out, force, &files, &index_bytes)?;
     Ok(ProveSummary {
         rows: row_count,
         contests: def.contests.len(),
@@ -470,8 +409,110 @@ pub(crate) fn pretty<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, ProverError>
     })
 }
 
-fn prove_row(
-    election_id: &str,
+/// Reads one station's signed close-of-poll statements and salts, re-opens each contest's
+/// commitment with its log, and returns the rows to prove.
+pub(crate) fn station_jobs(
+    def: &ElectionDefinition,
+    input: &Path,
+    station: &bundle::Station,
+    log: &(PathBuf, bundle::inputs::EvmLog),
+) -> Result<Vec<Job>, ProverError> {
+    let mut jobs = Vec::new();
+    let sid = &station.station_id;
+    let cop_path = input
+        .join(layout::CLOSE_OF_POLL)
+        .join(format!("{sid}.json"));
+    let cop_file = cop_path.display().to_string();
+    let statements: Vec<Signed<CloseOfPoll>> = read_json(&cop_path)?;
+    let salt_path = input.join(layout::SALTS).join(format!("{sid}.json"));
+    let salts: StationSalts = read_json(&salt_path)?;
+    let (log_path, log) = log;
+    let log_file = log_path.display().to_string();
+    for cid in &station.contests {
+        let contest = def
+            .contest(cid)
+            .ok_or_else(|| ProverError::input(&cop_file, Some(sid), "unknown contest"))?;
+        let statement = statements
+            .iter()
+            .find(|s| &s.body.contest.contest_id == cid && &s.body.station_id == sid)
+            .ok_or_else(|| {
+                ProverError::input(
+                    &cop_file,
+                    Some(sid),
+                    format!("no close-of-poll statement for contest {cid}"),
+                )
+            })?
+            .clone();
+        statement.verify(kinds::CLOSE_OF_POLL)?;
+        let salt_hex = salts
+            .contests
+            .iter()
+            .find(|c| &c.contest_id == cid)
+            .ok_or_else(|| {
+                ProverError::input(
+                    salt_path.display().to_string(),
+                    Some(sid),
+                    format!("no salt for contest {cid}"),
+                )
+            })?;
+        let salt = Salt::from_hex(&salt_hex.salt).map_err(|source| ProverError::Circuit {
+            context: format!("{}: contest {cid}", salt_path.display()),
+            source,
+        })?;
+        let clog = log
+            .contests
+            .iter()
+            .find(|c| &c.contest_id == cid)
+            .ok_or_else(|| {
+                ProverError::input(&log_file, Some(sid), format!("no log for contest {cid}"))
+            })?;
+        let (choices, times) = check_contest_log(
+            contest,
+            sid,
+            statement.body.closed_at,
+            &statement.body.contest,
+            clog,
+            &log_file,
+        )?;
+        let shape = Shape::parse(&statement.body.shape).map_err(|source| ProverError::Circuit {
+            context: format!("{cop_file}: contest {cid}"),
+            source,
+        })?;
+        let witness = LogWitness {
+            choices,
+            times,
+            salt,
+        };
+        let binding = station_binding(&def.election_id, sid, cid);
+        let sealed =
+            fr_from_hex(&statement.body.log_commitment).map_err(|source| ProverError::Circuit {
+                context: format!("{cop_file}: contest {cid}"),
+                source,
+            })?;
+        let now = circuits::log_commitment(&shape, binding, statement.body.closed_at, &witness)
+            .map_err(|source| ProverError::Circuit {
+                context: format!("{log_file}: contest {cid}"),
+                source,
+            })?;
+        if now != sealed {
+            return Err(ProverError::input(
+                &log_file,
+                Some(sid),
+                format!("contest {cid}: the log does not open the commitment signed at close of poll (changed after close?)"),
+            ));
+        }
+        jobs.push(Job {
+            station_id: sid.clone(),
+            contest_id: cid.clone(),
+            statement,
+            shape,
+            witness,
+        });
+    }
+    Ok(jobs)
+}
+
+pub(crate) fn prove_row(
     def: &bundle::ElectionDefinition,
     pks: &BTreeMap<Shape, keys::ProvingKey>,
     job: Job,
@@ -490,7 +531,7 @@ fn prove_row(
     let contest = def.contest(&contest_id).ok_or_else(|| {
         ProverError::input(layout::ELECTION, Some(&station_id), "unknown contest")
     })?;
-    let binding = station_binding(election_id, &station_id, &contest_id);
+    let binding = station_binding(&def.election_id, &station_id, &contest_id);
     let (circuit, public) =
         StationCircuit::new(shape, binding, statement.body.closed_at, witness).map_err(ctx)?;
     let pk = pks.get(&shape).ok_or_else(|| {
@@ -501,34 +542,55 @@ fn prove_row(
         )
     })?;
     let proof = pk.prove(circuit, &mut rand::rngs::OsRng).map_err(ctx)?;
+    let row = published_row(
+        contest,
+        &station_id,
+        &statement.body,
+        shape,
+        public.counts,
+        proof_to_hex(&proof).map_err(ctx)?,
+    )?;
+    Ok((contest_id, statement, row))
+}
+
+/// The published row of a proved station: the machine's histogram less the 49MA test votes of
+/// Form 17C (refused when a choice has more test votes than votes).
+pub(crate) fn published_row(
+    contest: &Contest,
+    station_id: &str,
+    statement: &CloseOfPoll,
+    shape: Shape,
+    machine_counts: Vec<u64>,
+    proof: String,
+) -> Result<StationResult, ProverError> {
+    let contest_id = &contest.contest_id;
     let n = contest.candidates.len();
     let mut test_votes = vec![0u64; n];
-    for t in &statement.body.contest.test_votes {
+    for t in &statement.contest.test_votes {
         if let Some(slot) = test_votes.get_mut(t.choice as usize) {
             *slot += t.count;
         }
     }
     let mut counts = Vec::with_capacity(n);
     for (j, &tv) in test_votes.iter().enumerate() {
-        let m = public.counts[j];
+        let m = machine_counts.get(j).copied().unwrap_or(0);
         if tv > m {
             return Err(ProverError::input(
                 format!("{}/{station_id}.json", layout::FORM17C),
-                Some(&station_id),
+                Some(station_id),
                 format!("I3: contest {contest_id}: {tv} test votes for choice {j} but the machine holds {m} votes for it"),
             ));
         }
         counts.push(m - tv);
     }
-    let row = StationResult {
-        station_id: station_id.clone(),
+    Ok(StationResult {
+        station_id: station_id.to_string(),
         shape: shape.to_string(),
-        machine_counts: public.counts.clone(),
+        machine_counts,
         test_votes,
         counts,
-        proof: proof_to_hex(&proof).map_err(ctx)?,
-    };
-    Ok((contest_id, statement, row))
+        proof,
+    })
 }
 
 fn contest_shard(

@@ -98,6 +98,29 @@ pub struct PreparedKey {
     pub pvk: PreparedVerifyingKey<Bls12_381>,
 }
 
+/// Time spent in each stage of one proof ([`ProvingKey::breakdown`]).
+#[derive(Clone, Debug)]
+pub struct ProofBreakdown {
+    /// Constraints of the shape.
+    pub constraints: usize,
+    /// Variables (one, public, private).
+    pub variables: usize,
+    /// Witness generation (synthesis in proving mode).
+    pub witness: std::time::Duration,
+    /// The QAP witness map: seven FFTs over the domain.
+    pub witness_map: std::time::Duration,
+    /// H query (G1, the domain's size, dense scalars).
+    pub msm_h: std::time::Duration,
+    /// L query (G1, private variables).
+    pub msm_l: std::time::Duration,
+    /// A query (G1, every variable).
+    pub msm_a: std::time::Duration,
+    /// B query in G1.
+    pub msm_b_g1: std::time::Duration,
+    /// B query in G2.
+    pub msm_b_g2: std::time::Duration,
+}
+
 /// Generates a proving and verifying key for `shape`. Whoever runs this alone learns the
 /// trapdoor and could forge proofs (spec §4.4): a single-party setup is for tests and pilots.
 pub fn setup<R: RngCore + CryptoRng>(
@@ -151,8 +174,26 @@ impl ProvingKey {
                 reason: format!("circuit has shape {}", circuit.shape()),
             });
         }
-        // The witness alone: no matrices, no linear-combination inlining (ark-groth16's own
-        // `prove` rebuilds both for every proof). Same goal as setup, so the variables line up.
+        let full = self.witness(circuit)?;
+        let m = &self.r1cs;
+        let r = Fr::rand(rng);
+        let s = Fr::rand(rng);
+        Groth16::<Bls12_381>::create_proof_with_reduction_and_matrices(
+            &self.pk,
+            r,
+            s,
+            &m.abc,
+            m.num_instance,
+            m.num_constraints,
+            &full,
+        )
+        .map_err(|e| CircuitError::Synthesis(e.to_string()))
+    }
+
+    /// The full assignment (one, public inputs, witness) of `circuit`: the witness alone, no
+    /// matrices, no linear-combination inlining (ark-groth16's own `prove` rebuilds both for
+    /// every proof). Same optimisation goal as setup, so the variables line up.
+    fn witness(&self, circuit: StationCircuit) -> Result<Vec<Fr>, CircuitError> {
         let cs = ConstraintSystem::<Fr>::new_ref();
         cs.set_optimization_goal(OptimizationGoal::Constraints);
         cs.set_mode(SynthesisMode::Prove {
@@ -183,18 +224,66 @@ impl ProvingKey {
                 self.pk.a_query.len()
             )));
         }
-        let r = Fr::rand(rng);
-        let s = Fr::rand(rng);
-        Groth16::<Bls12_381>::create_proof_with_reduction_and_matrices(
-            &self.pk,
-            r,
-            s,
-            &m.abc,
-            m.num_instance,
-            m.num_constraints,
-            &full,
-        )
-        .map_err(|e| CircuitError::Synthesis(e.to_string()))
+        Ok(full)
+    }
+
+    /// Where the time of one proof goes (benches): each stage of ark-groth16's prover run
+    /// alone, on the calling thread's rayon pool, in the order the prover runs them.
+    pub fn breakdown(&self, circuit: StationCircuit) -> Result<ProofBreakdown, CircuitError> {
+        use ark_ec::VariableBaseMSM;
+        use ark_groth16::r1cs_to_qap::{LibsnarkReduction, R1CSToQAP};
+        use std::time::Instant;
+        let t = Instant::now();
+        let full = self.witness(circuit)?;
+        let witness = t.elapsed();
+        let m = &self.r1cs;
+        let t = Instant::now();
+        let h = LibsnarkReduction::witness_map_from_matrices::<
+            Fr,
+            ark_poly::GeneralEvaluationDomain<Fr>,
+        >(&m.abc, m.num_instance, m.num_constraints, &full)
+        .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
+        let witness_map = t.elapsed();
+        let big = |v: &[Fr]| v.iter().map(|x| x.into_bigint()).collect::<Vec<_>>();
+        let time = |f: &dyn Fn()| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        };
+        let hb = big(&h);
+        let aux = big(&full[m.num_instance..]);
+        let all = big(&full[1..]);
+        let pk = &self.pk;
+        Ok(ProofBreakdown {
+            constraints: m.num_constraints,
+            variables: full.len(),
+            witness,
+            witness_map,
+            msm_h: time(&|| {
+                std::hint::black_box(ark_bls12_381::G1Projective::msm_bigint(&pk.h_query, &hb));
+            }),
+            msm_l: time(&|| {
+                std::hint::black_box(ark_bls12_381::G1Projective::msm_bigint(&pk.l_query, &aux));
+            }),
+            msm_a: time(&|| {
+                std::hint::black_box(ark_bls12_381::G1Projective::msm_bigint(
+                    &pk.a_query[1..],
+                    &all,
+                ));
+            }),
+            msm_b_g1: time(&|| {
+                std::hint::black_box(ark_bls12_381::G1Projective::msm_bigint(
+                    &pk.b_g1_query[1..],
+                    &all,
+                ));
+            }),
+            msm_b_g2: time(&|| {
+                std::hint::black_box(ark_bls12_381::G2Projective::msm_bigint(
+                    &pk.b_g2_query[1..],
+                    &all,
+                ));
+            }),
+        })
     }
 
     /// Serialises the proving key (uncompressed, for speed; it never leaves the prover).

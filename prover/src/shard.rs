@@ -526,8 +526,10 @@ fn read_station_log(input: &Path, sid: &str) -> Result<(PathBuf, EvmLog), Prover
     Ok((path, log))
 }
 
-/// Writes `<dir>/.<name>.<pid>.tmp`, flushes it to disk, then renames it over `path`: a reader
-/// sees the old row or the new one, never half of one.
+/// Writes `<dir>/.<name>.<pid>.tmp`, then renames it over `path`: a reader sees the old row or the
+/// new one, never half of one. No flush to disk per row (it cost a fifth of the proving time on
+/// a virtual disk): after a power cut a row may be empty or torn, and the rerun that follows
+/// finds it fails and proves it again.
 fn write_atomically(path: &Path, row: &WorkRow) -> Result<(), ProverError> {
     use std::io::Write;
     let io = |e: std::io::Error| ProverError::Io {
@@ -548,7 +550,6 @@ fn write_atomically(path: &Path, row: &WorkRow) -> Result<(), ProverError> {
     }
     let mut f = std::fs::File::create(&tmp).map_err(io)?;
     f.write_all(&bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
     drop(f);
     std::fs::rename(&tmp, path).map_err(io)
 }

@@ -260,25 +260,29 @@ impl ProvingKey {
             witness,
             witness_map,
             msm_h: time(&|| {
-                std::hint::black_box(ark_bls12_381::G1Projective::msm_bigint(&pk.h_query, &hb));
+                let _ =
+                    std::hint::black_box(ark_bls12_381::G1Projective::msm_bigint(&pk.h_query, &hb));
             }),
             msm_l: time(&|| {
-                std::hint::black_box(ark_bls12_381::G1Projective::msm_bigint(&pk.l_query, &aux));
+                let _ = std::hint::black_box(ark_bls12_381::G1Projective::msm_bigint(
+                    &pk.l_query,
+                    &aux,
+                ));
             }),
             msm_a: time(&|| {
-                std::hint::black_box(ark_bls12_381::G1Projective::msm_bigint(
+                let _ = std::hint::black_box(ark_bls12_381::G1Projective::msm_bigint(
                     &pk.a_query[1..],
                     &all,
                 ));
             }),
             msm_b_g1: time(&|| {
-                std::hint::black_box(ark_bls12_381::G1Projective::msm_bigint(
+                let _ = std::hint::black_box(ark_bls12_381::G1Projective::msm_bigint(
                     &pk.b_g1_query[1..],
                     &all,
                 ));
             }),
             msm_b_g2: time(&|| {
-                std::hint::black_box(ark_bls12_381::G2Projective::msm_bigint(
+                let _ = std::hint::black_box(ark_bls12_381::G2Projective::msm_bigint(
                     &pk.b_g2_query[1..],
                     &all,
                 ));

@@ -23,8 +23,8 @@ $P ceremony finalize --in "$work/c5" --out "$work/keys"
 for kind in assembly municipal panchayat; do
   case $kind in
     assembly)  args="--areas 2 --stations 10 --candidates 6" ;;
-    municipal) args="--areas 2 --stations 5 --candidates 5" ;;
-    panchayat) args="--areas 2 --stations 5 --candidates 4" ;;
+    municipal) args="--areas 2 --stations 5 --candidates 5 --script gujarati" ;;
+    panchayat) args="--areas 2 --stations 5 --candidates 4 --script devanagari" ;;
   esac
   # shellcheck disable=SC2086
   $P simulate --kind $kind --seed 2026 --electors 300 $args --out "$work/$kind"

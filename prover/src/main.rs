@@ -63,6 +63,9 @@ enum Command {
         /// The audit rule has no risk-limiting audit: the statutory sample only.
         #[arg(long)]
         statutory_only: bool,
+        /// Script of candidate, party and station names (ids stay ASCII).
+        #[arg(long, value_enum, default_value = "latin")]
+        script: ScriptArg,
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
@@ -190,6 +193,13 @@ enum Command {
     /// The multi-party key ceremony: keys sound if any one contributor destroyed its secret.
     #[command(subcommand)]
     Ceremony(CeremonyCommand),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ScriptArg {
+    Latin,
+    Devanagari,
+    Gujarati,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -403,6 +413,7 @@ fn run(cli: Cli) -> Result<(), prover::ProverError> {
             turnout,
             risk_limit,
             statutory_only,
+            script,
             out,
         } => {
             if !(risk_limit > 0.0 && risk_limit < 1.0) {
@@ -427,6 +438,11 @@ fn run(cli: Cli) -> Result<(), prover::ProverError> {
                 turnout,
                 risk_limit_bp: (!statutory_only)
                     .then(|| ((risk_limit * 10_000.0).round() as u32).clamp(1, 9_999)),
+                script: match script {
+                    ScriptArg::Latin => prover::simulate::Script::Latin,
+                    ScriptArg::Devanagari => prover::simulate::Script::Devanagari,
+                    ScriptArg::Gujarati => prover::simulate::Script::Gujarati,
+                },
                 ..SimOptions::default()
             };
             let def = simulate(&opts, &out)?;

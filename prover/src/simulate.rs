@@ -46,6 +46,86 @@ pub struct SimOptions {
     /// Risk limit (basis points) of the VVPAT audit rule that contests with a paper trail
     /// carry; `None`: the statutory sample only.
     pub risk_limit_bp: Option<u32>,
+    /// The script of candidate, party and station names.
+    pub script: Script,
+}
+
+/// The script the simulator writes names in (ids stay ASCII).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Script {
+    /// Latin letters.
+    #[default]
+    Latin,
+    /// Devanagari (Hindi, Marathi, ...).
+    Devanagari,
+    /// Gujarati.
+    Gujarati,
+}
+
+impl Script {
+    fn names(self) -> &'static [&'static str] {
+        match self {
+            Self::Latin => NAMES,
+            Self::Devanagari => &[
+                "आशा पटेल",
+                "रवि कुमार",
+                "मीना देवी",
+                "सुरेश यादव",
+                "फ़रहान शेख़",
+                "लक्ष्मी अय्यर",
+                "गुरप्रीत सिंह",
+                "अनिल जोशी",
+                "कविता राव",
+                "दीपक वर्मा",
+                "निर्मला दास",
+                "इमरान ख़ान",
+                "सुनीता भट्ट",
+                "विजय नाइक",
+                "पूजा मेहता",
+            ],
+            Self::Gujarati => &[
+                "આશા પટેલ",
+                "રવિ કુમાર",
+                "મીના દેવી",
+                "સુરેશ યાદવ",
+                "ફરહાન શેખ",
+                "લક્ષ્મી ઐયર",
+                "ગુરપ્રીત સિંહ",
+                "અનિલ જોશી",
+                "કવિતા રાવ",
+                "દીપક વર્મા",
+                "નિર્મલા દાસ",
+                "ઇમરાન ખાન",
+                "સુનિતા ભટ્ટ",
+                "વિજય નાયક",
+                "પૂજા મહેતા",
+            ],
+        }
+    }
+
+    fn parties(self) -> &'static [&'static str] {
+        match self {
+            Self::Latin => PARTIES,
+            Self::Devanagari => &["दल क", "दल ख", "दल ग", "दल घ", "निर्दलीय"],
+            Self::Gujarati => &["પક્ષ ક", "પક્ષ ખ", "પક્ષ ગ", "પક્ષ ઘ", "અપક્ષ"],
+        }
+    }
+
+    fn nota(self) -> &'static str {
+        match self {
+            Self::Latin => "None of the Above",
+            Self::Devanagari => "इनमें से कोई नहीं (नोटा)",
+            Self::Gujarati => "ઉપરમાંથી કોઈ નહીં (નોટા)",
+        }
+    }
+
+    fn station(self, i: usize, area: &str) -> String {
+        match self {
+            Self::Latin => format!("Polling Station {i}, {area}"),
+            Self::Devanagari => format!("मतदान केंद्र {i}, {area}"),
+            Self::Gujarati => format!("મતદાન મથક {i}, {area}"),
+        }
+    }
 }
 
 impl Default for SimOptions {
@@ -60,6 +140,7 @@ impl Default for SimOptions {
             turnout: 0.65,
             poll_date: "2026-12-01".into(),
             risk_limit_bp: Some(500),
+            script: Script::Latin,
         }
     }
 }
@@ -212,19 +293,21 @@ pub fn simulate(opts: &SimOptions, out: &Path) -> Result<ElectionDefinition, Pro
 impl Sim {
     fn candidates(&mut self, max: usize) -> Vec<Candidate> {
         let n = self.rng.gen_range(2.min(max)..=max);
-        let mut names: Vec<&str> = NAMES.to_vec();
+        let script = self.opts.script;
+        let mut names: Vec<&str> = script.names().to_vec();
         names.shuffle(&mut self.rng);
+        let parties = script.parties();
         let mut out: Vec<Candidate> = (0..n)
             .map(|i| Candidate {
                 candidate_id: format!("K{:02}", i + 1),
                 name: names[i % names.len()].to_string(),
-                party: PARTIES[i % PARTIES.len()].to_string(),
+                party: parties[i % parties.len()].to_string(),
                 nota: false,
             })
             .collect();
         out.push(Candidate {
             candidate_id: "NOTA".into(),
-            name: "None of the Above".into(),
+            name: script.nota().into(),
             party: String::new(),
             nota: true,
         });
@@ -267,7 +350,7 @@ impl Sim {
                     .max(1);
                 Station {
                     station_id: format!("{area}-PS{i:03}"),
-                    name: format!("Polling Station {i}, {area}"),
+                    name: self.opts.script.station(i, area),
                     segment_id: area.to_string(),
                     electors,
                     contests: contests.clone(),

@@ -8,7 +8,9 @@
 mod audit;
 pub mod ceremony;
 pub mod check;
+pub mod html;
 pub mod open;
+pub mod pdf;
 pub mod report;
 pub mod steps;
 

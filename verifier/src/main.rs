@@ -47,6 +47,18 @@ enum Command {
         /// Check only the contests polled at this station (repeatable).
         #[arg(long = "station")]
         stations: Vec<String>,
+        /// Also write the court report (one self-contained printable HTML file, from the same
+        /// report as --json) here. One bundle only.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// Also write the court report as PDF here (printed by headless Chromium: Debian's
+        /// `chromium`, or CHROMIUM=path). One bundle only.
+        #[arg(long)]
+        pdf: Option<PathBuf>,
+        /// "Name, role" of a person who will attest the printed report: a signature block each
+        /// (repeatable).
+        #[arg(long = "signatory")]
+        signatories: Vec<String>,
     },
     /// A contributor's question: is my contribution in the ceremony that made this bundle's
     /// keys? Checks the index, the manifest, the keys and the ceremony (V1, V2.a-V2.h), and
@@ -134,7 +146,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let (bundles, root_keys, pin_manifests, json, contests, stations) = match cli.command {
+    let (bundles, root_keys, pin_manifests, json, contests, stations, court) = match cli.command {
         Command::Check {
             bundles,
             root_keys,
@@ -142,7 +154,18 @@ fn main() -> ExitCode {
             json,
             contests,
             stations,
-        } => (bundles, root_keys, pin_manifests, json, contests, stations),
+            html,
+            pdf,
+            signatories,
+        } => (
+            bundles,
+            root_keys,
+            pin_manifests,
+            json,
+            contests,
+            stations,
+            (html, pdf, signatories),
+        ),
         Command::Ceremony {
             bundle,
             contribution,
@@ -240,6 +263,11 @@ fn main() -> ExitCode {
         Ok(k) => k,
         Err(code) => return code,
     };
+    let (html, pdf, signatories) = court;
+    if (html.is_some() || pdf.is_some()) && bundles.len() != 1 {
+        eprintln!("error: --html and --pdf write the report of one bundle: give exactly one");
+        return ExitCode::from(64);
+    }
     let mut worst = 0u8;
     let mut reports = Vec::new();
     for b in &bundles {
@@ -281,6 +309,29 @@ fn main() -> ExitCode {
             println!("{}", report.to_text());
         }
         reports.push(report);
+    }
+    if let (Some(report), true) = (reports.first(), html.is_some() || pdf.is_some()) {
+        let page = verifier::html::court_report(
+            report,
+            &verifier::html::CourtMeta {
+                signatories,
+                generated: verifier::html::now_utc(),
+            },
+        );
+        if let Some(path) = &html {
+            if let Err(e) = std::fs::write(path, &page) {
+                eprintln!("error: {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+            eprintln!("court report (HTML) -> {}", path.display());
+        }
+        if let Some(path) = &pdf {
+            if let Err(e) = verifier::pdf::print_pdf(&page, path) {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+            eprintln!("court report (PDF) -> {}", path.display());
+        }
     }
     if json {
         match serde_json::to_string_pretty(&reports) {

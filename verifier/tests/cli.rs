@@ -80,6 +80,30 @@ fn usage_errors_exit_64() {
 }
 
 #[test]
+fn the_court_report_is_written_for_one_bundle_and_refused_for_two() {
+    let c = fixture::copy(ElectionKind::Municipal);
+    let key = c.authority().public_hex();
+    let d = tempfile::tempdir().unwrap();
+    let page = d.path().join("report.html");
+    let (code, out, _) = run(&[
+        "check",
+        c.path.to_str().unwrap(),
+        "--root-key",
+        &key,
+        "--html",
+        page.to_str().unwrap(),
+        "--signatory",
+        "A. Observer, observer",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("PASS: every check holds") && html.contains("A. Observer, observer"));
+    let p = c.path.to_str().unwrap();
+    let (code, _, err) = run(&["check", p, p, "--html", page.to_str().unwrap()]);
+    assert_eq!(code, 64, "{err}");
+}
+
+#[test]
 fn a_folder_that_is_not_a_bundle_is_an_error_not_a_panic() {
     let d = tempfile::tempdir().unwrap();
     let (code, out, err) = run(&["check", d.path().to_str().unwrap()]);

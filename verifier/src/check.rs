@@ -2,7 +2,7 @@
 //! Every check counts what it examined and records a finding when the evidence disagrees;
 //! nothing here prints or panics.
 
-use crate::report::{At, ContestLine, Findings, ReconLine, Report, Severity};
+use crate::report::{At, CandidateLine, ContestLine, Findings, ReconLine, Report, Severity};
 use crate::OUT_OF_SCOPE;
 use bundle::digest::{bundle_root, sha256_hex};
 use bundle::{
@@ -1323,6 +1323,23 @@ fn check_contest(
         stations: body.stations_counted,
         total_votes: body.totals.iter().map(|&t| u128::from(t)).sum(),
         uncontested: contest.uncontested,
+        candidates: if all_rows && body.totals.len() == n && body.postal.counts.len() == n {
+            contest
+                .candidates
+                .iter()
+                .enumerate()
+                .map(|(j, c)| CandidateLine {
+                    candidate_id: c.candidate_id.clone(),
+                    name: c.name.clone(),
+                    party: c.party.clone(),
+                    stations: sums[j],
+                    postal: body.postal.counts[j],
+                    total: body.totals[j],
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
         reconciliation,
         declared_source: body.declared.as_ref().map(|d| d.source.clone()),
         audit: audit_line,

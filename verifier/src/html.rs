@@ -399,6 +399,25 @@ fn contest(h: &mut String, c: &ContestLine) {
         c.winners.iter().map(|w| esc(w)).collect::<Vec<_>>().join("<br>"),
         esc(&how)
     );
+    if !c.candidates.is_empty() {
+        let _ = writeln!(
+            h,
+            "<table><tr><th>Candidate</th><th>Name</th><th>Party</th><th class=\"num\">Stations</th><th class=\"num\">Postal</th><th class=\"num\">Total</th></tr>"
+        );
+        for r in &c.candidates {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                esc(&r.candidate_id),
+                esc(&r.name),
+                esc(&r.party),
+                r.stations,
+                r.postal,
+                r.total
+            );
+        }
+        let _ = writeln!(h, "</table>");
+    }
     if !c.reconciliation.is_empty() {
         let _ = writeln!(
             h,

@@ -50,6 +50,9 @@ pub struct ContestLine {
     pub total_votes: u128,
     /// Uncontested.
     pub uncontested: bool,
+    /// Per candidate in ballot order (NOTA last): station sum, postal row, proved total (empty
+    /// when a station row could not be used).
+    pub candidates: Vec<CandidateLine>,
     /// Reconciliation with a declared result, per candidate, when the result states one.
     pub reconciliation: Vec<ReconLine>,
     /// Where the declared result comes from.
@@ -75,6 +78,23 @@ pub struct AuditLine {
     pub assessment: Option<audit::Assessment>,
     /// In plain words.
     pub conclusion: String,
+}
+
+/// One candidate's result: the sum of the station rows, the postal row, the signed total.
+#[derive(Clone, Debug, Serialize)]
+pub struct CandidateLine {
+    /// Candidate id.
+    pub candidate_id: String,
+    /// Name.
+    pub name: String,
+    /// Party.
+    pub party: String,
+    /// Sum of the station rows.
+    pub stations: u128,
+    /// Postal row.
+    pub postal: u64,
+    /// The total the RO signed (V5.a checks it is stations + postal).
+    pub total: u64,
 }
 
 /// One candidate's reconciliation: stations + postal = total, against the declared total.
@@ -426,6 +446,20 @@ impl Report {
                                 d.station_id, d.published, d.slips
                             );
                         }
+                    }
+                }
+                if !c.candidates.is_empty() && c.reconciliation.is_empty() {
+                    let _ = writeln!(
+                        s,
+                        "    {:<6} {:>10} {:>8} {:>10}  name (party)",
+                        "cand", "stations", "postal", "total"
+                    );
+                    for r in &c.candidates {
+                        let _ = writeln!(
+                            s,
+                            "    {:<6} {:>10} {:>8} {:>10}  {} ({})",
+                            r.candidate_id, r.stations, r.postal, r.total, r.name, r.party
+                        );
                     }
                 }
                 if !c.reconciliation.is_empty() {

@@ -35,6 +35,11 @@ fn a_passing_bundle_gives_a_self_contained_report_of_every_step() {
     }
     for c in &report.contests {
         assert!(html.contains(&c.contest_id));
+        assert!(!c.candidates.is_empty() || c.uncontested);
+        for k in &c.candidates {
+            assert_eq!(k.stations + u128::from(k.postal), u128::from(k.total));
+            assert!(html.contains(&verifier::html::esc(&k.name)));
+        }
         for w in &c.winners {
             assert!(html.contains(&verifier::html::esc(w)), "{w}");
         }

@@ -3,28 +3,12 @@
 #![allow(clippy::expect_used)] // a bench harness: a setup failure should stop the run
 
 use ark_ec::pairing::Pairing;
-use circuits::{keys, station_binding, Bls12_381, LogWitness, Salt, Shape, StationCircuit};
+use circuits::{keys, station_binding, Bls12_381, Shape, StationCircuit};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
-
-/// Close of poll: 23:00, after the last of 1,500 votes at most 30 s apart from 07:00.
-const CLOSE: u32 = 23 * 3600;
-
-fn log(rng: &mut ChaCha20Rng, n: usize, k: usize) -> LogWitness {
-    let mut t = 7 * 3600;
-    LogWitness {
-        choices: (0..n).map(|_| rng.gen_range(0..k) as u16).collect(),
-        times: (0..n)
-            .map(|_| {
-                t += rng.gen_range(1..30);
-                t
-            })
-            .collect(),
-        salt: Salt::random(rng),
-    }
-}
+use ve_benches::{log, CLOSE};
 
 fn bench(c: &mut Criterion) {
     let mut rng = ChaCha20Rng::seed_from_u64(42);

@@ -3,26 +3,10 @@
 //!   RAYON_NUM_THREADS=1 cargo run --release -p ve-benches --example breakdown
 #![allow(clippy::expect_used)] // a bench harness: a setup failure should stop the run
 
-use circuits::{keys, station_binding, LogWitness, Salt, Shape, StationCircuit};
-use rand::{Rng, SeedableRng};
+use circuits::{keys, station_binding, Shape, StationCircuit};
+use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-
-/// Close of poll: 23:00, as in the criterion bench.
-const CLOSE: u32 = 23 * 3600;
-
-fn log(rng: &mut ChaCha20Rng, n: usize, k: usize) -> LogWitness {
-    let mut t = 7 * 3600;
-    LogWitness {
-        choices: (0..n).map(|_| rng.gen_range(0..k) as u16).collect(),
-        times: (0..n)
-            .map(|_| {
-                t += rng.gen_range(1..30);
-                t
-            })
-            .collect(),
-        salt: Salt::random(rng),
-    }
-}
+use ve_benches::{log, CLOSE};
 
 fn main() {
     let mut rng = ChaCha20Rng::seed_from_u64(42);

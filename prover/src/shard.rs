@@ -402,6 +402,17 @@ impl<'a> Checker<'a> {
     /// statement's public inputs, and that the published counts follow from the proved ones.
     /// Only the proof and the machine counts are taken from the file.
     fn row(&self, path: &Path, sid: &str, cid: &str) -> Result<Row, ProverError> {
+        self.check(path, sid, cid, read_statement(self.input, sid, cid)?)
+    }
+
+    /// As [`Checker::row`], with the row's statement already read.
+    fn check(
+        &self,
+        path: &Path,
+        sid: &str,
+        cid: &str,
+        statement: Signed<CloseOfPoll>,
+    ) -> Result<Row, ProverError> {
         let file = path.display().to_string();
         let bad = |why: String| ProverError::input(&file, Some(sid), why);
         let w: WorkRow = read_json(path)?;
@@ -415,7 +426,6 @@ impl<'a> Checker<'a> {
                 self.def.election_id
             )));
         }
-        let statement = read_statement(self.input, sid, cid)?;
         let st = &statement.body;
         let shape = Shape::parse(&st.shape).map_err(|source| ProverError::Circuit {
             context: format!("{file}: sealed shape"),
@@ -488,7 +498,7 @@ impl Checker<'_> {
             source,
         })?;
         self.key(shape)?;
-        self.row(path, sid, cid)
+        self.check(path, sid, cid, statement)
     }
 }
 

@@ -7,50 +7,24 @@
 mod fixture;
 
 use bundle::ElectionKind;
-use circuits::Shape;
 use fixture::copy_dir;
-use prover::seal::seal;
-use prover::setup::{setup, KeyDir};
+use prover::setup::KeyDir;
 use prover::shard::{assemble, prove_shard, row_path, AssembleOptions, Shard, ShardOptions};
-use prover::simulate::{simulate, SimOptions};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use verifier::{verify_bundle, Options};
 
-struct Sealed {
-    _dir: tempfile::TempDir,
-    input: PathBuf,
-    keys: PathBuf,
+/// The assembly fixture: 6 stations (two constituencies of 3), one contest each, sealed, with
+/// its keys (its own bundle is not used here).
+fn sealed() -> &'static fixture::Election {
+    fixture::election(ElectionKind::Assembly)
 }
 
-/// A sealed election of 6 stations, two contests each (municipal: ward and mayor... as the
-/// simulator makes them), with its keys.
-fn sealed() -> &'static Sealed {
-    static S: OnceLock<Sealed> = OnceLock::new();
-    S.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let input = dir.path().join("input");
-        let keys = dir.path().join("keys");
-        let opts = SimOptions {
-            kind: ElectionKind::Assembly,
-            seed: 21,
-            areas: 2,
-            stations: 3,
-            candidates: 3,
-            electors: 60,
-            ..SimOptions::default()
-        };
-        simulate(&opts, &input).unwrap();
-        let shapes = [Shape::new(64, 4).unwrap(), Shape::new(64, 8).unwrap()];
-        let kd = setup(&shapes, "test", &keys, &mut rand::rngs::OsRng).unwrap();
-        seal(&input, &kd, &mut rand::rngs::OsRng).unwrap();
-        Sealed {
-            _dir: dir,
-            input,
-            keys,
-        }
-    })
+/// Reads, changes and writes back a JSON file.
+fn edit(path: &Path, f: impl FnOnce(&mut Value)) {
+    let mut v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    f(&mut v);
+    std::fs::write(path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
 }
 
 fn kd() -> KeyDir {
@@ -232,28 +206,26 @@ fn assemble_refuses_strays_misfiled_rows_and_changed_counts() {
     assert!(err.contains("not the row of station"), "{err}");
     // Published counts moved between candidates (the proof still verifies).
     let w = fresh("counts");
-    let p = rows(&w).remove(0);
-    let mut v: Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
-    let c = v["row"]["counts"].as_array_mut().unwrap();
-    let moved = c[0].as_u64().unwrap();
-    c[0] = 0.into();
-    c[1] = (c[1].as_u64().unwrap() + moved).into();
-    std::fs::write(&p, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    edit(&rows(&w).remove(0), |v| {
+        let c = v["row"]["counts"].as_array_mut().unwrap();
+        let moved = c[0].as_u64().unwrap();
+        c[0] = 0.into();
+        c[1] = (c[1].as_u64().unwrap() + moved).into();
+    });
     let err = assemble_into(&w, &out).unwrap_err();
     assert!(err.contains("do not follow"), "{err}");
     // Machine counts changed: the proof fails.
     let w = fresh("machine");
-    let p = rows(&w).remove(0);
-    let mut v: Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
-    let m = v["row"]["machine_counts"].as_array_mut().unwrap();
-    let a = m[0].as_u64().unwrap();
-    m[0] = m[1].clone();
-    m[1] = a.into();
-    if m[0] == m[1] {
-        m[0] = (a + 1).into();
-        m[2] = m[2].as_u64().unwrap().saturating_sub(1).into();
-    }
-    std::fs::write(&p, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    edit(&rows(&w).remove(0), |v| {
+        let m = v["row"]["machine_counts"].as_array_mut().unwrap();
+        let a = m[0].as_u64().unwrap();
+        m[0] = m[1].clone();
+        m[1] = a.into();
+        if m[0] == m[1] {
+            m[0] = (a + 1).into();
+            m[2] = m[2].as_u64().unwrap().saturating_sub(1).into();
+        }
+    });
     let err = assemble_into(&w, &out).unwrap_err();
     assert!(
         err.contains("does not verify") || err.contains("do not match"),

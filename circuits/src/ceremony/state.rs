@@ -318,9 +318,10 @@ impl Ceremony {
                 "phase 1 has no contribution: its secrets would all be one",
             ));
         }
-        let mut states = Vec::with_capacity(self.shapes.len());
-        for s in &self.shapes {
-            states.push(phase2::initial(&self.acc, *s)?.state);
+        let infos = self.infos()?;
+        let mut states = Vec::with_capacity(infos.len());
+        for i in infos.iter() {
+            states.push(phase2::initial_from(&self.acc, &i.m)?.state);
         }
         self.phase2 = Some((Vec::new(), states));
         Ok(())
@@ -377,13 +378,13 @@ impl Ceremony {
                 "phase 2 has no contribution: delta would be one",
             ));
         }
-        let pks = self
-            .shapes
+        let infos = self.infos()?;
+        let pks = infos
             .iter()
             .zip(states)
-            .map(|(s, st)| {
-                let init: Initial = phase2::initial(&self.acc, *s)?;
-                Ok((*s, init.proving_key(st)))
+            .map(|(i, st)| {
+                let init: Initial = phase2::initial_from(&self.acc, &i.m)?;
+                Ok((i.shape, init.proving_key(st)))
             })
             .collect::<Result<Vec<_>, CircuitError>>()?;
         Ok((report, pks))

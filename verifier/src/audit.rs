@@ -11,11 +11,10 @@ use audit::{Batch, ContestAudit, Frame, SeedCommitment};
 use bundle::{Contest, ElectionDefinition, Role, Signed, StationResult};
 use serde::de::DeserializeOwned;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 /// What V7 needs from the rest of the run.
 pub(crate) struct AuditInputs<'a> {
-    pub dir: &'a Path,
+    pub src: &'a dyn crate::source::Source,
     pub def: &'a ElectionDefinition,
     pub contest: &'a Contest,
     /// Certified key of the contest's RO.
@@ -35,8 +34,8 @@ pub(crate) struct AuditInputs<'a> {
     pub stations: &'a [usize],
 }
 
-fn read<T: DeserializeOwned>(dir: &Path, rel: &str) -> Result<T, String> {
-    let bytes = crate::check::read_capped(&dir.join(rel))?;
+fn read<T: DeserializeOwned>(src: &dyn crate::source::Source, rel: &str) -> Result<T, String> {
+    let bytes = crate::check::read_capped(src, rel)?;
     serde_json::from_slice(&bytes).map_err(|e| format!("not a valid document: {e}"))
 }
 
@@ -75,7 +74,7 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
 
     // V7.a: commitments, published with the results, each signed by its party.
     let cat = At::contest(&cfile, cid);
-    let commitments: Vec<Signed<SeedCommitment>> = match read(a.dir, &cfile) {
+    let commitments: Vec<Signed<SeedCommitment>> = match read(a.src, &cfile) {
         Ok(c) => c,
         Err(e) => {
             f.error("V7.a", &cat, format!("seed commitments: {e}"));
@@ -138,7 +137,7 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
 
     // V7.b: every share revealed, after the results, opening its commitment.
     let rat = At::contest(&rfile, cid);
-    let file: ContestAudit = match read(a.dir, &rfile) {
+    let file: ContestAudit = match read(a.src, &rfile) {
         Ok(r) => r,
         Err(e) => {
             f.error("V7.b", &rat, format!("audit record: {e}"));

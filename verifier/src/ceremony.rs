@@ -10,7 +10,6 @@ use bundle::{paths, ElectionManifest};
 use circuits::ceremony::{BundleCeremony, CeremonyReport};
 use circuits::{PreparedKey, Shape};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 /// Folder of the ceremony files in a bundle.
 pub const CEREMONY_DIR: &str = "ceremony";
@@ -28,7 +27,7 @@ pub(crate) fn bound_paths(m: &ElectionManifest) -> BTreeSet<&str> {
 /// V2.h. `keys` are the verifying keys V2.e accepted, by shape. Returns the ceremony's report
 /// when it holds.
 pub(crate) fn check_ceremony(
-    dir: &Path,
+    src: &dyn crate::source::Source,
     m: &ElectionManifest,
     keys: &BTreeMap<String, PreparedKey>,
     f: &mut Findings,
@@ -75,10 +74,9 @@ pub(crate) fn check_ceremony(
             .get(path)
             .ok_or_else(|| format!("{path}: the manifest does not bind it"))?;
         used.insert(path.to_string());
-        let full = dir.join(path);
-        let actual = std::fs::metadata(&full)
-            .map_err(|e| format!("{path}: cannot read: {e}"))?
-            .len();
+        let actual = src
+            .len(path)
+            .map_err(|e| format!("{path}: cannot read: {e}"))?;
         if let Some(l) = len {
             if actual != l {
                 return Err(format!(
@@ -90,7 +88,7 @@ pub(crate) fn check_ceremony(
                 "{path}: {actual} bytes, too large for a transcript (not read)"
             ));
         }
-        let bytes = read_capped(&full).map_err(|e| format!("{path}: {e}"))?;
+        let bytes = read_capped(src, path).map_err(|e| format!("{path}: {e}"))?;
         if sha256_hex(&bytes) != *want {
             return Err(format!("{path}: does not match its digest in the manifest"));
         }

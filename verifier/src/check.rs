@@ -3,6 +3,7 @@
 //! nothing here prints or panics.
 
 use crate::report::{At, CandidateLine, ContestLine, Findings, ReconLine, Report, Severity};
+use crate::source::{Folder, Kind, Source};
 use crate::OUT_OF_SCOPE;
 use bundle::digest::{bundle_root, sha256_hex};
 use bundle::{
@@ -30,8 +31,16 @@ pub struct Options<'a> {
     /// bundle's `election.json` must be one of them (V2.g). Empty: the report says the manifest
     /// is not pinned.
     pub pinned_manifests: Vec<String>,
-    /// Called after each contest is checked with (done, total).
+    /// Called as station rows are checked with (done, total), counted over the contests in
+    /// scope (a station polling two contests counts twice); the last call has done == total.
     pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
+    /// Share `(k, n)`, 0 <= k < n: a run that is one of `n` run side by side (a web page's
+    /// workers). It makes every check except two: it verifies the Groth16 proofs (V4.d) of the
+    /// stations at positions k, k + n, k + 2n... of each contest only, and a share other than
+    /// 0 skips the key ceremony (V2.h). [`Report::absorb`](crate::Report::absorb) then adds
+    /// each other share's [`SharePart`](crate::report::SharePart) to share 0's report, which is
+    /// then the report of the whole run.
+    pub share: Option<(u32, u32)>,
     /// Scoped run: check only these contests (and the contests polled at `stations`), reading
     /// only their shards, the manifest, the keys and the signed index.
     pub contests: Vec<String>,
@@ -53,41 +62,20 @@ impl core::fmt::Debug for Options<'_> {
 pub const MAX_DOCUMENT: u64 = 1 << 30;
 
 /// Reads a whole file, refusing one larger than [`MAX_DOCUMENT`] before reading it.
-pub(crate) fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
-    let len = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read: {e}"))?
-        .len();
+pub(crate) fn read_capped(src: &dyn Source, rel: &str) -> Result<Vec<u8>, String> {
+    let len = src.len(rel).map_err(|e| format!("cannot read: {e}"))?;
     if len > MAX_DOCUMENT {
         return Err(format!(
             "{len} bytes, larger than the {MAX_DOCUMENT} bytes a bundle document may have"
         ));
     }
-    std::fs::read(path).map_err(|e| format!("cannot read: {e}"))
+    src.read(rel).map_err(|e| format!("cannot read: {e}"))
 }
 
-fn read<T: DeserializeOwned>(dir: &Path, rel: &str) -> Result<(Vec<u8>, T), String> {
-    let bytes = read_capped(&dir.join(rel))?;
+fn read<T: DeserializeOwned>(src: &dyn Source, rel: &str) -> Result<(Vec<u8>, T), String> {
+    let bytes = read_capped(src, rel)?;
     let value = serde_json::from_slice(&bytes).map_err(|e| format!("not a valid document: {e}"))?;
     Ok((bytes, value))
-}
-
-/// SHA-256 and length of a file, read in 1 MiB blocks (memory stays bounded for any size).
-fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
-    use sha2::{Digest, Sha256};
-    use std::io::Read;
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut len = 0u64;
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-        len += n as u64;
-    }
-    Ok((hex::encode(h.finalize()), len))
 }
 
 /// Whether a bundle path is a plain relative path of safe components.
@@ -95,11 +83,17 @@ fn safe_path(p: &str) -> bool {
     !p.is_empty() && p.split('/').all(bundle::tally::is_safe_id)
 }
 
-/// Checks the bundle in `dir` and returns the report. Runs every step it can reach, in parallel
-/// over contests and stations.
+/// Checks the bundle in the folder `dir` and returns the report. Runs every step it can reach,
+/// in parallel over contests and stations.
 pub fn verify_bundle(dir: &Path, opts: &Options<'_>) -> Report {
+    verify_source(&Folder(dir.to_path_buf()), opts)
+}
+
+/// Checks the bundle a [`Source`] reads (a folder, or files held in memory) and returns the
+/// report.
+pub fn verify_source(src: &dyn Source, opts: &Options<'_>) -> Report {
     let mut report = Report {
-        bundle: dir.display().to_string(),
+        bundle: src.name(),
         verifier_version: env!("CARGO_PKG_VERSION"),
         spec_version: bundle::SPEC_VERSION,
         out_of_scope: OUT_OF_SCOPE.to_vec(),
@@ -108,14 +102,14 @@ pub fn verify_bundle(dir: &Path, opts: &Options<'_>) -> Report {
     let mut f = Findings::default();
 
     // V1.a, V2.a: the two signed documents everything else hangs from.
-    let index = match read::<Signed<BundleIndex>>(dir, paths::INDEX) {
+    let index = match read::<Signed<BundleIndex>>(src, paths::INDEX) {
         Ok((_, i)) => Some(i),
         Err(e) => {
             f.error("V1.a", &At::file(paths::INDEX), e);
             None
         }
     };
-    let manifest = match read::<Signed<ElectionManifest>>(dir, paths::MANIFEST) {
+    let manifest = match read::<Signed<ElectionManifest>>(src, paths::MANIFEST) {
         Ok((bytes, m)) => {
             report.manifest_digest = Some(bundle::digest::sha256_hex(&bytes));
             Some(m)
@@ -125,13 +119,13 @@ pub fn verify_bundle(dir: &Path, opts: &Options<'_>) -> Report {
             None
         }
     };
-    let scope = resolve_scope(dir, opts, manifest.as_ref(), &mut f);
+    let scope = resolve_scope(src, opts, manifest.as_ref(), &mut f);
     report.scope = scope.as_ref().map(|s| s.iter().cloned().collect());
     let authority = manifest.as_ref().map(|m| m.public_key.clone());
     report.authority_key = authority.clone();
 
     if let Some(index) = &index {
-        check_index(dir, index, manifest.as_ref(), scope.as_ref(), &mut f);
+        check_index(src, index, manifest.as_ref(), scope.as_ref(), &mut f);
         report.root = Some(index.body.root.clone());
     }
     // V1.f: the authority key is the one the reader trusts.
@@ -168,14 +162,16 @@ pub fn verify_bundle(dir: &Path, opts: &Options<'_>) -> Report {
         }
     }
     // V2.f: the stations of the contests in scope, from their station lists.
-    let (def, lists, station_at) = load_stations(dir, &manifest.body, scope.as_ref(), &mut f);
+    let (def, lists, station_at) = load_stations(src, &manifest.body, scope.as_ref(), &mut f);
     let def = &def;
     report.election_id = Some(def.election_id.clone());
     report.election_name = Some(def.name.clone());
 
-    let mut ctx = check_manifest(dir, &manifest, def, &mut f);
+    let mut ctx = check_manifest(src, &manifest, def, &mut f);
     // V2.h: the keys are the end of the ceremony the manifest binds (multi-party setups).
-    report.ceremony = crate::ceremony::check_ceremony(dir, &manifest.body, &ctx.keys, &mut f);
+    if opts.share.is_none_or(|(k, _)| k == 0) {
+        report.ceremony = crate::ceremony::check_ceremony(src, &manifest.body, &ctx.keys, &mut f);
+    }
     if opts.keys_only {
         report.finish(f);
         return report;
@@ -225,21 +221,28 @@ pub fn verify_bundle(dir: &Path, opts: &Options<'_>) -> Report {
         .iter()
         .filter(|c| in_scope(&c.contest_id))
         .collect();
-    let total = contests.len() as u64;
+    let total: u64 = contests
+        .iter()
+        .map(|c| ctx.stations_of.get(&c.contest_id).map_or(0, Vec::len) as u64)
+        .sum();
     let done = std::sync::atomic::AtomicU64::new(0);
+    let tick = |n: u64| {
+        let now = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+        if let Some(p) = opts.progress {
+            p(now, total);
+        }
+    };
     let outcomes: Vec<ContestOutcome> = contests
         .par_iter()
         .map(|c| {
-            let o = check_contest(dir, def, &ctx, c);
-            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            if let Some(p) = opts.progress {
-                p(n, total);
-            }
+            let o = check_contest(src, def, &ctx, c, opts.share, &tick);
+            let rows = ctx.stations_of.get(&c.contest_id).map_or(0, Vec::len) as u64;
+            tick(rows.saturating_sub(o.ticked));
             o
         })
         .collect();
     if scope.is_none() {
-        check_shard_set(dir, def, &mut f);
+        check_shard_set(src, def, &mut f);
     }
     check_cross(def, &ctx, &outcomes, &mut f);
     for o in outcomes {
@@ -261,7 +264,7 @@ pub fn verify_bundle(dir: &Path, opts: &Options<'_>) -> Report {
 /// The contests a scoped run checks, or `None` for the whole bundle. Ids not in the manifest
 /// are errors (the scope cannot be checked).
 fn resolve_scope(
-    dir: &Path,
+    src: &dyn Source,
     opts: &Options<'_>,
     manifest: Option<&Signed<ElectionManifest>>,
     f: &mut Findings,
@@ -292,7 +295,7 @@ fn resolve_scope(
     let mut found: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     if !opts.stations.is_empty() {
         for r in &m.station_lists {
-            let Some(list) = read_capped(&dir.join(&r.path))
+            let Some(list) = read_capped(src, &r.path)
                 .ok()
                 .filter(|b| sha256_hex(b) == r.sha256)
                 .and_then(|b| serde_json::from_slice::<StationList>(&b).ok())
@@ -327,7 +330,7 @@ fn resolve_scope(
 
 /// V1.a-V1.e.
 fn check_index(
-    dir: &Path,
+    src: &dyn Source,
     index: &Signed<BundleIndex>,
     manifest: Option<&Signed<ElectionManifest>>,
     scope: Option<&BTreeSet<String>>,
@@ -395,7 +398,7 @@ fn check_index(
         if !wanted {
             continue;
         }
-        match hash_file(&dir.join(&e.path)) {
+        match src.hash(&e.path) {
             Err(err) => f.error("V1.b", &fat, format!("listed file cannot be read: {err}")),
             Ok((digest, len)) => {
                 let ok = len == e.bytes && digest == e.sha256;
@@ -406,7 +409,7 @@ fn check_index(
         }
     }
     // V1.c: nothing else in the folder, and nothing secret (a scoped run reads no other file).
-    let mut stack = if scope.is_some() {
+    let entries = if scope.is_some() {
         f.push(
             Severity::Notice,
             "V1.c",
@@ -415,50 +418,44 @@ fn check_index(
         );
         Vec::new()
     } else {
-        vec![dir.to_path_buf()]
+        src.entries()
     };
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            f.error(
-                "V1.c",
-                &At::file(&d.display().to_string()),
-                "folder cannot be read".into(),
-            );
-            continue;
-        };
-        for entry in rd.flatten() {
-            let p = entry.path();
-            let rel = p
-                .strip_prefix(dir)
-                .map(|r| r.to_string_lossy().replace('\\', "/"))
-                .unwrap_or_default();
-            if rel.split('/').any(|c| c.starts_with("SECRET_")) {
+    for (rel, kind) in entries {
+        // A SECRET_ entry is reported once, not again for what lies inside it.
+        let parts: Vec<&str> = rel.split('/').collect();
+        if let Some(i) = parts.iter().position(|c| c.starts_with("SECRET_")) {
+            if i + 1 == parts.len() {
                 f.fail(
                     "V1.c",
                     &At::file(&rel),
                     "secret material (a SECRET_ file or folder) is inside the bundle".into(),
                 );
-                continue;
             }
-            let Ok(kind) = entry.file_type() else {
+            continue;
+        }
+        match kind {
+            Kind::Unreadable => {
+                let name = if rel.is_empty() { src.name() } else { rel };
+                f.error("V1.c", &At::file(&name), "folder cannot be read".into());
+            }
+            Kind::Unknown => {
                 f.error("V1.c", &At::file(&rel), "cannot read the file type".into());
-                continue;
-            };
-            if kind.is_symlink() {
-                f.fail(
-                    "V1.c",
-                    &At::file(&rel),
-                    "a symbolic link: a bundle holds plain files only".into(),
-                );
-            } else if kind.is_dir() {
-                stack.push(p);
-            } else if rel != paths::INDEX {
-                f.expect(
-                    "V1.c",
-                    listed.contains(rel.as_str()),
-                    &At::file(&rel),
-                    || "file is not listed in bundle.json".into(),
-                );
+            }
+            Kind::Link => f.fail(
+                "V1.c",
+                &At::file(&rel),
+                "a symbolic link: a bundle holds plain files only".into(),
+            ),
+            Kind::Folder => {}
+            Kind::File => {
+                if rel != paths::INDEX {
+                    f.expect(
+                        "V1.c",
+                        listed.contains(rel.as_str()),
+                        &At::file(&rel),
+                        || "file is not listed in bundle.json".into(),
+                    );
+                }
             }
         }
     }
@@ -509,7 +506,7 @@ struct Context {
 /// those stations (each once, in order of first appearance), per contest read the positions of
 /// its stations in its list's order, and each station's position by id.
 fn load_stations(
-    dir: &Path,
+    src: &dyn Source,
     m: &ElectionManifest,
     scope: Option<&BTreeSet<String>>,
     f: &mut Findings,
@@ -558,7 +555,7 @@ fn load_stations(
             );
             continue;
         }
-        let bytes = match read_capped(&dir.join(&r.path)) {
+        let bytes = match read_capped(src, &r.path) {
             Ok(b) => b,
             Err(e) => {
                 f.error("V2.f", &lat, e);
@@ -646,7 +643,7 @@ fn load_stations(
 
 /// V2.a-V2.e, over the manifest and the stations `load_stations` read.
 fn check_manifest(
-    dir: &Path,
+    src: &dyn Source,
     m: &Signed<ElectionManifest>,
     def: &ElectionDefinition,
     f: &mut Findings,
@@ -728,7 +725,7 @@ fn check_manifest(
             f.fail("V2.e", &kat, "key path is not inside keys/".into());
             continue;
         }
-        let bytes = match read_capped(&dir.join(&sk.path)) {
+        let bytes = match read_capped(src, &sk.path) {
             Ok(b) => b,
             Err(e) => {
                 f.error("V2.e", &kat, format!("verifying key cannot be read: {e}"));
@@ -865,22 +862,19 @@ fn check_definition(def: &ElectionDefinition, f: &mut Findings) {
 }
 
 /// V5.e: exactly the manifest's contests have shards.
-fn check_shard_set(dir: &Path, def: &ElectionDefinition, f: &mut Findings) {
+fn check_shard_set(src: &dyn Source, def: &ElectionDefinition, f: &mut Findings) {
     let expected: BTreeSet<String> = def
         .contests
         .iter()
         .map(|c| format!("{}.json", c.contest_id))
         .collect();
-    if let Ok(rd) = std::fs::read_dir(dir.join(paths::CONTESTS)) {
-        for e in rd.flatten() {
-            let name = e.file_name().to_string_lossy().to_string();
-            f.expect(
-                "V5.e",
-                expected.contains(&name),
-                &At::file(&format!("{}/{name}", paths::CONTESTS)),
-                || "shard of a contest that is not in the manifest".into(),
-            );
-        }
+    for name in src.names_in(paths::CONTESTS) {
+        f.expect(
+            "V5.e",
+            expected.contains(&name),
+            &At::file(&format!("{}/{name}", paths::CONTESTS)),
+            || "shard of a contest that is not in the manifest".into(),
+        );
     }
 }
 
@@ -973,13 +967,17 @@ struct ContestOutcome {
     rows: Vec<StationSummary>,
     contest_id: String,
     proofs_verified: u64,
+    /// Station rows already counted in the run's progress.
+    ticked: u64,
 }
 
 fn check_contest(
-    dir: &Path,
+    src: &dyn Source,
     def: &ElectionDefinition,
     ctx: &Context,
     contest: &Contest,
+    share: Option<(u32, u32)>,
+    tick: &(dyn Fn(u64) + Sync),
 ) -> ContestOutcome {
     let cid = &contest.contest_id;
     let file = format!("{}/{cid}.json", paths::CONTESTS);
@@ -991,8 +989,9 @@ fn check_contest(
         rows: Vec::new(),
         contest_id: cid.clone(),
         proofs_verified: 0,
+        ticked: 0,
     };
-    let shard: ContestShard = match read(dir, &file) {
+    let shard: ContestShard = match read(src, &file) {
         Ok((_, s)) => s,
         Err(e) => {
             f.error("V5.e", &cat, e);
@@ -1116,9 +1115,11 @@ fn check_contest(
     let mut sums = vec![0u128; n];
     let mut all_rows = true;
     let mut pending: BTreeMap<String, Vec<(String, circuits::batch::Item)>> = BTreeMap::new();
-    for (sf, cop, counts, item) in checked {
+    // A share verifies the proofs of its stations only (Options::share).
+    let mine = |i: usize| share.is_none_or(|(k, n)| i % n.max(1) as usize == k as usize);
+    for (i, (sf, cop, counts, item)) in checked.into_iter().enumerate() {
         f.merge(sf);
-        if let Some((shape, sid, item)) = item {
+        if let (Some((shape, sid, item)), true) = (item, mine(i)) {
             pending.entry(shape).or_default().push((sid, item));
         }
         if let Some(c) = cop {
@@ -1147,6 +1148,7 @@ fn check_contest(
                 rand_core::OsRng.fill_bytes(&mut entropy);
                 let items: Vec<circuits::batch::Item> = chunk.iter().map(|(_, it)| it.clone()).collect();
                 let bad = key.verify_batch(digest, &items, &entropy);
+                tick(chunk.len() as u64);
                 for (i, (sid, _)) in chunk.iter().enumerate() {
                     cf.expect("V4.d", !bad.contains(&i), &At::station(&file, cid, sid), || {
                         "the Groth16 proof does not verify against its public inputs (station binding, signed commitment, counts, Form 17C total)".into()
@@ -1155,6 +1157,7 @@ fn check_contest(
                 (cf, (chunk.len() - bad.len()) as u64)
             })
             .collect();
+        out.ticked += list.len() as u64;
         for (cf, ok) in results {
             f.merge(cf);
             out.proofs_verified += ok;
@@ -1280,7 +1283,7 @@ fn check_contest(
         None
     } else {
         let inputs = crate::audit::AuditInputs {
-            dir,
+            src,
             def,
             contest,
             ro_key: ctx.ro_keys.get(&contest.returning_officer),

@@ -12,10 +12,12 @@ pub mod html;
 pub mod open;
 pub mod pdf;
 pub mod report;
+pub mod source;
 pub mod steps;
 
-pub use check::{verify_bundle, Options};
+pub use check::{verify_bundle, verify_source, Options};
 pub use report::{Finding, Report, Severity};
+pub use source::{Folder, Memory, Source};
 
 /// What the cryptography does not establish (spec `protocol.md` §1), printed in every report.
 pub const OUT_OF_SCOPE: &[&str] = &[

@@ -274,7 +274,7 @@ fn main() -> ExitCode {
         let bar = if std::io::stderr().is_terminal() && !json {
             let bar = ProgressBar::new(0);
             bar.set_style(
-                ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} contests")
+                ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} stations")
                     .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             bar.set_message(b.display().to_string());
@@ -293,6 +293,7 @@ fn main() -> ExitCode {
             pinned_manifests: manifests.clone(),
             keys_only: false,
             progress: Some(&progress),
+            share: None,
             contests: contests.clone(),
             stations: stations.clone(),
         };

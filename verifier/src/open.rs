@@ -154,7 +154,13 @@ impl OpenReport {
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
-    let bytes = crate::check::read_capped(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let folder = crate::source::Folder(path.parent().unwrap_or(Path::new(".")).to_path_buf());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let bytes = crate::check::read_capped(&folder, &name)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_slice(&bytes).map_err(|e| format!("{}: not a valid file: {e}", path.display()))
 }
 

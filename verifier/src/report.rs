@@ -2,11 +2,11 @@
 //! text or JSON. No check prints anything.
 
 use crate::steps::{Step, STEPS};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// How bad a finding is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The evidence contradicts the result.
@@ -168,6 +168,47 @@ pub struct Report {
     pub scope: Option<Vec<String>>,
 }
 
+/// What one share of a run adds to share 0's report (`Options::share`): its proof verdicts
+/// (V4.d) and what it saw of the bundle, so that shares run on different copies are noticed.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct SharePart {
+    /// Which share, of how many.
+    pub share: (u32, u32),
+    /// The signed root the share read.
+    pub root: Option<String>,
+    /// SHA-256 of the manifest the share read.
+    pub manifest_digest: Option<String>,
+    /// The contests the share checked.
+    pub scope: Option<Vec<String>>,
+    /// Proofs the share verified.
+    pub proofs_verified: u64,
+    /// V4.d items checked.
+    pub checked: u64,
+    /// V4.d findings.
+    pub findings: Vec<ShareFinding>,
+}
+
+/// A V4.d finding of a share.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ShareFinding {
+    /// Severity.
+    pub severity: Severity,
+    /// Contest.
+    pub contest: Option<String>,
+    /// Station.
+    pub station: Option<String>,
+    /// File.
+    pub file: Option<String>,
+    /// The rule broken.
+    pub rule: String,
+}
+
+/// The signed index, where a share's disagreement is reported.
+const INDEX_FILE: &str = bundle::paths::INDEX;
+
+/// The step whose work is split between shares.
+const SHARED_STEP: &str = "V4.d";
+
 /// Accumulates findings and per-step counts; one per parallel task, merged at the end.
 #[derive(Debug, Default)]
 pub struct Findings {
@@ -269,6 +310,106 @@ impl Findings {
 }
 
 impl Report {
+    /// This report's part for share 0 (`share` is its `(k, n)`).
+    pub fn share_part(&self, share: (u32, u32)) -> SharePart {
+        SharePart {
+            share,
+            root: self.root.clone(),
+            manifest_digest: self.manifest_digest.clone(),
+            scope: self.scope.clone(),
+            proofs_verified: self.proofs_verified,
+            checked: self
+                .steps
+                .iter()
+                .find(|t| t.step == SHARED_STEP)
+                .map_or(0, |t| t.checked),
+            findings: self
+                .findings
+                .iter()
+                .filter(|x| x.step == SHARED_STEP)
+                .map(|x| ShareFinding {
+                    severity: x.severity,
+                    contest: x.contest.clone(),
+                    station: x.station.clone(),
+                    file: x.file.clone(),
+                    rule: x.rule.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Adds the parts of shares 1 to n-1 to this report, share 0's of `n` (`Options::share`),
+    /// which then reports the whole run. A share missing or given twice, or a part that read a
+    /// different bundle (another root, manifest or scope), is an error finding (V1.a), never
+    /// silently merged: the proofs it holds are then not counted.
+    pub fn absorb_shares(&mut self, n: u32, parts: &[SharePart]) {
+        let mut seen = std::collections::BTreeSet::new();
+        for p in parts {
+            if p.share.1 == n && seen.insert(p.share.0) {
+                self.absorb(p);
+            } else {
+                self.absorb(&SharePart {
+                    share: p.share,
+                    ..SharePart::default()
+                });
+            }
+        }
+        let missing: Vec<u32> = (1..n).filter(|k| !seen.contains(k)).collect();
+        if !missing.is_empty() {
+            let mut f = self.reopen();
+            f.error(
+                "V1.a",
+                &At::file(INDEX_FILE),
+                format!("the run was split in {n} shares but shares {missing:?} did not report: their proofs were not verified"),
+            );
+            self.finish(f);
+        }
+    }
+
+    /// The findings and counts of a finished report, to add to and finish again.
+    fn reopen(&mut self) -> Findings {
+        Findings {
+            list: std::mem::take(&mut self.findings),
+            checked: self
+                .steps
+                .iter()
+                .filter(|t| t.checked > 0)
+                .map(|t| (t.step, t.checked))
+                .collect(),
+        }
+    }
+
+    fn absorb(&mut self, part: &SharePart) {
+        let mut f = self.reopen();
+        let same = part.root == self.root
+            && part.manifest_digest == self.manifest_digest
+            && part.scope == self.scope;
+        if same && part.share.0 != 0 && part.share.0 < part.share.1 {
+            *f.checked.entry(SHARED_STEP).or_default() += part.checked;
+            self.proofs_verified += part.proofs_verified;
+            f.list.extend(part.findings.iter().map(|x| Finding {
+                severity: x.severity,
+                step: SHARED_STEP,
+                contest: x.contest.clone(),
+                station: x.station.clone(),
+                file: x.file.clone(),
+                rule: x.rule.clone(),
+            }));
+        } else {
+            f.error(
+                "V1.a",
+                &At::file(INDEX_FILE),
+                format!(
+                    "share {} of {} of this run read a different bundle, or is not a share to add (root {}): its proofs are not counted",
+                    part.share.0,
+                    part.share.1,
+                    part.root.as_deref().unwrap_or("unknown")
+                ),
+            );
+        }
+        self.finish(f);
+    }
+
     /// Fills steps and sorted findings from an accumulator.
     pub fn finish(&mut self, mut f: Findings) {
         f.list.sort();

@@ -148,15 +148,15 @@ pub fn km_p_value(u_total: f64, taints: &[f64]) -> f64 {
     if u_total <= 1.0 {
         return 0.0;
     }
-    let base = (-1.0 / u_total).ln_1p();
+    let base = libm::log1p(-1.0 / u_total);
     let mut ln_p = 0.0;
     for &t in taints {
         if t >= 1.0 || t.is_nan() {
             return f64::INFINITY;
         }
-        ln_p += base - (-t).ln_1p();
+        ln_p += base - libm::log1p(-t);
     }
-    ln_p.exp()
+    libm::exp(ln_p)
 }
 
 /// Draws needed when no error is found: `ceil(ln(alpha) / ln(1 - 1/U))`; `None` for a tie.
@@ -167,7 +167,7 @@ pub fn km_sample_size(u_total: f64, alpha: f64) -> Option<u64> {
     if u_total <= 1.0 {
         return Some(0);
     }
-    let n = alpha.ln() / (-1.0 / u_total).ln_1p();
+    let n = libm::log(alpha) / libm::log1p(-1.0 / u_total);
     Some(n.ceil().max(0.0) as u64)
 }
 
@@ -180,10 +180,10 @@ pub fn bravo_asn(v_w: u64, v_l: u64, ballots: u64, alpha: f64) -> Option<f64> {
     }
     let (w, l) = (v_w as f64, v_l as f64);
     let s = w / (w + l);
-    let z_w = (2.0 * s).ln();
-    let z_l = (2.0 * (1.0 - s)).ln();
+    let z_w = libm::log(2.0 * s);
+    let z_l = libm::log(2.0 * (1.0 - s));
     let p = (w + l) / ballots as f64;
-    Some(((1.0 / alpha).ln() + z_w / 2.0) / (p * (s * z_w + (1.0 - s) * z_l)))
+    Some((libm::log(1.0 / alpha) + z_w / 2.0) / (p * (s * z_w + (1.0 - s) * z_l)))
 }
 
 /// ln of the probability that a sample of `k` of `n` stations, drawn without replacement,
@@ -196,7 +196,7 @@ pub fn ln_miss(n: u64, m: u64, k: u64) -> f64 {
         return f64::NEG_INFINITY;
     }
     (0..k)
-        .map(|i| ((n - m - i) as f64 / (n - i) as f64).ln())
+        .map(|i| libm::log((n - m - i) as f64 / (n - i) as f64))
         .sum()
 }
 
@@ -233,7 +233,7 @@ pub fn min_detection(segments: &[(u64, u64)], m: u64) -> f64 {
             return 1.0;
         }
     }
-    1.0 - ln_total.exp()
+    1.0 - libm::exp(ln_total)
 }
 
 /// The fewest stations whose counts, falsified, could change the outcome: for the closest pair,

@@ -45,6 +45,12 @@ pub fn now_utc() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
+    utc_text(secs)
+}
+
+/// A time in seconds since 1970-01-01 UTC as `YYYY-MM-DD HH:MM UTC` (a web page passes its
+/// clock's time: WebAssembly has no clock of its own).
+pub fn utc_text(secs: u64) -> String {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     // Civil date from days since 1970-01-01 (proleptic Gregorian).

@@ -26,3 +26,21 @@ pub const OUT_OF_SCOPE: &[&str] = &[
     "that Form 17C Part I counts the voters truly (the PO signs it; agents hold copies)",
     "the times in signed statements are the signers' own clocks",
 ];
+
+/// Pinned keys or digests as a pin file holds them: one 64-digit hex value per line, `#`
+/// starting a comment, blank lines ignored; returned in lower case. `what` names the values
+/// in the error ("key", "manifest digest").
+pub fn pins(text: &str, what: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        if line.len() != 64 || !line.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!("{line:?} is not a 64-digit hex {what}"));
+        }
+        out.push(line.to_ascii_lowercase());
+    }
+    Ok(out)
+}

@@ -123,16 +123,7 @@ fn hex_list(flag: &str, what: &str, args: &[String]) -> Result<Vec<String>, Stri
         }
         let text = std::fs::read_to_string(a)
             .map_err(|e| format!("{flag} {a}: not 64 hex digits and not a readable file: {e}"))?;
-        for line in text.lines() {
-            let line = line.split('#').next().unwrap_or("").trim();
-            if line.is_empty() {
-                continue;
-            }
-            if line.len() != 64 || !line.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(format!("{flag} {a}: {line:?} is not a 64-digit hex {what}"));
-            }
-            out.push(line.to_ascii_lowercase());
-        }
+        out.extend(verifier::pins(&text, what).map_err(|e| format!("{flag} {a}: {e}"))?);
     }
     Ok(out)
 }

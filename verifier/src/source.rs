@@ -129,6 +129,8 @@ impl Source for Folder {
 pub struct Memory {
     name: String,
     files: BTreeMap<String, Vec<u8>>,
+    /// Symbolic links (a zip can hold them; V1.c refuses them).
+    links: BTreeSet<String>,
 }
 
 impl core::fmt::Debug for Memory {
@@ -143,12 +145,26 @@ impl Memory {
         Self {
             name: name.to_string(),
             files: BTreeMap::new(),
+            links: BTreeSet::new(),
         }
     }
 
     /// Adds a file. `rel` uses `/`; a leading `./` or `/` is dropped. Refuses a path with an
     /// empty, `.` or `..` component, and a second file at the same path.
     pub fn insert(&mut self, rel: &str, bytes: Vec<u8>) -> Result<(), String> {
+        let rel = self.plain_in(rel)?;
+        self.files.insert(rel, bytes);
+        Ok(())
+    }
+
+    /// Records a symbolic link at `rel` (its target is never followed).
+    pub fn insert_link(&mut self, rel: &str) -> Result<(), String> {
+        let rel = self.plain_in(rel)?;
+        self.links.insert(rel);
+        Ok(())
+    }
+
+    fn plain_in(&self, rel: &str) -> Result<String, String> {
         let rel = rel.trim_start_matches("./").trim_start_matches('/');
         if rel
             .split('/')
@@ -156,11 +172,15 @@ impl Memory {
         {
             return Err(format!("{rel}: not a plain relative path"));
         }
-        if self.files.contains_key(rel) {
+        if rel.contains('\\') {
+            return Err(format!("{rel}: a path with a backslash"));
+        }
+        // A file and a folder, or a link, at the same path cannot both exist.
+        let taken = self.files.contains_key(rel) || self.links.contains(rel);
+        if taken {
             return Err(format!("{rel}: given twice"));
         }
-        self.files.insert(rel.to_string(), bytes);
-        Ok(())
+        Ok(rel.to_string())
     }
 
     /// Reads a whole folder from disk (tests, and comparisons with [`Folder`]).
@@ -214,7 +234,7 @@ impl Source for Memory {
 
     fn entries(&self) -> Vec<(String, Kind)> {
         let mut folders = BTreeSet::new();
-        for rel in self.files.keys() {
+        for rel in self.files.keys().chain(&self.links) {
             let mut at = 0;
             while let Some(i) = rel[at..].find('/') {
                 folders.insert(&rel[..at + i]);
@@ -225,6 +245,7 @@ impl Source for Memory {
             .into_iter()
             .map(|d| (d.to_string(), Kind::Folder))
             .chain(self.files.keys().map(|f| (f.clone(), Kind::File)))
+            .chain(self.links.iter().map(|l| (l.clone(), Kind::Link)))
             .collect()
     }
 
@@ -233,6 +254,7 @@ impl Source for Memory {
         let names: BTreeSet<&str> = self
             .files
             .keys()
+            .chain(&self.links)
             .filter_map(|k| k.strip_prefix(&prefix))
             .map(|rest| rest.split('/').next().unwrap_or(rest))
             .collect();

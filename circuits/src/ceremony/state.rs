@@ -121,6 +121,10 @@ fn shape_infos(shapes: &[Shape]) -> Result<Vec<ShapeInfo>, CircuitError> {
             digest,
         })
     };
+    // WebAssembly in a page has no threads: one shape after the other, on its own stack.
+    if cfg!(target_arch = "wasm32") {
+        return shapes.iter().map(|&shape| one(shape)).collect();
+    }
     std::thread::scope(|scope| {
         let handles = shapes
             .iter()

@@ -1,0 +1,223 @@
+//! The verifier in a web page. WebAssembly bindings over the verifier library: a bundle is
+//! handed over as files (a chosen folder) or as a zip, checked in memory by the same code as
+//! the command line, in shares run by several Web Workers side by side, and merged into one
+//! report, which the page shows and offers as the court report. Nothing here reaches the
+//! network; the page (`web/www/`, built by `scripts/web.sh`) loads nothing after it opens.
+#![deny(missing_docs)]
+
+use serde::Deserialize;
+use verifier::report::SharePart;
+use verifier::{Memory, Options, Report};
+use wasm_bindgen::prelude::*;
+
+pub mod unzip;
+
+/// Options as the page sends them (JSON), with the command line's meaning.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageOptions {
+    /// Authority keys the reader pinned, as a pin file holds them (`--root-key`).
+    #[serde(default)]
+    pub root_keys: String,
+    /// Manifest digests the reader pinned, as a pin file holds them (`--pin-manifest`).
+    #[serde(default)]
+    pub manifests: String,
+    /// `--contest`.
+    #[serde(default)]
+    pub contests: Vec<String>,
+    /// `--station`.
+    #[serde(default)]
+    pub stations: Vec<String>,
+    /// This worker's share `[k, n]` of the run.
+    #[serde(default)]
+    pub share: Option<(u32, u32)>,
+    /// `root_keys` read by [`PageOptions::parse`].
+    #[serde(skip)]
+    pinned_keys: Vec<String>,
+    /// `manifests` read by [`PageOptions::parse`].
+    #[serde(skip)]
+    pinned_manifests: Vec<String>,
+}
+
+impl PageOptions {
+    /// Reads and checks the page's options.
+    pub fn parse(json: &str) -> Result<Self, String> {
+        let mut o: Self = serde_json::from_str(json).map_err(|e| format!("options: {e}"))?;
+        if let Some((k, n)) = o.share {
+            if n == 0 || k >= n {
+                return Err(format!("options: share {k} of {n} does not exist"));
+            }
+        }
+        o.pinned_keys =
+            verifier::pins(&o.root_keys, "key").map_err(|e| format!("authority key: {e}"))?;
+        o.pinned_manifests = verifier::pins(&o.manifests, "manifest digest")
+            .map_err(|e| format!("manifest digest: {e}"))?;
+        Ok(o)
+    }
+}
+
+/// Verifies a bundle held in memory under the page's options, as [`PageOptions::parse`] read
+/// them (without progress reports).
+pub fn verify(bundle: &Memory, o: &PageOptions) -> Report {
+    run(bundle, o, None)
+}
+
+fn run(bundle: &Memory, o: &PageOptions, progress: Option<&(dyn Fn(u64, u64) + Sync)>) -> Report {
+    verifier::verify_source(
+        bundle,
+        &Options {
+            pinned_keys: o.pinned_keys.clone(),
+            pinned_manifests: o.pinned_manifests.clone(),
+            contests: o.contests.clone(),
+            stations: o.stations.clone(),
+            share: o.share,
+            progress,
+            keys_only: false,
+        },
+    )
+}
+
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen]
+extern "C" {
+    /// Defined by the page's worker: posts (done, total) station rows to the page.
+    #[wasm_bindgen(js_name = veProgress)]
+    fn ve_progress(done: f64, total: f64);
+}
+
+fn progress(done: u64, total: u64) {
+    #[cfg(target_arch = "wasm32")]
+    ve_progress(done as f64, total as f64);
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (done, total);
+}
+
+fn js(e: String) -> JsError {
+    JsError::new(&e)
+}
+
+/// A bundle held in the page's memory.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct Bundle {
+    files: Memory,
+    notes: Vec<String>,
+}
+
+#[wasm_bindgen]
+impl Bundle {
+    /// An empty bundle named `name` (the chosen folder's name).
+    #[wasm_bindgen(constructor)]
+    pub fn new(name: &str) -> Bundle {
+        Bundle {
+            files: Memory::new(name),
+            notes: Vec::new(),
+        }
+    }
+
+    /// Adds a file by its path inside the bundle folder.
+    pub fn add(&mut self, path: &str, bytes: Vec<u8>) -> Result<(), JsError> {
+        self.files.insert(path, bytes).map_err(js)
+    }
+
+    /// Reads a zip of a bundle folder (the folder itself, or its contents, zipped).
+    pub fn from_zip(name: &str, bytes: &[u8]) -> Result<Bundle, JsError> {
+        let (files, notes) = unzip::read(name, bytes).map_err(js)?;
+        Ok(Bundle { files, notes })
+    }
+
+    /// Files held.
+    pub fn file_count(&self) -> usize {
+        self.files.file_count()
+    }
+
+    /// What reading the bundle noticed (JSON list of sentences), for the page to show.
+    pub fn notes(&self) -> String {
+        serde_json::to_string(&self.notes).unwrap_or_default()
+    }
+
+    /// Runs the checks under the page's options (JSON, see [`PageOptions`]), reporting
+    /// progress to the worker's `veProgress`.
+    pub fn verify(&self, options: &str) -> Result<Verdict, JsError> {
+        let o = PageOptions::parse(options).map_err(js)?;
+        let report = run(&self.files, &o, Some(&progress));
+        Ok(Verdict {
+            report,
+            share: o.share.unwrap_or((0, 1)),
+        })
+    }
+}
+
+/// One share's report, or, after [`Verdict::absorb`], the whole run's.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct Verdict {
+    report: Report,
+    share: (u32, u32),
+}
+
+#[wasm_bindgen]
+impl Verdict {
+    /// This share's part for share 0 (JSON).
+    pub fn part(&self) -> String {
+        serde_json::to_string(&self.report.share_part(self.share)).unwrap_or_default()
+    }
+
+    /// Adds the parts (a JSON list) of every other share; this must be share 0.
+    pub fn absorb(&mut self, parts: &str) -> Result<(), JsError> {
+        let parts: Vec<SharePart> =
+            serde_json::from_str(parts).map_err(|e| js(format!("share parts: {e}")))?;
+        absorb(&mut self.report, self.share, &parts).map_err(js)
+    }
+
+    /// The report as `verifier check --json` writes it.
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(&self.report).unwrap_or_default()
+    }
+
+    /// The report as `verifier check` prints it.
+    pub fn text(&self) -> String {
+        self.report.to_text()
+    }
+
+    /// 0 when every check holds, 1 on a failure, 2 when something could not be checked.
+    pub fn exit_code(&self) -> u8 {
+        self.report.exit_code()
+    }
+
+    /// The court report (one self-contained HTML file), signed off by `signatories` (JSON
+    /// list of "Name, role"), dated `now_ms` (the page's clock, milliseconds since 1970).
+    pub fn court_report(&self, signatories: &str, now_ms: f64) -> Result<String, JsError> {
+        let signatories: Vec<String> =
+            serde_json::from_str(signatories).map_err(|e| js(format!("signatories: {e}")))?;
+        Ok(court_report(&self.report, signatories, now_ms))
+    }
+}
+
+/// Merges the other shares' parts into share 0's report.
+pub fn absorb(report: &mut Report, share: (u32, u32), parts: &[SharePart]) -> Result<(), String> {
+    if share.0 != 0 {
+        return Err(format!(
+            "share {} of {} cannot gather the others: only share 0 can",
+            share.0, share.1
+        ));
+    }
+    report.absorb_shares(share.1, parts);
+    Ok(())
+}
+
+/// The court report of a run, dated by the page's clock.
+pub fn court_report(report: &Report, signatories: Vec<String>, now_ms: f64) -> String {
+    let secs = if now_ms.is_finite() && now_ms > 0.0 {
+        (now_ms / 1000.0) as u64
+    } else {
+        0
+    };
+    verifier::html::court_report(
+        report,
+        &verifier::html::CourtMeta {
+            signatories,
+            generated: verifier::html::utc_text(secs),
+        },
+    )
+}

@@ -1,0 +1,67 @@
+// One share of a verification run, in a Web Worker. The wasm-bindgen glue (`wasm_bindgen`) is
+// placed before this code when the page is built. Messages in: `run` (the compiled module, the
+// bundle's files or zip, the options with this worker's share), then for share 0 `gather` (the
+// other shares' parts). Messages out: `reading`, `progress`, `checked`, `report`, `error`.
+"use strict";
+
+let verdict = null;
+
+// Called by the verifier as station rows are checked.
+self.veProgress = (done, total) => postMessage({ kind: "progress", done, total });
+
+async function load(m) {
+  if (m.zip) {
+    const bytes = new Uint8Array(await m.zip.arrayBuffer());
+    return wasm_bindgen.Bundle.from_zip(m.zip.name, bytes);
+  }
+  const bundle = new wasm_bindgen.Bundle(m.name);
+  let done = 0;
+  for (const f of m.files) {
+    bundle.add(f.path, new Uint8Array(await f.file.arrayBuffer()));
+    done += 1;
+    if (done % 64 === 0 || done === m.files.length) {
+      postMessage({ kind: "reading", done, total: m.files.length });
+    }
+  }
+  return bundle;
+}
+
+self.onmessage = async (ev) => {
+  const m = ev.data;
+  try {
+    if (m.kind === "run") {
+      wasm_bindgen.initSync({ module: m.module });
+      const t0 = performance.now();
+      const bundle = await load(m);
+      const notes = JSON.parse(bundle.notes());
+      const t1 = performance.now();
+      verdict = bundle.verify(JSON.stringify(m.options));
+      const t2 = performance.now();
+      bundle.free();
+      const first = m.options.share[0] === 0;
+      postMessage({
+        kind: "checked",
+        share: m.options.share,
+        part: first ? null : verdict.part(),
+        notes,
+        readMs: t1 - t0,
+        checkMs: t2 - t1,
+      });
+      if (!first) {
+        verdict.free();
+        verdict = null;
+      }
+    } else if (m.kind === "gather") {
+      verdict.absorb(JSON.stringify(m.parts));
+      postMessage({
+        kind: "report",
+        json: verdict.json(),
+        text: verdict.text(),
+        html: verdict.court_report(JSON.stringify(m.signatories), Date.now()),
+        exit: verdict.exit_code(),
+      });
+    }
+  } catch (e) {
+    postMessage({ kind: "error", message: String((e && e.message) || e) });
+  }
+};

@@ -14,7 +14,20 @@ export function chromiumPath() {
 }
 
 export async function launch() {
-  return chromium.launch({ executablePath: chromiumPath(), args: ["--no-sandbox"] });
+  // The browser's own background traffic (updates, sync) is switched off: the test watches
+  // the page's requests, and a closed network refuses the browser's.
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
 }
 
 // Opens the page; every request made after it has loaded, and every console error, is kept.

@@ -44,12 +44,14 @@ function chooseFolder(files) {
     list.push({ path: cut > 0 ? rel.slice(cut + 1) : rel, file });
   }
   state.chosen = list.length > 0 ? { name, files: list } : null;
+  $("zip").value = "";
   $("chosen").textContent = state.chosen ? `${name}: ${list.length} files` : "";
   $("verify").disabled = !state.chosen;
 }
 
 function chooseZip(file) {
   state.chosen = file ? { name: file.name, zip: file } : null;
+  $("folder").value = "";
   $("chosen").textContent = file ? `${file.name}: ${file.size} bytes` : "";
   $("verify").disabled = !state.chosen;
 }

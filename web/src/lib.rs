@@ -221,3 +221,42 @@ pub fn court_report(report: &Report, signatories: Vec<String>, now_ms: f64) -> S
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_are_read_as_the_command_line_reads_them() {
+        let key = "ab".repeat(32);
+        let o = PageOptions::parse(&format!(
+            r#"{{"root_keys": "{key}  # the authority\n\n", "share": [1, 3]}}"#
+        ))
+        .unwrap();
+        assert_eq!(o.pinned_keys, vec![key]);
+        assert_eq!(o.share, Some((1, 3)));
+        for bad in [
+            r#"{"share": [3, 3]}"#,
+            r#"{"share": [0, 0]}"#,
+            r#"{"root_keys": "not hex"}"#,
+            r#"{"manifests": "abcd"}"#,
+            r#"{"workers": 2}"#,
+        ] {
+            assert!(PageOptions::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_share_0_gathers() {
+        let mut r = Report::default();
+        assert!(absorb(&mut r, (1, 2), &[]).is_err());
+        assert!(absorb(&mut r, (0, 1), &[]).is_ok());
+    }
+
+    #[test]
+    fn a_date_from_the_page_clock() {
+        let r = Report::default();
+        let html = court_report(&r, vec!["A. Observer, observer".into()], 1.7e12);
+        assert!(html.contains("2023-11-14 22:13 UTC") && html.contains("A. Observer"));
+    }
+}

@@ -110,7 +110,7 @@ function verify() {
   const parts = [];
   const notes = new Set();
   let checked = 0;
-  let slowest = 0;
+  let first = null;
   state.started = performance.now();
   $("verify").disabled = true;
   $("report").hidden = true;
@@ -142,7 +142,7 @@ function verify() {
       } else if (m.kind === "checked") {
         m.notes.forEach((x) => notes.add(x));
         $("notes").textContent = [...notes].join("\n");
-        slowest = Math.max(slowest, m.readMs + m.checkMs);
+        if (m.share[0] === 0) first = m;
         if (m.part) parts.push(JSON.parse(m.part));
         checked += 1;
         if (checked === n) {
@@ -151,7 +151,8 @@ function verify() {
         }
       } else if (m.kind === "report") {
         const secs = ((performance.now() - state.started) / 1000).toFixed(1);
-        show(m, `${secs} s in ${n} worker${n > 1 ? "s" : ""}, nothing uploaded`);
+        const w0 = first ? ` (worker 0: read ${(first.readMs / 1000).toFixed(1)} s, checks ${(first.checkMs / 1000).toFixed(1)} s)` : "";
+        show(m, `${secs} s in ${n} worker${n > 1 ? "s" : ""}${w0}, nothing uploaded`);
         URL.revokeObjectURL(url);
         stop();
         $("verify").disabled = false;

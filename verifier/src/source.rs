@@ -124,13 +124,91 @@ impl Source for Folder {
     }
 }
 
+/// The paths of a bundle that is not a folder on disk (files in memory, files a page was given):
+/// its files and links by bundle path, the folders implied by them. It refuses what a folder
+/// could not hold: a path with an empty, `.` or `..` component or a backslash, and two entries
+/// at one path.
+#[derive(Clone, Debug, Default)]
+pub struct Listing {
+    files: BTreeSet<String>,
+    links: BTreeSet<String>,
+}
+
+impl Listing {
+    /// Adds a file; returns its path as the listing holds it (a leading `./` or `/` dropped).
+    pub fn file(&mut self, rel: &str) -> Result<String, String> {
+        let rel = self.plain(rel)?;
+        self.files.insert(rel.clone());
+        Ok(rel)
+    }
+
+    /// Adds a symbolic link (its target is never followed).
+    pub fn link(&mut self, rel: &str) -> Result<String, String> {
+        let rel = self.plain(rel)?;
+        self.links.insert(rel.clone());
+        Ok(rel)
+    }
+
+    fn plain(&self, rel: &str) -> Result<String, String> {
+        let rel = rel.trim_start_matches("./").trim_start_matches('/');
+        if rel
+            .split('/')
+            .any(|c| c.is_empty() || c == "." || c == "..")
+        {
+            return Err(format!("{rel}: not a plain relative path"));
+        }
+        if rel.contains('\\') {
+            return Err(format!("{rel}: a path with a backslash"));
+        }
+        if self.files.contains(rel) || self.links.contains(rel) {
+            return Err(format!("{rel}: given twice"));
+        }
+        Ok(rel.to_string())
+    }
+
+    /// Number of files.
+    pub fn file_count(&self) -> usize {
+        self.files.len()
+    }
+
+    /// [`Source::entries`] of the listing.
+    pub fn entries(&self) -> Vec<(String, Kind)> {
+        let mut folders = BTreeSet::new();
+        for rel in self.files.iter().chain(&self.links) {
+            let mut at = 0;
+            while let Some(i) = rel[at..].find('/') {
+                folders.insert(&rel[..at + i]);
+                at += i + 1;
+            }
+        }
+        folders
+            .into_iter()
+            .map(|d| (d.to_string(), Kind::Folder))
+            .chain(self.files.iter().map(|f| (f.clone(), Kind::File)))
+            .chain(self.links.iter().map(|l| (l.clone(), Kind::Link)))
+            .collect()
+    }
+
+    /// [`Source::names_in`] of the listing.
+    pub fn names_in(&self, folder: &str) -> Vec<String> {
+        let prefix = format!("{folder}/");
+        let names: BTreeSet<&str> = self
+            .files
+            .iter()
+            .chain(&self.links)
+            .filter_map(|k| k.strip_prefix(&prefix))
+            .map(|rest| rest.split('/').next().unwrap_or(rest))
+            .collect();
+        names.into_iter().map(str::to_string).collect()
+    }
+}
+
 /// A bundle held in memory: every file by its bundle path. Folders are implied by the paths.
 #[derive(Clone, Default)]
 pub struct Memory {
     name: String,
+    listing: Listing,
     files: BTreeMap<String, Vec<u8>>,
-    /// Symbolic links (a zip can hold them; V1.c refuses them).
-    links: BTreeSet<String>,
 }
 
 impl core::fmt::Debug for Memory {
@@ -144,43 +222,22 @@ impl Memory {
     pub fn new(name: &str) -> Self {
         Self {
             name: name.to_string(),
+            listing: Listing::default(),
             files: BTreeMap::new(),
-            links: BTreeSet::new(),
         }
     }
 
     /// Adds a file. `rel` uses `/`; a leading `./` or `/` is dropped. Refuses a path with an
     /// empty, `.` or `..` component, and a second file at the same path.
     pub fn insert(&mut self, rel: &str, bytes: Vec<u8>) -> Result<(), String> {
-        let rel = self.plain_in(rel)?;
+        let rel = self.listing.file(rel)?;
         self.files.insert(rel, bytes);
         Ok(())
     }
 
     /// Records a symbolic link at `rel` (its target is never followed).
     pub fn insert_link(&mut self, rel: &str) -> Result<(), String> {
-        let rel = self.plain_in(rel)?;
-        self.links.insert(rel);
-        Ok(())
-    }
-
-    fn plain_in(&self, rel: &str) -> Result<String, String> {
-        let rel = rel.trim_start_matches("./").trim_start_matches('/');
-        if rel
-            .split('/')
-            .any(|c| c.is_empty() || c == "." || c == "..")
-        {
-            return Err(format!("{rel}: not a plain relative path"));
-        }
-        if rel.contains('\\') {
-            return Err(format!("{rel}: a path with a backslash"));
-        }
-        // A file and a folder, or a link, at the same path cannot both exist.
-        let taken = self.files.contains_key(rel) || self.links.contains(rel);
-        if taken {
-            return Err(format!("{rel}: given twice"));
-        }
-        Ok(rel.to_string())
+        self.listing.link(rel).map(|_| ())
     }
 
     /// Reads a whole folder from disk (tests, and comparisons with [`Folder`]).
@@ -233,32 +290,11 @@ impl Source for Memory {
     }
 
     fn entries(&self) -> Vec<(String, Kind)> {
-        let mut folders = BTreeSet::new();
-        for rel in self.files.keys().chain(&self.links) {
-            let mut at = 0;
-            while let Some(i) = rel[at..].find('/') {
-                folders.insert(&rel[..at + i]);
-                at += i + 1;
-            }
-        }
-        folders
-            .into_iter()
-            .map(|d| (d.to_string(), Kind::Folder))
-            .chain(self.files.keys().map(|f| (f.clone(), Kind::File)))
-            .chain(self.links.iter().map(|l| (l.clone(), Kind::Link)))
-            .collect()
+        self.listing.entries()
     }
 
     fn names_in(&self, folder: &str) -> Vec<String> {
-        let prefix = format!("{folder}/");
-        let names: BTreeSet<&str> = self
-            .files
-            .keys()
-            .chain(&self.links)
-            .filter_map(|k| k.strip_prefix(&prefix))
-            .map(|rest| rest.split('/').next().unwrap_or(rest))
-            .collect();
-        names.into_iter().map(str::to_string).collect()
+        self.listing.names_in(folder)
     }
 }
 

@@ -6,8 +6,10 @@
 #![deny(missing_docs)]
 
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use verifier::report::SharePart;
-use verifier::{Memory, Options, Report};
+use verifier::source::{Kind, Listing};
+use verifier::{Memory, Options, Report, Source};
 use wasm_bindgen::prelude::*;
 
 pub mod unzip;
@@ -56,13 +58,17 @@ impl PageOptions {
     }
 }
 
-/// Verifies a bundle held in memory under the page's options, as [`PageOptions::parse`] read
-/// them (without progress reports).
-pub fn verify(bundle: &Memory, o: &PageOptions) -> Report {
+/// Verifies a bundle under the page's options, as [`PageOptions::parse`] read them (without
+/// progress reports).
+pub fn verify(bundle: &dyn Source, o: &PageOptions) -> Report {
     run(bundle, o, None)
 }
 
-fn run(bundle: &Memory, o: &PageOptions, progress: Option<&(dyn Fn(u64, u64) + Sync)>) -> Report {
+fn run(
+    bundle: &dyn Source,
+    o: &PageOptions,
+    progress: Option<&(dyn Fn(u64, u64) + Sync)>,
+) -> Report {
     verifier::verify_source(
         bundle,
         &Options {
@@ -83,6 +89,86 @@ extern "C" {
     /// Defined by the page's worker: posts (done, total) station rows to the page.
     #[wasm_bindgen(js_name = veProgress)]
     fn ve_progress(done: f64, total: f64);
+
+    /// Defined by the page's worker: the bytes of the `index`th file it was given, read
+    /// synchronously (`FileReaderSync`) when a check needs them.
+    #[wasm_bindgen(js_name = veRead, catch)]
+    fn ve_read(index: u32) -> Result<Vec<u8>, JsValue>;
+}
+
+fn read_given(index: u32) -> std::io::Result<Vec<u8>> {
+    #[cfg(target_arch = "wasm32")]
+    return ve_read(index).map_err(|e| {
+        std::io::Error::other(
+            e.as_string()
+                .unwrap_or_else(|| "the browser refused".into()),
+        )
+    });
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = index;
+        Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "files given to a page are read in a page",
+        ))
+    }
+}
+
+/// The files of a folder chosen in the page, each read only when a check needs it (a scoped
+/// run reads only its contests' files; nothing is held in memory longer than a check needs it).
+#[derive(Debug, Default)]
+pub struct Given {
+    name: String,
+    listing: Listing,
+    /// Path -> (index for `veRead`, size when chosen).
+    at: BTreeMap<String, (u32, u64)>,
+}
+
+impl Given {
+    fn at(&self, rel: &str) -> std::io::Result<(u32, u64)> {
+        self.at.get(rel).copied().ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no such file in the bundle")
+        })
+    }
+}
+
+impl Source for Given {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn len(&self, rel: &str) -> std::io::Result<u64> {
+        Ok(self.at(rel)?.1)
+    }
+
+    fn read(&self, rel: &str) -> std::io::Result<Vec<u8>> {
+        let (i, size) = self.at(rel)?;
+        let bytes = read_given(i)?;
+        if bytes.len() as u64 != size {
+            return Err(std::io::Error::other(format!(
+                "{} bytes now, {size} when the folder was chosen: the file changed",
+                bytes.len()
+            )));
+        }
+        Ok(bytes)
+    }
+
+    fn entries(&self) -> Vec<(String, Kind)> {
+        self.listing.entries()
+    }
+
+    fn names_in(&self, folder: &str) -> Vec<String> {
+        self.listing.names_in(folder)
+    }
+}
+
+/// Where a page's bundle is.
+#[derive(Debug)]
+enum Files {
+    /// A chosen folder, read as needed.
+    Given(Given),
+    /// A zip, inflated.
+    Zip(Memory),
 }
 
 fn progress(done: u64, total: u64) {
@@ -100,7 +186,7 @@ fn js(e: String) -> JsError {
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct Bundle {
-    files: Memory,
+    files: Files,
     notes: Vec<String>,
 }
 
@@ -110,25 +196,40 @@ impl Bundle {
     #[wasm_bindgen(constructor)]
     pub fn new(name: &str) -> Bundle {
         Bundle {
-            files: Memory::new(name),
+            files: Files::Given(Given {
+                name: name.to_string(),
+                ..Given::default()
+            }),
             notes: Vec::new(),
         }
     }
 
-    /// Adds a file by its path inside the bundle folder.
-    pub fn add(&mut self, path: &str, bytes: Vec<u8>) -> Result<(), JsError> {
-        self.files.insert(path, bytes).map_err(js)
+    /// Adds a file of the chosen folder by its path inside it, the index the worker's
+    /// `veRead` reads it by, and its size.
+    pub fn add(&mut self, path: &str, index: u32, size: f64) -> Result<(), JsError> {
+        let Files::Given(g) = &mut self.files else {
+            return Err(js("a zip's bundle takes no other file".into()));
+        };
+        let rel = g.listing.file(path).map_err(js)?;
+        g.at.insert(rel, (index, size as u64));
+        Ok(())
     }
 
     /// Reads a zip of a bundle folder (the folder itself, or its contents, zipped).
     pub fn from_zip(name: &str, bytes: &[u8]) -> Result<Bundle, JsError> {
         let (files, notes) = unzip::read(name, bytes).map_err(js)?;
-        Ok(Bundle { files, notes })
+        Ok(Bundle {
+            files: Files::Zip(files),
+            notes,
+        })
     }
 
     /// Files held.
     pub fn file_count(&self) -> usize {
-        self.files.file_count()
+        match &self.files {
+            Files::Given(g) => g.listing.file_count(),
+            Files::Zip(m) => m.file_count(),
+        }
     }
 
     /// What reading the bundle noticed (JSON list of sentences), for the page to show.
@@ -140,7 +241,11 @@ impl Bundle {
     /// progress to the worker's `veProgress`.
     pub fn verify(&self, options: &str) -> Result<Verdict, JsError> {
         let o = PageOptions::parse(options).map_err(js)?;
-        let report = run(&self.files, &o, Some(&progress));
+        let src: &dyn Source = match &self.files {
+            Files::Given(g) => g,
+            Files::Zip(m) => m,
+        };
+        let report = run(src, &o, Some(&progress));
         Ok(Verdict {
             report,
             share: o.share.unwrap_or((0, 1)),

@@ -104,13 +104,11 @@ function verify() {
     stations: words($("stations").value),
   };
   const signatories = lines($("signatories").value);
-  const readDone = new Array(n).fill(0);
   const done = new Array(n).fill(0);
   const total = new Array(n).fill(0);
   const parts = [];
   const notes = new Set();
   let checked = 0;
-  let first = null;
   state.started = performance.now();
   $("verify").disabled = true;
   $("report").hidden = true;
@@ -119,7 +117,7 @@ function verify() {
   $("get-json").hidden = true;
   $("notes").textContent = "";
   delete $("verdict").dataset.exit;
-  status(`reading the bundle in ${n} worker${n > 1 ? "s" : ""}...`, "busy");
+  status(`starting ${n} worker${n > 1 ? "s" : ""}...`, "busy");
   bar(0, 1);
   const src = document.getElementById("worker-src").textContent;
   const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
@@ -129,10 +127,7 @@ function verify() {
     w.onerror = (e) => fail(`worker ${k}: ${e.message || "failed"}`);
     w.onmessage = (ev) => {
       const m = ev.data;
-      if (m.kind === "reading") {
-        readDone[k] = m.done;
-        if (k === 0) status(`reading the bundle: ${m.done} of ${m.total} files`, "busy");
-      } else if (m.kind === "progress") {
+      if (m.kind === "progress") {
         done[k] = m.done;
         total[k] = m.total;
         const d = done.reduce((a, b) => a + b, 0);
@@ -142,7 +137,6 @@ function verify() {
       } else if (m.kind === "checked") {
         m.notes.forEach((x) => notes.add(x));
         $("notes").textContent = [...notes].join("\n");
-        if (m.share[0] === 0) first = m;
         if (m.part) parts.push(JSON.parse(m.part));
         checked += 1;
         if (checked === n) {
@@ -151,8 +145,7 @@ function verify() {
         }
       } else if (m.kind === "report") {
         const secs = ((performance.now() - state.started) / 1000).toFixed(1);
-        const w0 = first ? ` (worker 0: read ${(first.readMs / 1000).toFixed(1)} s, checks ${(first.checkMs / 1000).toFixed(1)} s)` : "";
-        show(m, `${secs} s in ${n} worker${n > 1 ? "s" : ""}${w0}, nothing uploaded`);
+        show(m, `${secs} s in ${n} worker${n > 1 ? "s" : ""}, nothing uploaded`);
         URL.revokeObjectURL(url);
         stop();
         $("verify").disabled = false;

@@ -1,13 +1,17 @@
 // One share of a verification run, in a Web Worker. The wasm-bindgen glue (`wasm_bindgen`) is
 // placed before this code when the page is built. Messages in: `run` (the compiled module, the
 // bundle's files or zip, the options with this worker's share), then for share 0 `gather` (the
-// other shares' parts). Messages out: `reading`, `progress`, `checked`, `report`, `error`.
+// other shares' parts). Messages out: `progress`, `checked`, `report`, `error`.
 "use strict";
 
 let verdict = null;
+let given = [];
 
 // Called by the verifier as station rows are checked.
 self.veProgress = (done, total) => postMessage({ kind: "progress", done, total });
+
+// Called by the verifier for the bytes of a chosen file, when a check needs them.
+self.veRead = (i) => new Uint8Array(new FileReaderSync().readAsArrayBuffer(given[i].file));
 
 async function load(m) {
   if (m.zip) {
@@ -15,14 +19,8 @@ async function load(m) {
     return wasm_bindgen.Bundle.from_zip(m.zip.name, bytes);
   }
   const bundle = new wasm_bindgen.Bundle(m.name);
-  let done = 0;
-  for (const f of m.files) {
-    bundle.add(f.path, new Uint8Array(await f.file.arrayBuffer()));
-    done += 1;
-    if (done % 64 === 0 || done === m.files.length) {
-      postMessage({ kind: "reading", done, total: m.files.length });
-    }
-  }
+  given = m.files;
+  given.forEach((f, i) => bundle.add(f.path, i, f.file.size));
   return bundle;
 }
 

@@ -18,6 +18,8 @@ now() { date +%s.%N; }
 t0=$(now)
 $P import --raw "$data/raw" --electors "$data/kachchh_pc01_booths.csv" \
   --declared "$data/raw/101 Gujarat - Kachchh.csv" ${segments:+--segments "$segments"} --out "$out/input" \
+  --election-id ls2014-gujarat-pc01 --contest-id PC01 --contest-name "1 Kachchh (SC), Lok Sabha 2014" \
+  --poll-date 2014-04-30 \
   > "$out/import.txt"
 sed -n '/^anomalies by class/,/^$/p' "$out/import.txt"
 t1=$(now)

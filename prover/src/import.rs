@@ -86,6 +86,8 @@ pub struct SegmentSummary {
     pub printed_total: Option<Vec<u64>>,
     /// Postal row printed in the sheet, if any.
     pub printed_postal: Option<Vec<u64>>,
+    /// The layout the sheet reader recognised, in words (spec `import.md`).
+    pub layout: Vec<String>,
 }
 
 /// One candidate's reconciliation with the declared result.
@@ -151,6 +153,72 @@ fn num(s: &str) -> Option<u64> {
     t.parse().ok()
 }
 
+/// Whether a declared result's row is NOTA.
+fn is_nota(name: &str) -> bool {
+    let n = normalise_name(name);
+    n.contains("NONEOFTHEABOVE") || n == "NOTA"
+}
+
+/// A name as printed, without the column number some sheets print after it.
+fn clean_name(s: &str) -> String {
+    crate::sheet::norm(s)
+        .trim_end_matches(|c: char| c.is_ascii_digit() || c.is_whitespace())
+        .to_string()
+}
+
+/// Letter-pair (Dice) similarity of two normalised names, 0 to 1.
+fn similarity(a: &str, b: &str) -> f64 {
+    let pairs = |s: &str| -> Vec<(char, char)> {
+        let c: Vec<char> = s.chars().collect();
+        c.windows(2).map(|w| (w[0], w[1])).collect()
+    };
+    let (pa, mut pb) = (pairs(a), pairs(b));
+    if pa.is_empty() || pb.is_empty() {
+        return if a == b { 1.0 } else { 0.0 };
+    }
+    let total = pa.len() + pb.len();
+    let mut common = 0;
+    for p in &pa {
+        if let Some(i) = pb.iter().position(|q| q == p) {
+            pb.swap_remove(i);
+            common += 1;
+        }
+    }
+    2.0 * common as f64 / total as f64
+}
+
+/// For each ballot position, the declared row whose name is closest to one of its spellings
+/// (the closest pairs first, each row used once; below half the letter pairs in common, none).
+fn match_declared(
+    spellings: &[Vec<String>],
+    declared: &[(String, String, u64)],
+) -> Vec<Option<usize>> {
+    let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
+    for (i, sp) in spellings.iter().enumerate() {
+        for (j, (dn, _, _)) in declared.iter().enumerate() {
+            if is_nota(dn) {
+                continue;
+            }
+            let d = normalise_name(dn);
+            let best = sp
+                .iter()
+                .map(|n| similarity(&normalise_name(n), &d))
+                .fold(0.0, f64::max);
+            pairs.push((best, i, j));
+        }
+    }
+    pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut out = vec![None; spellings.len()];
+    let mut used = vec![false; declared.len()];
+    for (score, i, j) in pairs {
+        if score >= 0.5 && out[i].is_none() && !used[j] {
+            out[i] = Some(j);
+            used[j] = true;
+        }
+    }
+    out
+}
+
 /// Upper-case letters only: "Dr. Dinesh Parmar" and "DR.DINESH PARMAR" agree.
 pub fn normalise_name(s: &str) -> String {
     s.chars()
@@ -159,7 +227,7 @@ pub fn normalise_name(s: &str) -> String {
         .collect()
 }
 
-fn read_rows(path: &Path) -> Result<Vec<(u64, Vec<String>)>, ProverError> {
+pub(crate) fn read_rows(path: &Path) -> Result<Vec<(u64, Vec<String>)>, ProverError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| ProverError::Io {
         path: file.clone(),
@@ -192,58 +260,26 @@ fn read_rows(path: &Path) -> Result<Vec<(u64, Vec<String>)>, ProverError> {
     Ok(out)
 }
 
-/// Finds the layout from the two header rows: the row of candidate names, and the row above it
-/// naming the NOTA, total, rejected and tendered columns.
-fn layout(rows: &[(u64, Vec<String>)], file: &str) -> Result<(Layout, usize), ProverError> {
-    let is_name = |c: &str| !c.is_empty() && num(c).is_none() && c.chars().any(char::is_alphabetic);
-    let names_at = rows
-        .iter()
-        .position(|(_, r)| {
-            let names = r.iter().filter(|c| is_name(c)).count();
-            let nums = r.iter().filter(|c| num(c).is_some()).count();
-            names >= 2 && nums == 0 && !r.iter().any(|c| c.to_lowercase().contains("serial"))
-        })
-        .ok_or_else(|| ProverError::input(file, None, "no row of candidate names found"))?;
-    let (_, names_row) = &rows[names_at];
-    let candidate_cols: Vec<usize> = names_row
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| is_name(c))
-        .map(|(i, _)| i)
-        .collect();
-    let names = candidate_cols
-        .iter()
-        .map(|&i| names_row[i].clone())
-        .collect();
-    let first = candidate_cols[0];
-    if first == 0 {
-        return Err(ProverError::input(
-            file,
-            None,
-            "candidate names start in the first column: no station column",
-        ));
-    }
-    // Header row: the closest row above naming NOTA.
-    let header = rows[..names_at]
-        .iter()
-        .rev()
-        .find(|(_, r)| r.iter().any(|c| c.eq_ignore_ascii_case("nota")))
-        .map(|(_, r)| r.clone())
-        .ok_or_else(|| ProverError::input(file, None, "no header row naming the NOTA column"))?;
-    let find = |pred: &dyn Fn(&str) -> bool| header.iter().position(|c| pred(&c.to_lowercase()));
-    let nota_col =
-        find(&|c| c == "nota").ok_or_else(|| ProverError::input(file, None, "no NOTA column"))?;
+/// Finds the layout with the sheet reader (`sheet.rs`): by what the headings mean and the
+/// rows' arithmetic, with `candidates` (without NOTA) when the declared result gives it.
+fn layout(
+    rows: &[(u64, Vec<String>)],
+    file: &str,
+    candidates: Option<usize>,
+) -> Result<(Layout, usize, Vec<String>), ProverError> {
+    let f = crate::sheet::find(rows, file, candidates)
+        .map_err(|e| ProverError::input(file, None, e))?;
     let layout = Layout {
-        station_col: first - 1,
-        names,
-        valid_col: find(&|c| c.contains("valid") && !c.contains("in favour")),
-        nota_col,
-        total_col: find(&|c| c == "total"),
-        rejected_col: find(&|c| c.contains("rejected")),
-        tendered_col: find(&|c| c.contains("tendered")),
-        candidate_cols,
+        station_col: f.station_col,
+        names: f.names,
+        valid_col: f.valid_col,
+        nota_col: f.nota_col,
+        total_col: f.total_col,
+        rejected_col: f.rejected_col,
+        tendered_col: f.tendered_col,
+        candidate_cols: f.candidate_cols,
     };
-    Ok((layout, names_at + 1))
+    Ok((layout, f.start, f.description))
 }
 
 struct Segment {
@@ -260,6 +296,7 @@ fn cell(r: &[String], i: usize) -> &str {
 fn parse_segment(
     path: &Path,
     segment: u32,
+    candidates: Option<usize>,
     anomalies: &mut Vec<Anomaly>,
 ) -> Result<Segment, ProverError> {
     let file = path
@@ -267,7 +304,7 @@ fn parse_segment(
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     let rows = read_rows(path)?;
-    let (lay, start) = layout(&rows, &path.display().to_string())?;
+    let (lay, start, layout_found) = layout(&rows, &path.display().to_string(), candidates)?;
     let mut note = |class: &'static str,
                     station: Option<&str>,
                     line: Option<u64>,
@@ -373,7 +410,16 @@ fn parse_segment(
             // Otherwise a page footer or a blank line.
             continue;
         };
-        let Some(number) = num(label).map(|n| n.to_string()) else {
+        let Some(number) = crate::sheet::station_id(label)
+            .then(|| {
+                label
+                    .trim()
+                    .to_ascii_uppercase()
+                    .trim_start_matches('0')
+                    .to_string()
+            })
+            .filter(|n| !n.is_empty() && !n.starts_with(|c: char| c.is_ascii_alphabetic()))
+        else {
             note(
                 "row_without_station_number",
                 None,
@@ -499,6 +545,16 @@ fn parse_segment(
             subtotal_numbers.len()
         ), true);
     }
+    if out.is_empty() {
+        return Err(ProverError::input(
+            path.display().to_string(),
+            None,
+            format!(
+                "no station row imported (layout read: {}): a segment is never imported empty",
+                layout_found.join("; ")
+            ),
+        ));
+    }
     let booth = sum_of(&out, &(0..out.len()).collect::<Vec<_>>());
     if let Some(t) = &printed_total {
         if *t != booth {
@@ -524,6 +580,7 @@ fn parse_segment(
             booth_sums: booth,
             printed_total,
             printed_postal,
+            layout: layout_found,
         },
         rows: out,
         names: lay.names,
@@ -604,29 +661,96 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ProverEr
             "no sheet AC<nnn>.csv (for the segments asked)",
         ));
     }
+    let declared = opts.declared.as_deref().map(read_declared).transpose()?;
+    // Candidates without NOTA, when the declared result lists them.
+    let k = declared
+        .as_ref()
+        .map(|d| d.iter().filter(|(n, _, _)| !is_nota(n)).count());
     let mut anomalies = Vec::new();
     let mut segments = Vec::new();
     for (n, p) in &files {
-        segments.push(parse_segment(p, *n, &mut anomalies)?);
+        segments.push(parse_segment(p, *n, k, &mut anomalies)?);
     }
-    // Candidates: the same names in the same order in every sheet.
-    let names = segments[0].names.clone();
-    for s in &segments[1..] {
-        let a: Vec<String> = s.names.iter().map(|n| normalise_name(n)).collect();
-        let b: Vec<String> = names.iter().map(|n| normalise_name(n)).collect();
-        if a != b {
+    // Candidates by position: the ballot order is the same in every sheet of a constituency;
+    // spellings differ from sheet to sheet (reported), and a sheet may not name them at all.
+    let ncand = segments[0].names.len();
+    if let Some(s) = segments.iter().find(|s| s.names.len() != ncand) {
+        return Err(ProverError::input(
+            &s.summary.file,
+            None,
+            format!(
+                "{} candidates, but {} in {}",
+                s.names.len(),
+                ncand,
+                segments[0].summary.file
+            ),
+        ));
+    }
+    let spellings: Vec<Vec<String>> = (0..ncand)
+        .map(|i| {
+            let mut v: Vec<String> = Vec::new();
+            for s in &segments {
+                let name = clean_name(&s.names[i]);
+                if !normalise_name(&name).is_empty() && !v.contains(&name) {
+                    v.push(name);
+                }
+            }
+            v
+        })
+        .collect();
+    let mut names = Vec::with_capacity(ncand);
+    for (i, sp) in spellings.iter().enumerate() {
+        let Some(first) = sp.first() else {
             return Err(ProverError::input(
-                &s.summary.file,
+                &segments[0].summary.file,
                 None,
-                format!(
-                    "candidates {:?} differ from {:?} in {}",
-                    s.names, names, segments[0].summary.file
-                ),
+                format!("candidate {} of the ballot is named in no sheet", i + 1),
             ));
+        };
+        names.push(first.clone());
+    }
+    for s in &segments {
+        for (i, n) in s.names.iter().enumerate() {
+            let n = clean_name(n);
+            if !normalise_name(&n).is_empty() && normalise_name(&n) != normalise_name(&names[i]) {
+                anomalies.push(Anomaly {
+                    class: "candidate_spelling",
+                    segment: s.summary.segment,
+                    station: None,
+                    file: s.summary.file.clone(),
+                    line: None,
+                    detail: format!(
+                        "candidate {} of the ballot printed as {n:?}, elsewhere {:?}; matched by position",
+                        i + 1,
+                        names[i]
+                    ),
+                    choice: false,
+                });
+            }
+        }
+    }
+    // Each ballot position's entry in the declared result, by the closest spelling. A name is
+    // kept as a sheet prints it when it is the declared one; otherwise the declared spelling
+    // (the sheets' may be cut short or broken into syllables) is used.
+    let matched: Vec<Option<usize>> = declared
+        .as_ref()
+        .map(|d| match_declared(&spellings, d))
+        .unwrap_or_else(|| vec![None; ncand]);
+    if let Some(d) = &declared {
+        for (i, m) in matched.iter().enumerate() {
+            let Some(m) = m else { continue };
+            let official = &d[*m].0;
+            let words = |s: &str| -> Vec<String> {
+                s.split(|c: char| !c.is_alphabetic())
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_uppercase)
+                    .collect()
+            };
+            let same = spellings[i].iter().find(|n| words(n) == words(official));
+            names[i] = same.cloned().unwrap_or_else(|| official.clone());
         }
     }
     let electors = opts.electors.as_deref().map(read_electors).transpose()?;
-    let declared = opts.declared.as_deref().map(read_declared).transpose()?;
 
     let mut rng = ChaCha20Rng::seed_from_u64(opts.seed);
     let mut candidates: Vec<Candidate> = names
@@ -635,11 +759,8 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ProverEr
         .map(|(i, n)| {
             let party = declared
                 .as_ref()
-                .and_then(|d| {
-                    d.iter()
-                        .find(|(dn, _, _)| normalise_name(dn) == normalise_name(n))
-                })
-                .map(|(_, p, _)| p.clone())
+                .zip(matched[i])
+                .map(|(d, m)| d[m].1.clone())
                 .unwrap_or_default();
             Candidate {
                 candidate_id: format!("K{:02}", i + 1),
@@ -737,12 +858,12 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ProverEr
     let mut postal = vec![0u64; candidates.len()];
     if let Some(d) = &declared {
         for (i, c) in candidates.iter().enumerate() {
-            let key = if c.nota {
-                normalise_name("None of the Above")
+            let entry = if c.nota {
+                d.iter().find(|(n, _, _)| is_nota(n))
             } else {
-                normalise_name(&c.name)
+                matched.get(i).copied().flatten().map(|m| &d[m])
             };
-            let Some((_, _, votes)) = d.iter().find(|(n, _, _)| normalise_name(n) == key) else {
+            let Some((_, _, votes)) = entry else {
                 anomalies.push(Anomaly {
                     class: "not_in_declared_result",
                     segment: 0,
@@ -994,6 +1115,7 @@ impl ImportReport {
                 "  segment {:>3} ({}): {} stations; printed valid-votes column {nota}",
                 seg.segment, seg.file, seg.stations
             );
+            let _ = writeln!(s, "      layout: {}", seg.layout.join("; "));
         }
         let _ = writeln!(s, "\nanomalies by class:");
         for (k, v) in &self.by_class {

@@ -14,6 +14,7 @@ pub mod prove;
 pub mod seal;
 pub mod setup;
 pub mod shard;
+mod sheet;
 pub mod simulate;
 
 pub use error::ProverError;

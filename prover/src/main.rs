@@ -91,17 +91,17 @@ enum Command {
         /// Seed of the synthesised vote order.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Election id.
-        #[arg(long, default_value = "ls2014-gujarat-pc01")]
+        /// Election id (no default: every constituency names its own).
+        #[arg(long)]
         election_id: String,
-        /// Contest id.
-        #[arg(long, default_value = "PC01")]
+        /// Contest id, e.g. PC01.
+        #[arg(long)]
         contest_id: String,
-        /// Contest name.
-        #[arg(long, default_value = "1 Kachchh (SC), Lok Sabha 2014")]
+        /// Contest name, e.g. "1 Kachchh (SC), Lok Sabha 2014".
+        #[arg(long)]
         contest_name: String,
-        /// Poll date.
-        #[arg(long, default_value = "2014-04-30")]
+        /// Poll date, YYYY-MM-DD.
+        #[arg(long)]
         poll_date: String,
         /// Output folder (prover inputs).
         #[arg(long)]

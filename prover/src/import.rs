@@ -120,6 +120,10 @@ pub struct ImportReport {
     pub candidates: Vec<String>,
     /// Reconciliation with the declared result, when given and every segment was imported.
     pub reconciliation: Vec<Reconciliation>,
+    /// The key shapes the stations need (`prover setup --shapes`): choice slots the next power
+    /// of two above the candidates and NOTA, votes the smallest of 512, 1,024 and 2,048 that
+    /// holds each station's total.
+    pub shapes: Vec<String>,
 }
 
 /// One imported station row.
@@ -908,6 +912,19 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ProverEr
     for a in &anomalies {
         *by_class.entry(a.class).or_insert(0) += 1;
     }
+    let slots = candidates.len().next_power_of_two().max(2);
+    let shapes: BTreeSet<(usize, usize)> = segments
+        .iter()
+        .flat_map(|s| &s.rows)
+        .map(|r| {
+            let total: u64 = r.counts.iter().sum();
+            let votes = [512u64, 1024, 2048]
+                .into_iter()
+                .find(|&v| total <= v)
+                .unwrap_or(2048);
+            (votes as usize, slots)
+        })
+        .collect();
     let report = ImportReport {
         segments: segments.iter().map(|s| s.summary.clone()).collect(),
         by_class,
@@ -915,6 +932,7 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ProverEr
         candidates: candidates.iter().map(|c| c.name.clone()).collect(),
         reconciliation,
         anomalies,
+        shapes: shapes.iter().map(|(v, c)| format!("{v}x{c}")).collect(),
     };
     write_json(&out.join("import-report.json"), &report)?;
     write_bytes(&out.join("import-report.txt"), report.to_text().as_bytes())?;
@@ -1103,6 +1121,16 @@ impl ImportReport {
             "imported {} stations; candidates: {}",
             self.stations,
             self.candidates.join(", ")
+        );
+        let _ = writeln!(
+            s,
+            "key shapes needed: {} ({} candidates and NOTA need {} choice slots)",
+            self.shapes.join(","),
+            self.candidates.len().saturating_sub(1),
+            self.shapes
+                .first()
+                .and_then(|x| x.split('x').nth(1))
+                .unwrap_or("?")
         );
         for seg in &self.segments {
             let nota = match seg.valid_includes_nota {

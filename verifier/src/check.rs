@@ -1254,10 +1254,11 @@ fn check_contest(
         #[allow(clippy::needless_range_loop)] // five parallel vectors indexed by candidate
         if shaped && all_rows {
             for j in 0..n {
-                let who = &contest.candidates[j].candidate_id;
+                let k = &contest.candidates[j];
+                let who = format!("{} ({})", k.candidate_id, k.name);
                 f.expect("V5.f", sums[j] <= u128::from(d.totals[j]), &cat, || {
                     format!(
-                        "stations alone give {who} {} votes, more than the declared {}",
+                        "stations alone give {who} {} votes, more than the {} the declared result gives: the published figures disagree with themselves",
                         sums[j], d.totals[j]
                     )
                 });

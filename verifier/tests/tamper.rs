@@ -1160,10 +1160,12 @@ fn v5f_totals_reconcile_with_a_declared_result() {
     declare(&c, &|t| t[1] = 0);
     let r = c.verify();
     assert_eq!(failed_steps(&r), set(&["V5.f"]));
-    assert!(r
-        .findings
-        .iter()
-        .any(|f| f.rule.contains("more than the declared")));
+    assert!(r.findings.iter().any(|f| f
+        .rule
+        .contains("more than the 0 the declared result gives")
+        && r.contests
+            .iter()
+            .any(|c| f.rule.contains(&format!("({})", c.candidates[1].name)))));
 }
 
 #[test]

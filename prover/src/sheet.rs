@@ -435,6 +435,66 @@ mod tests {
     }
 
     #[test]
+    fn one_header_row_with_names_and_headings() {
+        // AC128: station label, names (with parties) and headings in one row; tendered before
+        // total (AC138, AC140).
+        let r = rows("Sr.No. of Polling station,Asha (AAP),Ravi Jantadal (United),Total Valid votes,No. of Rejected votes (Test Votes),Votes for NOTA' Option,No. of tenderd votes,Total\n1,10,20,30,0,5,0,35\n2,1,2,3,,1,,4\n");
+        let f = find(&r, "s.csv", Some(2)).unwrap();
+        assert_eq!(f.names, vec!["Asha (AAP)", "Ravi Jantadal (United)"]);
+        assert_eq!(
+            (
+                f.valid_col,
+                f.rejected_col,
+                f.nota_col,
+                f.tendered_col,
+                f.total_col
+            ),
+            (Some(3), Some(4), 5, Some(6), Some(7))
+        );
+        assert_eq!(f.start, 1);
+    }
+
+    #[test]
+    fn names_merged_and_nota_twice() {
+        // AC058: every name in one cell; NOTA unheaded after the candidates and again headed.
+        let r = rows("No. of Polling Station,,,,valid,No. of Rejected votes (test votes),Votes for 'NOTA' option,Total\n,Asha (BJP) Ravi (INC) Mira (BSP) \"None of the Above\"(NOTA),,,,,,\n1,10,20,3,33,0,3,33\n2,1,2,1,4,0,1,4\n");
+        let f = find(&r, "s.csv", Some(2)).unwrap();
+        assert_eq!(f.names, vec!["", ""]);
+        assert_eq!(f.nota_col, 6);
+        assert!(f.description.iter().any(|d| d.contains("merged")));
+        assert!(f
+            .description
+            .iter()
+            .any(|d| d.contains("NOTA printed twice (columns 4 and 7)")));
+    }
+
+    #[test]
+    fn a_name_column_and_column_numbers_are_not_stations_or_candidates() {
+        // The station number is not the column just before the first candidate; a row of
+        // column numbers with trailing marks.
+        let r = rows("Serial No. & Name of Polling Station,,No. of valid votes cast in favour of,,Total of valid votes,NOTA,Total\n,,A,B,,,\n1,2,3,4,5,6,7,* * * *\n1,School Road,10,20,30,5,35\n2,Temple,1,2,3,1,4\n158A,Hall,1,1,2,0,2\n");
+        let f = find(&r, "s.csv", Some(2)).unwrap();
+        assert_eq!(f.station_col, 0);
+        assert_eq!(f.candidate_cols, vec![2, 3]);
+        assert_eq!(f.start, 3);
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_tell() {
+        // No NOTA heading and nothing that adds up as NOTA.
+        let r = rows("Station,A,B,X,Y\n1,10,20,7,9\n2,1,2,3,4\n");
+        assert!(find(&r, "s.csv", Some(2)).unwrap_err().contains("NOTA"));
+        // No station rows at all.
+        let r = rows("Station,A,B\nfooter,,\n");
+        assert!(find(&r, "s.csv", Some(2))
+            .unwrap_err()
+            .contains("no row of a station number"));
+        // Fewer figure columns than candidates.
+        let r = rows("Station,A,NOTA\n1,2,3,4\n");
+        assert!(find(&r, "s.csv", Some(5)).is_err());
+    }
+
+    #[test]
     fn norm_and_ids() {
         assert_eq!(
             norm(" Total\u{a0}of  valid\u{ad} votes \r"),

@@ -307,8 +307,21 @@ fn parse_segment(
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let rows = read_rows(path)?;
+    let mut rows = read_rows(path)?;
     let (lay, start, layout_found) = layout(&rows, &path.display().to_string(), candidates)?;
+    // "Nil" printed for a candidate or NOTA is a zero; each such cell is reported.
+    let mut nils: Vec<(u64, String)> = Vec::new();
+    for (line, r) in rows.iter_mut().skip(start) {
+        let label = cell(r, lay.station_col).to_string();
+        for &c in lay.candidate_cols.iter().chain([&lay.nota_col]) {
+            if let Some(x) = r.get_mut(c) {
+                if x.trim().eq_ignore_ascii_case("nil") {
+                    *x = "0".into();
+                    nils.push((*line, label.clone()));
+                }
+            }
+        }
+    }
     let mut note = |class: &'static str,
                     station: Option<&str>,
                     line: Option<u64>,
@@ -324,6 +337,15 @@ fn parse_segment(
             choice,
         });
     };
+    for (line, label) in nils {
+        note(
+            "nil_read_as_zero",
+            Some(&label),
+            Some(line),
+            "a candidate's or NOTA's cell prints \"Nil\"; read as 0".into(),
+            true,
+        );
+    }
     let ncand = lay.candidate_cols.len();
     let figures = |r: &[String]| -> Option<Vec<u64>> {
         let mut v: Vec<u64> = Vec::with_capacity(ncand + 1);

@@ -166,7 +166,7 @@ const HEAD: &str = "Serial No.,No. of Valid votes cast in favour of,,Total of va
 fn row_kinds_of_a_hand_made_sheet() {
     let d = tempfile::tempdir().unwrap();
     let raw = d.path().join("raw");
-    let body = "1,10,20,30,0,5,35,0\n2,1,2,3,0,1,4,1\nTotal,11,22,33,0,6,39,1\n3,5,5,10,0,0,10,0\n4,1,1,2,0,1,3,0\n5,6,6,12,0,1,13,0\n3,0,0,0,0,0,0,0\n7,abc,1,1,0,0,1,0\n,1,1,2,0,0,2,0\n13 01-FOOTER,,,,,,,\nTotal No. of votes recorded at polling stations,17,28,45,0,7,52,1\nNo. of votes recorded on postal ballot papers,1,2,3,0,0,3,0\nTotal Votes Polled,18,30,48,0,7,55,1\n";
+    let body = "1,10,20,30,0,5,35,0\n2,1,2,3,0,1,4,1\nTotal,11,22,33,0,6,39,1\n3,5,5,10,0,Nil,10,0\n4,1,1,2,0,1,3,0\n5,6,6,12,0,1,13,0\n3,0,0,0,0,0,0,0\n7,abc,1,1,0,0,1,0\n,1,1,2,0,0,2,0\n13 01-FOOTER,,,,,,,\nTotal No. of votes recorded at polling stations,17,28,45,0,7,52,1\nNo. of votes recorded on postal ballot papers,1,2,3,0,0,3,0\nTotal Votes Polled,18,30,48,0,7,55,1\n";
     // CRLF line ends, as some sheets have.
     sheet(
         &raw,
@@ -189,6 +189,10 @@ fn row_kinds_of_a_hand_made_sheet() {
         "{classes:?}"
     );
     assert!(classes.contains(&("all_zero_row", Some(10))), "{classes:?}");
+    assert!(
+        classes.contains(&("nil_read_as_zero", Some(7))),
+        "{classes:?}"
+    );
     assert!(
         classes.contains(&("unreadable_row", Some(11))),
         "{classes:?}"

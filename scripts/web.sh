@@ -26,7 +26,8 @@ need_wasm_tools() {
   local want
   want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
   if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
-    cargo install -q wasm-bindgen-cli --version "$want"
+    # --force: a copy cargo remembers installing may have been removed since.
+    cargo install -q --force wasm-bindgen-cli --version "$want"
   fi
 }
 

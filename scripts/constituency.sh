@@ -44,7 +44,11 @@ $P setup --shapes "$shapes" --performed-by "$(basename "$dir") pilot (single par
 t2=$(now)
 $P seal --input "$out/input" --keys "$out/keys"
 t3=$(now)
-$P prove --input "$out/input" --keys "$out/keys" --out "$out/bundle"
+if [ -x /usr/bin/time ]; then
+  /usr/bin/time -f "prove peak memory %M KiB" $P prove --input "$out/input" --keys "$out/keys" --out "$out/bundle"
+else
+  $P prove --input "$out/input" --keys "$out/keys" --out "$out/bundle"
+fi
 t4=$(now)
 status=0
 $V check "$out/bundle" --root-key "$out/input/authority.pub" > "$out/report.txt" || status=$?

@@ -36,7 +36,7 @@ opt=()
 [ -f "$electors" ] && opt+=(--electors "$electors")
 [ -f "$declared" ] && opt+=(--declared "$declared")
 $P import --raw "$dir/raw" "${opt[@]}" --out "$out/input" "${pass[@]}" > "$out/import.txt"
-grep -E "^(imported|key shapes)" "$out/import.txt"
+grep -E "^(imported|key shapes|VVPAT)" "$out/import.txt"
 sed -n '/^anomalies by class/,/^$/p' "$out/import.txt"
 shapes=$(python3 -c 'import json,sys; print(",".join(json.load(open(sys.argv[1]))["shapes"]))' "$out/input/import-report.json")
 t1=$(now)

@@ -48,6 +48,9 @@ pub struct ImportOptions {
     pub contest_name: String,
     /// Poll date.
     pub poll_date: String,
+    /// Whether the constituency voted with VVPAT: `None` takes it from the sheets (a test-votes
+    /// column is printed only where VVPAT was used); `Some` states it (spec `import.md`).
+    pub vvpat: Option<bool>,
 }
 
 /// One anomaly found in the sheets.
@@ -88,6 +91,9 @@ pub struct SegmentSummary {
     pub printed_postal: Option<Vec<u64>>,
     /// The layout the sheet reader recognised, in words (spec `import.md`).
     pub layout: Vec<String>,
+    /// Test votes (Rule 49MA) printed over the imported stations, when the sheet has a
+    /// test-votes column (VVPAT evidence).
+    pub test_votes: Option<u64>,
 }
 
 /// One candidate's reconciliation with the declared result.
@@ -124,6 +130,11 @@ pub struct ImportReport {
     /// of two above the candidates and NOTA, votes the smallest of 512, 1,024 and 2,048 that
     /// holds each station's total.
     pub shapes: Vec<String>,
+    /// Whether the contest is imported as polled with VVPAT (its audit rule then fixed at the
+    /// statutory sample), and why.
+    pub vvpat: bool,
+    /// What the VVPAT decision rests on.
+    pub vvpat_basis: String,
 }
 
 /// One imported station row.
@@ -134,6 +145,17 @@ struct Row {
     counts: Vec<u64>,
     tendered: u64,
     line: u64,
+}
+
+/// Rows with figures and no station number, kept until the segment is read: after the last
+/// station they may be the segment's unlabelled total and postal rows.
+struct Unnumbered {
+    line: u64,
+    figures: Vec<u64>,
+    /// Stations imported before it.
+    after: usize,
+    /// The number of station rows above it (since the last subtotal) whose sum it equals.
+    subtotal_of: Option<usize>,
 }
 
 /// Cell kinds of a sheet layout.
@@ -147,6 +169,7 @@ struct Layout {
     total_col: Option<usize>,
     rejected_col: Option<usize>,
     tendered_col: Option<usize>,
+    test_votes_col: Option<usize>,
 }
 
 fn num(s: &str) -> Option<u64> {
@@ -281,6 +304,7 @@ fn layout(
         total_col: f.total_col,
         rejected_col: f.rejected_col,
         tendered_col: f.tendered_col,
+        test_votes_col: f.test_votes_col,
         candidate_cols: f.candidate_cols,
     };
     Ok((layout, f.start, f.description))
@@ -294,6 +318,11 @@ struct Segment {
 
 fn cell(r: &[String], i: usize) -> &str {
     r.get(i).map(String::as_str).unwrap_or("")
+}
+
+/// A summary figure as printed, minus sign included.
+fn signed(r: &[String], col: Option<usize>) -> Option<i64> {
+    crate::sheet::figure(cell(r, col?))
 }
 
 /// Parses one segment's sheet.
@@ -363,6 +392,8 @@ fn parse_segment(
     let mut valid_without = 0usize;
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut subtotal_numbers: BTreeSet<u64> = BTreeSet::new();
+    let mut unnumbered: Vec<Unnumbered> = Vec::new();
+    let mut test_votes_total = 0u64;
     let sum_of = |out: &[Row], idx: &[usize]| -> Vec<u64> {
         let mut s = vec![0u64; ncand + 1];
         for &i in idx {
@@ -424,7 +455,22 @@ fn parse_segment(
             continue;
         }
         let Some(f) = figs else {
-            if r.iter().any(|c| num(c).is_some()) {
+            let negative: Vec<i64> = lay
+                .candidate_cols
+                .iter()
+                .chain([&lay.nota_col])
+                .filter_map(|&c| crate::sheet::figure(cell(r, c)))
+                .filter(|&x| x < 0)
+                .collect();
+            if !negative.is_empty() {
+                note(
+                    "negative_figure",
+                    Some(label),
+                    Some(*line),
+                    format!("a candidate's or NOTA's cell prints a negative figure {negative:?}; a vote count cannot be negative, so the row is not imported"),
+                    true,
+                );
+            } else if r.iter().any(|c| num(c).is_some()) {
                 note(
                     "unreadable_row",
                     Some(label),
@@ -446,13 +492,20 @@ fn parse_segment(
             })
             .filter(|n| !n.is_empty() && !n.starts_with(|c: char| c.is_ascii_alphabetic()))
         else {
-            note(
-                "row_without_station_number",
-                None,
-                Some(*line),
-                format!("figures {f:?} with no station number; not imported"),
-                true,
-            );
+            // A page subtotal (unless it is the last row summing every station: then the
+            // segment's total, decided once the sheet is read).
+            let s = sum_of(&out, &since_break);
+            let subtotal_of = (since_break.len() >= 2 && s == f && f.iter().any(|&x| x > 0))
+                .then_some(since_break.len());
+            if subtotal_of.is_some() {
+                since_break.clear();
+            }
+            unnumbered.push(Unnumbered {
+                line: *line,
+                figures: f,
+                after: out.len(),
+                subtotal_of,
+            });
             continue;
         };
         // An unlabelled page subtotal: equals the sum of the rows since the last break.
@@ -468,12 +521,31 @@ fn parse_segment(
         }
         let sum_cand: u64 = f[..ncand].iter().sum();
         let nota = f[ncand];
-        if let Some(v) = lay.valid_col.and_then(|c| num(cell(r, c))) {
-            if v == sum_cand + nota && nota > 0 {
+        // Summary figures are checked as printed, a minus sign included, and never imported.
+        for (what, col) in [
+            ("valid", lay.valid_col),
+            ("rejected", lay.rejected_col),
+            ("total", lay.total_col),
+            ("tendered", lay.tendered_col),
+            ("test votes", lay.test_votes_col),
+        ] {
+            if let Some(x) = signed(r, col).filter(|&x| x < 0) {
+                note(
+                    "negative_figure",
+                    Some(&number),
+                    Some(*line),
+                    format!("the {what} column prints {x}; kept as printed in the row's arithmetic, no vote figure changed"),
+                    false,
+                );
+            }
+        }
+        let (sum_s, nota_s) = (sum_cand as i64, nota as i64);
+        if let Some(v) = signed(r, lay.valid_col) {
+            if v == sum_s + nota_s && nota > 0 {
                 valid_with += 1;
-            } else if v == sum_cand {
+            } else if v == sum_s {
                 valid_without += 1;
-            } else if v != sum_cand + nota {
+            } else if v != sum_s + nota_s {
                 note(
                     "valid_column_mismatch",
                     Some(&number),
@@ -483,20 +555,33 @@ fn parse_segment(
                 );
             }
         }
-        let rejected = lay.rejected_col.and_then(|c| num(cell(r, c))).unwrap_or(0);
-        if let Some(t) = lay.total_col.and_then(|c| num(cell(r, c))) {
-            if t != sum_cand + nota + rejected {
+        let rejected = signed(r, lay.rejected_col).unwrap_or(0);
+        let test_votes = lay
+            .test_votes_col
+            .and_then(|c| num(cell(r, c)))
+            .unwrap_or(0);
+        if let Some(t) = signed(r, lay.total_col) {
+            let adds = sum_s + nota_s + rejected;
+            // Some sheets count the test votes into the total, some do not.
+            if t != adds && t != adds + test_votes as i64 {
                 note(
                     "total_column_mismatch",
                     Some(&number),
                     Some(*line),
-                    format!(
-                        "printed total {t}, figures add to {}",
-                        sum_cand + nota + rejected
-                    ),
+                    format!("printed total {t}, figures add to {adds}"),
                     false,
                 );
             }
+        }
+        if test_votes > 0 {
+            test_votes_total += test_votes;
+            note(
+                "test_votes_unattributed",
+                Some(&number),
+                Some(*line),
+                format!("{test_votes} test votes (Rule 49MA) printed; Form 20 does not say which candidates they were cast for, so they cannot enter Form 17C's test votes (per candidate): the candidates' figures are imported as printed, net of test votes, and the machine total without them"),
+                true,
+            );
         }
         if rejected > 0 {
             note(
@@ -544,6 +629,75 @@ fn parse_segment(
             tendered,
             line: *line,
         });
+    }
+    // Rows with no station number after the last station: the segment's total (equal to the sum
+    // of every station), a postal row between it and a grand total equal to both; anything else,
+    // and every such row between stations, is reported as not imported.
+    let all = sum_of(&out, &(0..out.len()).collect::<Vec<_>>());
+    let trailing: Vec<&Unnumbered> = unnumbered.iter().filter(|u| u.after == out.len()).collect();
+    let mut role: Vec<Option<&'static str>> = trailing
+        .iter()
+        .map(|u| (!out.is_empty() && u.figures == all).then_some("total"))
+        .collect();
+    for i in 0..trailing.len() {
+        if role[i].is_some() {
+            continue;
+        }
+        let before = (0..i).find(|&a| role[a] == Some("total"));
+        let grand = (i + 1..trailing.len()).find(|&c| {
+            matches!(role[c], None | Some("total"))
+                && before.is_some_and(|a| {
+                    trailing[c]
+                        .figures
+                        .iter()
+                        .zip(trailing[a].figures.iter().zip(&trailing[i].figures))
+                        .all(|(g, (t, p))| *g == t + p)
+                })
+        });
+        if let Some(c) = grand {
+            role[i] = Some("postal");
+            role[c] = Some("grand");
+        }
+    }
+    for u in &unnumbered {
+        let r = trailing
+            .iter()
+            .position(|t| std::ptr::eq(*t, u))
+            .and_then(|i| role[i]);
+        match r {
+            Some("total") => {
+                note("unlabelled_total_row", None, Some(u.line), format!(
+                    "a row with no label after the last station equals the sum of all {} stations: the segment's total, not imported",
+                    out.len()
+                ), false);
+                printed_total.get_or_insert_with(|| u.figures.clone());
+            }
+            Some("postal") => {
+                note("unlabelled_postal_row", None, Some(u.line), format!(
+                    "a row with no label {:?} between the segment's total and a row equal to the two added: the postal row, not imported as a station",
+                    u.figures
+                ), false);
+                printed_postal.get_or_insert_with(|| u.figures.clone());
+            }
+            Some(_) => note(
+                "unlabelled_total_row",
+                None,
+                Some(u.line),
+                "a row with no label equal to the segment's total and the postal row added: the grand total, not imported".into(),
+                false,
+            ),
+            None if u.subtotal_of.is_some() => note("unlabelled_subtotal_row", None, Some(u.line), format!(
+                "a row with no label equals the sum of the {} rows above it; recognised as a page subtotal, not imported",
+                u.subtotal_of.unwrap_or(0)
+            ), false),
+            None => note(
+                "row_without_station_number",
+                None,
+                Some(u.line),
+                format!("figures {:?} with no station number; not imported", u.figures),
+                true,
+            ),
+        }
     }
     // Gaps in the numbering.
     let numbers: BTreeSet<u64> = seen.keys().filter_map(|k| k.parse().ok()).collect();
@@ -607,6 +761,7 @@ fn parse_segment(
             printed_total,
             printed_postal,
             layout: layout_found,
+            test_votes: lay.test_votes_col.map(|_| test_votes_total),
         },
         rows: out,
         names: lay.names,
@@ -697,6 +852,33 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ProverEr
     for (n, p) in &files {
         segments.push(parse_segment(p, *n, k, &mut anomalies)?);
     }
+    // VVPAT: stated, or evidenced by a test-votes column (printed only for VVPAT polls).
+    let evidence: Vec<&str> = segments
+        .iter()
+        .filter(|s| s.summary.test_votes.is_some())
+        .map(|s| s.summary.file.as_str())
+        .collect();
+    let seen = if evidence.is_empty() {
+        "no sheet prints a test-votes column".to_string()
+    } else {
+        format!(
+            "a test-votes (Rule 49MA) column in {} of {} sheets ({})",
+            evidence.len(),
+            segments.len(),
+            evidence.join(", ")
+        )
+    };
+    let (vvpat, vvpat_basis) = match opts.vvpat {
+        Some(v) => (
+            v,
+            format!("stated (--vvpat {}); {seen}", if v { "yes" } else { "no" }),
+        ),
+        None if evidence.is_empty() => (
+            false,
+            format!("{seen}: imported without VVPAT (pass --vvpat yes if the constituency voted with it)"),
+        ),
+        None => (true, seen),
+    };
     // Candidates by position: the ballot order is the same in every sheet of a constituency;
     // spellings differ from sheet to sheet (reported), and a sheet may not name them at all.
     let ncand = segments[0].names.len();
@@ -872,6 +1054,7 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ProverEr
                 &row.counts,
                 electors,
                 row.tendered,
+                vvpat,
             );
             forms.push(form);
             logs.push(log);
@@ -955,6 +1138,8 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ProverEr
         reconciliation,
         anomalies,
         shapes: shapes.iter().map(|(v, c)| format!("{v}x{c}")).collect(),
+        vvpat,
+        vvpat_basis,
     };
     write_json(&out.join("import-report.json"), &report)?;
     write_bytes(&out.join("import-report.txt"), report.to_text().as_bytes())?;
@@ -982,8 +1167,13 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ProverEr
         candidates,
         uncontested: false,
         returning_officer: format!("RO-{}", opts.contest_id),
-        vvpat: false,
-        audit: None,
+        vvpat,
+        // The statutory sample (five stations per segment), no risk-limiting audit: the rule in
+        // force for the polls whose Form 20 is imported.
+        audit: vvpat.then_some(bundle::AuditRule {
+            statutory_per_segment: bundle::AuditRule::MIN_PER_SEGMENT,
+            risk_limit_bp: None,
+        }),
     };
     let def = ElectionDefinition {
         spec_version: bundle::SPEC_VERSION.into(),
@@ -1082,6 +1272,7 @@ fn synthesise(
     counts: &[u64],
     electors: u64,
     tendered: u64,
+    vvpat: bool,
 ) -> (Form17C, EvmLog) {
     let mut choices: Vec<u32> = counts
         .iter()
@@ -1112,7 +1303,7 @@ fn synthesise(
             units: vec![Unit {
                 cu: cu.clone(),
                 bu: vec![],
-                vvpat: None,
+                vvpat: vvpat.then(|| format!("VT-{}", sid.replace('-', ""))),
                 total,
             }],
         }],
@@ -1153,6 +1344,17 @@ impl ImportReport {
                 .first()
                 .and_then(|x| x.split('x').nth(1))
                 .unwrap_or("?")
+        );
+        let _ = writeln!(
+            s,
+            "VVPAT: {} ({}){}",
+            if self.vvpat { "yes" } else { "no" },
+            self.vvpat_basis,
+            if self.vvpat {
+                "; audit rule: the statutory 5 stations per segment, no risk limit"
+            } else {
+                ""
+            }
         );
         for seg in &self.segments {
             let nota = match seg.valid_includes_nota {

@@ -103,6 +103,10 @@ enum Command {
         /// Poll date, YYYY-MM-DD.
         #[arg(long)]
         poll_date: String,
+        /// Whether the constituency voted with VVPAT: yes, no, or auto (from the sheets: a
+        /// test-votes column is printed only for VVPAT polls).
+        #[arg(long, default_value = "auto", value_parser = ["yes", "no", "auto"])]
+        vvpat: String,
         /// Output folder (prover inputs).
         #[arg(long)]
         out: PathBuf,
@@ -465,6 +469,7 @@ fn run(cli: Cli) -> Result<(), prover::ProverError> {
             contest_id,
             contest_name,
             poll_date,
+            vvpat,
             out,
         } => {
             let opts = prover::import::ImportOptions {
@@ -478,6 +483,11 @@ fn run(cli: Cli) -> Result<(), prover::ProverError> {
                 contest_id,
                 contest_name,
                 poll_date,
+                vvpat: match vvpat.as_str() {
+                    "yes" => Some(true),
+                    "no" => Some(false),
+                    _ => None,
+                },
             };
             let report = prover::import::import(&opts, &out)?;
             print!("{}", report.to_text());

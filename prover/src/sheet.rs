@@ -33,6 +33,8 @@ pub(crate) struct Found {
     pub rejected_col: Option<usize>,
     pub total_col: Option<usize>,
     pub tendered_col: Option<usize>,
+    /// Test votes under Rule 49MA (a VVPAT poll's column).
+    pub test_votes_col: Option<usize>,
     /// Index of the first row after the header rows.
     pub start: usize,
     /// The layout recognised, in words.
@@ -115,7 +117,7 @@ fn role_of(label: &str) -> Option<Role> {
     if l.contains("reject") {
         return Some(Role::Rejected);
     }
-    if l.contains("testvote") {
+    if l.contains("testvote") || l.contains("49ma") || l.contains("vvpat") {
         return Some(Role::TestVotes);
     }
     if l.contains("tender") {
@@ -357,11 +359,12 @@ pub(crate) fn find(rows: &Rows, file: &str, candidates: Option<usize>) -> Result
             }
         })
         .collect();
-    if let Some(t) = by_role(Role::TestVotes).first() {
+    let test_votes_col = by_role(Role::TestVotes).first().copied();
+    if let Some(t) = test_votes_col {
         description.push(format!(
-            "a test-votes column {} ({:?}): VVPAT evidence, not yet carried into the input",
+            "test votes (Rule 49MA) in column {} ({:?}): a VVPAT poll",
             t + 1,
-            label(*t)
+            label(t)
         ));
     }
     let header_rows = header.len();
@@ -383,6 +386,7 @@ pub(crate) fn find(rows: &Rows, file: &str, candidates: Option<usize>) -> Result
         rejected_col,
         total_col,
         tendered_col: by_role(Role::Tendered).first().copied(),
+        test_votes_col,
         start,
         description,
     };

@@ -22,6 +22,7 @@ fn opts(raw: PathBuf, segments: Vec<u32>, strict: bool) -> ImportOptions {
         contest_id: "PC01".into(),
         contest_name: "1 Kachchh (SC)".into(),
         poll_date: "2014-04-30".into(),
+        vvpat: None,
     }
 }
 

@@ -69,6 +69,7 @@ fn every_shared_constituency_imports_and_reconciles() {
             contest_id: "PC".into(),
             contest_name: e.pc.into(),
             poll_date: "2014-04-30".into(),
+            vvpat: None,
         };
         let r = import(&o, &d.path().join("in")).unwrap_or_else(|err| panic!("{}: {err}", e.pc));
         let per: Vec<usize> = r.segments.iter().map(|s| s.stations).collect();
@@ -105,6 +106,7 @@ fn auxiliary_stations_keep_their_own_ids() {
         contest_id: "PC24".into(),
         contest_name: "24 Surat".into(),
         poll_date: "2014-04-30".into(),
+        vvpat: None,
     };
     import(&o, &d.path().join("in")).unwrap();
     for aux in ["208A", "209A", "293A", "298A", "300A", "302A"] {
@@ -115,4 +117,170 @@ fn auxiliary_stations_keep_their_own_ids() {
             "{aux}"
         );
     }
+}
+
+#[test]
+fn unlabelled_total_and_postal_rows_and_negative_summary_figures() {
+    let d = tempfile::tempdir().unwrap();
+    let e = &EXPECT[3];
+    let o = ImportOptions {
+        raw_dir: data(e.pc).join("raw"),
+        electors: None,
+        declared: Some(data(e.pc).join("declared.csv")),
+        segments: vec![155, 167],
+        strict: false,
+        seed: 1,
+        election_id: "ls2014-surat".into(),
+        contest_id: "PC24".into(),
+        contest_name: "24 Surat".into(),
+        poll_date: "2014-04-30".into(),
+        vvpat: None,
+    };
+    let r = import(&o, &d.path().join("in")).unwrap();
+    let at = |class: &str| -> Vec<(u32, Option<u64>)> {
+        r.anomalies
+            .iter()
+            .filter(|a| a.class == class)
+            .map(|a| (a.segment, a.line))
+            .collect()
+    };
+    // Each sheet ends with its total, a postal row of zeros and the total again, unlabelled.
+    assert_eq!(
+        at("unlabelled_total_row"),
+        vec![
+            (155, Some(333)),
+            (155, Some(335)),
+            (167, Some(211)),
+            (167, Some(213))
+        ]
+    );
+    assert_eq!(
+        at("unlabelled_postal_row"),
+        vec![(155, Some(334)), (167, Some(212))]
+    );
+    assert!(at("row_without_station_number").is_empty());
+    // Six rows of AC167 print a negative rejected figure; their totals add up with it.
+    let mut neg = at("negative_figure");
+    neg.sort();
+    assert_eq!(
+        neg,
+        [8, 42, 47, 49, 169, 170].map(|l| (167, Some(l))).to_vec()
+    );
+    assert!(!at("total_column_mismatch").iter().any(|(s, _)| *s == 167));
+    let seg = r.segments.iter().find(|s| s.segment == 167).unwrap();
+    assert_eq!(seg.printed_total.as_ref(), Some(&seg.booth_sums));
+    assert_eq!(seg.printed_postal, Some(vec![0; 9]));
+    assert!(!r.vvpat && seg.test_votes.is_none());
+}
+
+const VVPAT_SHEET: &str = "Sl. No. of Polling Station,Votes in favour of,,,NOTA,Total valid votes,Rejected votes,No. of Test Votes (VVPAT),Total,Tendered\n,Asha Ben,Ravi Kumar,Mira Devi,,,,,,\n1,10,20,5,1,36,0,0,36,0\n2,7,3,9,2,21,0,2,23,0\n3,4,-1,6,0,9,0,0,9,0\n4,1,1,1,0,3,0,0,3,1\n";
+
+fn vvpat_import(
+    sheet: &str,
+    vvpat: Option<bool>,
+) -> (
+    tempfile::TempDir,
+    Result<prover::import::ImportReport, String>,
+) {
+    let d = tempfile::tempdir().unwrap();
+    let raw = d.path().join("raw");
+    std::fs::create_dir_all(&raw).unwrap();
+    std::fs::write(raw.join("AC007.csv"), sheet).unwrap();
+    let o = ImportOptions {
+        raw_dir: raw,
+        electors: None,
+        declared: None,
+        segments: vec![],
+        strict: false,
+        seed: 1,
+        election_id: "sec-2026-test".into(),
+        contest_id: "PC09".into(),
+        contest_name: "9 Test".into(),
+        poll_date: "2026-02-01".into(),
+        vvpat,
+    };
+    let r = import(&o, &d.path().join("in")).map_err(|e| e.to_string());
+    (d, r)
+}
+
+fn contest(d: &tempfile::TempDir) -> serde_json::Value {
+    let def: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.path().join("in/election.json")).unwrap()).unwrap();
+    def["contests"][0].clone()
+}
+
+#[test]
+fn a_test_votes_column_makes_a_vvpat_contest_and_each_test_vote_is_reported() {
+    let (d, r) = vvpat_import(VVPAT_SHEET, None);
+    let r = r.unwrap();
+    assert!(r.vvpat, "{}", r.vvpat_basis);
+    assert!(r.vvpat_basis.contains("AC007.csv"), "{}", r.vvpat_basis);
+    assert_eq!(r.segments[0].test_votes, Some(2));
+    let c = contest(&d);
+    assert_eq!(c["vvpat"], true);
+    assert_eq!(c["audit"]["statutory_per_segment"], 5);
+    assert!(c["audit"]["risk_limit_bp"].is_null());
+    let form: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(d.path().join("in/form17c/AC007-PS0001.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(form["contests"][0]["units"][0]["vvpat"].is_string());
+    // Station 2's 2 test votes cannot be given to a candidate: reported, the importer chose.
+    let tv: Vec<_> = r
+        .anomalies
+        .iter()
+        .filter(|a| a.class == "test_votes_unattributed")
+        .collect();
+    assert_eq!(tv.len(), 1);
+    assert_eq!(
+        (tv[0].station.as_deref(), tv[0].line, tv[0].choice),
+        (Some("2"), Some(4), true)
+    );
+    // Its total counts the test votes in: no mismatch. Station 3 prints -1 for a candidate: not
+    // imported, and said so.
+    assert!(!r
+        .anomalies
+        .iter()
+        .any(|a| a.class == "total_column_mismatch"));
+    let neg: Vec<_> = r
+        .anomalies
+        .iter()
+        .filter(|a| a.class == "negative_figure")
+        .collect();
+    assert_eq!(neg.len(), 1);
+    assert_eq!((neg[0].line, neg[0].choice), (Some(5), true));
+    assert_eq!(r.stations, 3);
+    assert!(
+        r.segments[0]
+            .layout
+            .iter()
+            .any(|l| l.contains("test votes")),
+        "{:?}",
+        r.segments[0].layout
+    );
+}
+
+#[test]
+fn vvpat_stated_or_refused_overrides_the_sheets() {
+    let (d, r) = vvpat_import(VVPAT_SHEET, Some(false));
+    let r = r.unwrap();
+    assert!(!r.vvpat && r.vvpat_basis.contains("--vvpat no"));
+    assert_eq!(contest(&d)["vvpat"], false);
+    assert!(contest(&d)["audit"].is_null());
+    // A sheet without a test-votes column: no VVPAT unless stated.
+    let plain = VVPAT_SHEET.replace("No. of Test Votes (VVPAT)", "");
+    let plain: String = plain
+        .lines()
+        .map(|l| {
+            let mut c: Vec<&str> = l.split(',').collect();
+            c.remove(7);
+            c.join(",") + "\n"
+        })
+        .collect();
+    let (_d, r) = vvpat_import(&plain, None);
+    let r = r.unwrap();
+    assert!(!r.vvpat && r.vvpat_basis.contains("--vvpat yes"));
+    let (d, r) = vvpat_import(&plain, Some(true));
+    assert!(r.unwrap().vvpat);
+    assert_eq!(contest(&d)["audit"]["statutory_per_segment"], 5);
 }

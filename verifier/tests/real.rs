@@ -28,6 +28,7 @@ fn one_real_segment_is_proved_and_verified() {
         contest_id: "PC01".into(),
         contest_name: "1 Kachchh (SC), segment 4 Anjar".into(),
         poll_date: "2014-04-30".into(),
+        vvpat: None,
     };
     let report = import(&opts, &input).unwrap();
     assert_eq!(report.stations, 234);
@@ -74,5 +75,73 @@ fn one_real_segment_is_proved_and_verified() {
             .as_ref()
             .map(|t| t.iter().sum())
             .unwrap_or(booth)
+    );
+}
+
+/// A sheet printing test votes (Rule 49MA) comes from a VVPAT poll: the imported contest carries
+/// the paper trail and the statutory audit rule, is proved and verified, and the verifier says
+/// that no audit is recorded yet (V7.a notice) instead of "no paper trail".
+#[test]
+fn an_imported_vvpat_constituency_is_verified_with_its_audit_outstanding() {
+    let d = tempfile::tempdir().unwrap();
+    let raw = d.path().join("raw");
+    std::fs::create_dir_all(&raw).unwrap();
+    std::fs::write(
+        raw.join("AC007.csv"),
+        "Sl. No. of Polling Station,Votes in favour of,,,NOTA,Total valid votes,Rejected votes,No. of Test Votes (VVPAT),Total,Tendered\n,Asha Ben,Ravi Kumar,Mira Devi,,,,,,\n1,10,20,5,1,36,0,0,36,0\n2,7,3,9,2,21,0,2,23,0\n",
+    )
+    .unwrap();
+    let input = d.path().join("input");
+    let report = import(
+        &ImportOptions {
+            raw_dir: raw,
+            electors: None,
+            declared: None,
+            segments: vec![],
+            strict: false,
+            seed: 7,
+            election_id: "sec-2026-vvpat".into(),
+            contest_id: "PC09".into(),
+            contest_name: "9 Test".into(),
+            poll_date: "2026-02-01".into(),
+            vvpat: None,
+        },
+        &input,
+    )
+    .unwrap();
+    assert!(report.vvpat);
+    let mut rng = rand::rngs::OsRng;
+    let kd = setup(
+        &[Shape::new(512, 4).unwrap()],
+        "test",
+        &d.path().join("keys"),
+        &mut rng,
+    )
+    .unwrap();
+    seal(&input, &kd, &mut rng).unwrap();
+    let bundle = d.path().join("bundle");
+    prove(&ProveOptions {
+        input: &input,
+        keys: &kd,
+        out: &bundle,
+        force: false,
+        on_progress: None,
+    })
+    .unwrap();
+    let key = std::fs::read_to_string(input.join("authority.pub")).unwrap();
+    let r = verify_bundle(
+        &bundle,
+        &Options {
+            pinned_keys: vec![key.trim().to_string()],
+            ..Default::default()
+        },
+    );
+    assert_eq!(r.exit_code(), 0, "{:#?}", r.findings);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.step == "V7.a" && f.rule.contains("no VVPAT audit is recorded")),
+        "{:#?}",
+        r.findings
     );
 }

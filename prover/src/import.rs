@@ -172,12 +172,13 @@ struct Layout {
     test_votes_col: Option<usize>,
 }
 
+/// A figure that is not negative (spec `import.md`: digits, grouped with commas or not).
 fn num(s: &str) -> Option<u64> {
     let t = s.trim();
-    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+    if t.starts_with('-') {
         return None;
     }
-    t.parse().ok()
+    crate::sheet::figure(t).and_then(|v| u64::try_from(v).ok())
 }
 
 /// Whether a declared result's row is NOTA.
@@ -254,18 +255,77 @@ pub fn normalise_name(s: &str) -> String {
         .collect()
 }
 
-pub(crate) fn read_rows(path: &Path) -> Result<Vec<(u64, Vec<String>)>, ProverError> {
+/// A sheet's text: UTF-8 (with or without a byte-order mark), UTF-16 with its mark, or else
+/// Windows-1252 (what spreadsheet programs export as "CSV" on Windows); what was read is said.
+fn decode(bytes: &[u8]) -> (String, Option<String>) {
+    if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, _) = enc.decode_without_bom_handling(&bytes[bom..]);
+        let note = (enc != encoding_rs::UTF_8).then(|| format!("text in {}", enc.name()));
+        return (text.into_owned(), note);
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(t) => (t.to_string(), None),
+        Err(_) => {
+            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
+            (
+                text.into_owned(),
+                Some("not UTF-8: read as Windows-1252".into()),
+            )
+        }
+    }
+}
+
+/// The field separator: comma, or tab or semicolon when those outnumber commas in the first
+/// lines (sheets saved as "text" or in locales that write decimal commas).
+fn separator(text: &str) -> u8 {
+    let head: String = text.lines().take(40).collect::<Vec<_>>().join("\n");
+    let count = |c: char| head.matches(c).count();
+    let (comma, tab, semi) = (count(','), count('\t'), count(';'));
+    if tab > comma && tab >= semi {
+        b'\t'
+    } else if semi > comma {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// A sheet's rows as read: (line, cells).
+pub(crate) type SheetRows = Vec<(u64, Vec<String>)>;
+
+pub(crate) fn read_rows(path: &Path) -> Result<SheetRows, ProverError> {
+    read_sheet(path).map(|(rows, _)| rows)
+}
+
+/// Reads a sheet's rows and says how it was read (encoding, separator, digits of an Indian
+/// script read as 0-9), for the segment's layout description.
+pub(crate) fn read_sheet(path: &Path) -> Result<(SheetRows, Vec<String>), ProverError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| ProverError::Io {
         path: file.clone(),
         reason: e.to_string(),
     })?;
-    let text =
-        String::from_utf8(bytes).map_err(|_| ProverError::input(&file, None, "not UTF-8"))?;
+    let (text, enc_note) = decode(&bytes);
+    let mut notes: Vec<String> = enc_note.into_iter().collect();
+    if text.contains('\0') {
+        return Err(ProverError::input(
+            &file,
+            None,
+            "holds NUL characters: not a text sheet (a spreadsheet must be saved as CSV)",
+        ));
+    }
     let text = text.trim_start_matches('\u{feff}');
+    let sep = separator(text);
+    if sep != b',' {
+        notes.push(format!(
+            "fields separated by {}",
+            if sep == b'\t' { "tabs" } else { "semicolons" }
+        ));
+    }
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .delimiter(sep)
         .from_reader(text.as_bytes());
     // Line numbers from byte offsets (the csv crate's own count lags by one on CRLF files).
     let starts: Vec<usize> = std::iter::once(0)
@@ -273,6 +333,7 @@ pub(crate) fn read_rows(path: &Path) -> Result<Vec<(u64, Vec<String>)>, ProverEr
         .collect();
     let line_of = |byte: usize| starts.partition_point(|&s| s <= byte) as u64;
     let mut out = Vec::new();
+    let mut scripts: BTreeSet<&'static str> = BTreeSet::new();
     for rec in rdr.records() {
         let rec =
             rec.map_err(|e| ProverError::input(&file, None, format!("not a CSV file: {e}")))?;
@@ -282,9 +343,31 @@ pub(crate) fn read_rows(path: &Path) -> Result<Vec<(u64, Vec<String>)>, ProverEr
             byte += 1;
         }
         let line = line_of(byte);
-        out.push((line, rec.iter().map(|c| c.trim().to_string()).collect()));
+        out.push((
+            line,
+            rec.iter()
+                .map(|c| {
+                    c.trim()
+                        .chars()
+                        .map(|ch| match crate::sheet::native_digit(ch) {
+                            Some((d, script)) => {
+                                scripts.insert(script);
+                                d
+                            }
+                            None => ch,
+                        })
+                        .collect()
+                })
+                .collect(),
+        ));
     }
-    Ok(out)
+    if !scripts.is_empty() {
+        notes.push(format!(
+            "digits in {} script read as 0-9",
+            scripts.into_iter().collect::<Vec<_>>().join(" and ")
+        ));
+    }
+    Ok((out, notes))
 }
 
 /// Finds the layout with the sheet reader (`sheet.rs`): by what the headings mean and the
@@ -336,8 +419,9 @@ fn parse_segment(
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let mut rows = read_rows(path)?;
-    let (lay, start, layout_found) = layout(&rows, &path.display().to_string(), candidates)?;
+    let (mut rows, read_notes) = read_sheet(path)?;
+    let (lay, start, mut layout_found) = layout(&rows, &path.display().to_string(), candidates)?;
+    layout_found.extend(read_notes);
     // "Nil" printed for a candidate or NOTA is a zero; each such cell is reported.
     let mut nils: Vec<(u64, String)> = Vec::new();
     for (line, r) in rows.iter_mut().skip(start) {
@@ -416,7 +500,10 @@ fn parse_segment(
         if consecutive && r.iter().filter(|c| !c.is_empty()).count() > ncand {
             continue;
         }
-        if lower.contains("postal") {
+        if ["postal", "डाक", "पोस्टल", "ટપાલ", "પોસ્ટલ"]
+            .iter()
+            .any(|w| lower.contains(w))
+        {
             printed_postal = figs;
             continue;
         }
@@ -427,11 +514,15 @@ fn parse_segment(
         if lower.contains("total votes polled") {
             continue;
         }
-        if lower == "total" {
+        if ["total", "कुल", "योग", "एकूण", "કુલ"].contains(&lower.as_str())
+        {
             match figs {
                 Some(f) => {
                     let s = sum_of(&out, &since_break);
-                    if s != f {
+                    if s != f && f == sum_of(&out, &(0..out.len()).collect::<Vec<_>>()) {
+                        // The segment's total, after page subtotals.
+                        printed_total = Some(f);
+                    } else if s != f {
                         let diff: Vec<i64> = f
                             .iter()
                             .zip(&s)

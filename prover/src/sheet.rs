@@ -66,18 +66,59 @@ pub(crate) fn norm(cell: &str) -> String {
     out
 }
 
-/// A printed figure: digits, or digits after a minus sign (reported by the importer).
+/// A printed figure: digits, or digits after a minus sign (reported by the importer), grouped
+/// with commas or not, in the Indian way ("6,07,916") or the international one ("607,916").
 pub(crate) fn figure(cell: &str) -> Option<i64> {
     let t = cell.trim();
     let (neg, digits) = match t.strip_prefix('-') {
         Some(d) => (true, d),
         None => (false, t),
     };
-    if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    let all_digits = |g: &str| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit());
+    let joined: String;
+    let digits = if digits.contains(',') {
+        let groups: Vec<&str> = digits.split(',').collect();
+        let n = groups.len();
+        let ok = groups.iter().all(|g| all_digits(g))
+            && groups[0].len() <= 3
+            && groups[n - 1].len() == 3
+            && groups[1..n - 1]
+                .iter()
+                .all(|g| g.len() == 2 || g.len() == 3);
+        if !ok {
+            return None;
+        }
+        joined = groups.concat();
+        joined.as_str()
+    } else {
+        digits
+    };
+    if digits.len() > 9 || !all_digits(digits) {
         return None;
     }
     let v: i64 = digits.parse().ok()?;
     Some(if neg { -v } else { v })
+}
+
+/// The digit a decimal digit of an Indian script stands for (Devanagari, Bengali, Gurmukhi,
+/// Gujarati, Odia, Tamil, Telugu, Kannada, Malayalam), with the script's name.
+pub(crate) fn native_digit(c: char) -> Option<(char, &'static str)> {
+    const ZEROS: [(u32, &str); 9] = [
+        (0x966, "Devanagari"),
+        (0x9E6, "Bengali"),
+        (0xA66, "Gurmukhi"),
+        (0xAE6, "Gujarati"),
+        (0xB66, "Odia"),
+        (0xBE6, "Tamil"),
+        (0xC66, "Telugu"),
+        (0xCE6, "Kannada"),
+        (0xD66, "Malayalam"),
+    ];
+    let u = c as u32;
+    ZEROS
+        .iter()
+        .find(|(z, _)| (*z..z + 10).contains(&u))
+        .and_then(|(z, name)| Some((char::from_digit(u - z, 10)?, *name)))
 }
 
 /// A station number as printed: digits, optionally one letter (an auxiliary station, "158A").
@@ -101,29 +142,76 @@ pub(crate) fn column_numbers(r: &[String]) -> bool {
             .all(|(i, c)| figure(c) == Some(i as i64 + 1))
 }
 
-/// The role a header text names, if any. "valid votes cast in favour of" heads the candidates.
+/// Words that head the candidates' columns ("votes cast in favour of"), in English and in the
+/// Hindi, Marathi and Gujarati of bilingual sheets; compared without spaces.
+const FAVOUR: [&str; 5] = ["favour", "favor", "पक्षमें", "बाजूने", "તરફેણ"];
+
+/// Whether a heading is the one over all the candidates' columns.
+pub(crate) fn heads_candidates(label: &str) -> bool {
+    let l = label.to_lowercase().replace(' ', "");
+    FAVOUR.iter().any(|w| l.contains(w))
+}
+
+/// The role a header text names, if any: by English words, and by the Hindi, Marathi and
+/// Gujarati words bilingual sheets print (spec `import.md`). "valid votes cast in favour of"
+/// heads the candidates. Words for "invalid" are read before "valid", which they contain.
 fn role_of(label: &str) -> Option<Role> {
     let l = label.to_lowercase();
     let l = l.replace(' ', "");
-    if l.is_empty() || l.contains("favour") || l.contains("favor") {
+    let any = |words: &[&str]| words.iter().any(|w| l.contains(w));
+    if l.is_empty() || heads_candidates(&l) {
         return None;
     }
-    if l.contains("nota") || l.contains("noneoftheabove") {
+    if any(&[
+        "nota",
+        "noneoftheabove",
+        "नोटा",
+        "कोईनहीं",
+        "कोणीहीनाही",
+        "નોટા",
+        "કોઈનહીં",
+        "કોઈપણનહીં",
+    ]) {
         return Some(Role::Nota);
     }
-    if l.contains("valid") || l.contains("valied") {
+    if any(&[
+        "अस्वीकृत",
+        "अवैध",
+        "अमान्य",
+        "निरस्त",
+        "रद्द",
+        "અસ્વીકૃત",
+        "અમાન્ય",
+        "રદ",
+    ]) {
+        return Some(Role::Rejected);
+    }
+    if any(&["valid", "valied", "वैध", "विधिमान्य", "मान्य", "માન્ય"])
+    {
         return Some(Role::Valid);
     }
     if l.contains("reject") {
         return Some(Role::Rejected);
     }
-    if l.contains("testvote") || l.contains("49ma") || l.contains("vvpat") {
+    if any(&[
+        "testvote",
+        "49ma",
+        "vvpat",
+        "टेस्ट",
+        "परीक्षण",
+        "ટેસ્ટ",
+        "પરીક્ષણ",
+    ]) {
         return Some(Role::TestVotes);
     }
-    if l.contains("tender") {
+    if any(&["tender", "निविदत्त", "प्रदत्त", "टेंडर", "ટેન્ડર", "પ્રદત્ત"])
+    {
         return Some(Role::Tendered);
     }
-    if l.starts_with("total") {
+    // "कुल" as a word, not the start of a name such as Kuldeep.
+    let first_word = label.split_whitespace().next().unwrap_or("");
+    if l.starts_with("total") || ["कुल", "योग", "एकूण", "કુલ"].contains(&first_word)
+    {
         return Some(Role::Total);
     }
     None
@@ -213,14 +301,32 @@ pub(crate) fn find(rows: &Rows, file: &str, candidates: Option<usize>) -> Result
     // A heading over a candidate's column is an error, unless it is every name merged in one
     // cell (which may end in NOTA's own heading).
     // Names: the header text over each candidate column, without the heading over them all.
+    // A header row whose only text over the candidates is in the first candidate's column,
+    // while another header row names two or more of them, holds the heading over them all
+    // ("Votes polled for"), whatever its words.
+    let filled = |r: &Vec<String>| {
+        candidate_cols
+            .iter()
+            .filter(|&&j| r.get(j).is_some_and(|c| !c.is_empty()))
+            .count()
+    };
+    let named_elsewhere = header.iter().any(|r| filled(r) >= 2);
+    let over_all: Vec<bool> = header
+        .iter()
+        .map(|r| {
+            named_elsewhere
+                && k >= 2
+                && filled(r) == 1
+                && r.get(candidate_cols[0]).is_some_and(|c| !c.is_empty())
+        })
+        .collect();
     let name_text = |j: usize| -> String {
         let parts: Vec<&str> = header
             .iter()
-            .filter_map(|r| r.get(j).map(String::as_str))
-            .filter(|c| {
-                let l = c.to_lowercase();
-                !c.is_empty() && !l.contains("favour") && !l.contains("favor")
-            })
+            .zip(&over_all)
+            .filter(|(_, over)| !**over || j != candidate_cols[0])
+            .filter_map(|(r, _)| r.get(j).map(String::as_str))
+            .filter(|c| !c.is_empty() && !heads_candidates(c))
             .collect();
         parts.join(" ")
     };
@@ -232,15 +338,15 @@ pub(crate) fn find(rows: &Rows, file: &str, candidates: Option<usize>) -> Result
             j + 1
         ));
     }
-    if let Some((i, r)) = roles[..k]
+    if let Some((j, r)) = candidate_cols
         .iter()
-        .enumerate()
-        .find(|(i, r)| r.is_some() && !merged(candidate_cols[*i]))
+        .map(|&j| (j, role_of(&name_text(j))))
+        .find(|(j, r)| r.is_some() && !merged(*j))
     {
         return Err(format!(
             "{file}: column {} is headed {:?} ({:?}), but the {k} candidates' columns should be there",
-            candidate_cols[i] + 1,
-            label(candidate_cols[i]),
+            j + 1,
+            label(j),
             r
         ));
     }

@@ -284,3 +284,90 @@ fn vvpat_stated_or_refused_overrides_the_sheets() {
     assert!(r.unwrap().vvpat);
     assert_eq!(contest(&d)["audit"]["statutory_per_segment"], 5);
 }
+
+fn import_bytes(bytes: &[u8]) -> Result<prover::import::ImportReport, String> {
+    let d = tempfile::tempdir().unwrap();
+    let raw = d.path().join("raw");
+    std::fs::create_dir_all(&raw).unwrap();
+    std::fs::write(raw.join("AC012.csv"), bytes).unwrap();
+    let o = ImportOptions {
+        raw_dir: raw,
+        electors: None,
+        declared: None,
+        segments: vec![],
+        strict: false,
+        seed: 1,
+        election_id: "sec-2026-test".into(),
+        contest_id: "PC03".into(),
+        contest_name: "3 Test".into(),
+        poll_date: "2026-02-01".into(),
+        vvpat: None,
+    };
+    import(&o, &d.path().join("in")).map_err(|e| e.to_string())
+}
+
+/// A bilingual Hindi sheet saved as UTF-16 "text" (tab-separated), figures in Devanagari digits,
+/// a candidate named Kuldeep (कुलदीप, which starts like "कुल", total).
+#[test]
+fn hindi_headings_devanagari_digits_utf16_and_tabs() {
+    let text = "मतदान केन्द्र क्रमांक\tनिम्नलिखित अभ्यर्थियों के पक्ष में डाले गए विधिमान्य मत\t\t\tउपरोक्त में से कोई नहीं\tकुल विधिमान्य मत\tअस्वीकृत मत\tकुल\tनिविदत्त मत\n\tकुलदीप सिंह\tराम प्रसाद\tसीता देवी\t\t\t\t\t\n१\t१२\t३४\t५\t२\t५३\t०\t५३\t०\n२\t७\t८\t९\t१\t२५\t१\t२६\t२\n३\t१०\t०\t४\t०\t१४\t०\t१४\t०\n";
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        bytes.extend_from_slice(&u.to_le_bytes());
+    }
+    let r = import_bytes(&bytes).unwrap();
+    assert_eq!(r.stations, 3);
+    assert_eq!(r.candidates[0], "कुलदीप सिंह");
+    let seg = &r.segments[0];
+    assert_eq!(seg.booth_sums, vec![29, 42, 18, 3]);
+    assert_eq!(seg.valid_includes_nota, Some(true));
+    let layout = seg.layout.join("; ");
+    for said in ["UTF-16LE", "tabs", "Devanagari", "NOTA headed"] {
+        assert!(layout.contains(said), "{said}: {layout}");
+    }
+    // Station 2 prints 1 rejected vote: reported as for any sheet.
+    assert!(r
+        .anomalies
+        .iter()
+        .any(|a| a.class == "rejected_at_station" && a.station.as_deref() == Some("2")));
+    assert!(!r
+        .anomalies
+        .iter()
+        .any(|a| a.class.ends_with("_mismatch") || a.class == "unreadable_row"));
+}
+
+/// Gujarati headings and digits, separated by semicolons, with a labelled total row.
+#[test]
+fn gujarati_headings_and_digits_with_semicolons() {
+    let text = "મતદાન મથક નં.;ઉમેદવારોની તરફેણમાં પડેલા માન્ય મતો;;નોટા;કુલ માન્ય મતો;અસ્વીકૃત મતો;કુલ મતો;ટેન્ડર મતો\n;પટેલ રમેશભાઈ;શાહ કિરણબેન;;;;;\n૧;૧૦૦;૨૦૦;૫;૩૦૦;૦;૩૦૫;૦\n૨;૫૦;૬૦;૧;૧૧૦;૦;૧૧૧;૦\nકુલ;૧૫૦;૨૬૦;૬;૪૧૦;૦;૪૧૬;૦\n";
+    let r = import_bytes(text.as_bytes()).unwrap();
+    assert_eq!(r.stations, 2);
+    let seg = &r.segments[0];
+    assert_eq!(seg.booth_sums, vec![150, 260, 6]);
+    // Valid excludes NOTA here; the total row adds up, so nothing is reported against it.
+    assert_eq!(seg.valid_includes_nota, Some(false));
+    assert!(
+        r.anomalies.is_empty() || r.anomalies.iter().all(|a| a.class == "no_electors"),
+        "{:?}",
+        r.anomalies
+    );
+    let layout = seg.layout.join("; ");
+    assert!(
+        layout.contains("Gujarati") && layout.contains("semicolons"),
+        "{layout}"
+    );
+}
+
+/// A Windows "CSV" export: Windows-1252 bytes (a non-breaking space 0xA0 in a heading) and a
+/// figure grouped with a comma ("1,024") in a station row.
+#[test]
+fn windows_1252_export_and_grouped_figures() {
+    let text = "Serial No. of Polling Station,Votes polled for,,Total\u{a0}of valid votes,Rejected,NOTA,Total,Tendered\n,Caf\u{e9} Ram,Shyam,,,,,\n1,\"1,024\",20,1044,0,5,1049,0\n2,1,2,3,0,1,4,0\n";
+    let bytes: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
+    let r = import_bytes(&bytes).unwrap();
+    assert_eq!(r.stations, 2);
+    assert_eq!(r.segments[0].booth_sums, vec![1025, 22, 6]);
+    assert_eq!(r.candidates[0], "Café Ram");
+    assert!(r.segments[0].layout.join("; ").contains("Windows-1252"));
+    assert!(r.shapes.contains(&"2048x4".to_string()), "{:?}", r.shapes);
+}

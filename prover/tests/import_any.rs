@@ -371,3 +371,96 @@ fn windows_1252_export_and_grouped_figures() {
     assert!(r.segments[0].layout.join("; ").contains("Windows-1252"));
     assert!(r.shapes.contains(&"2048x4".to_string()), "{:?}", r.shapes);
 }
+
+/// Two sheets of one constituency and its declared result, small and made up: a candidate
+/// spelled differently on the second sheet, a row whose valid and total figures agree with no
+/// convention, a declared total below the stations' sum, and a candidate the declared result
+/// does not list.
+#[test]
+fn spelling_column_mismatches_and_declared_result_anomalies() {
+    let d = tempfile::tempdir().unwrap();
+    let raw = d.path().join("raw");
+    std::fs::create_dir_all(&raw).unwrap();
+    let head = |b: &str| {
+        format!("Polling Station No.,Votes in favour of,,,Total valid votes,Rejected,NOTA,Total,Tendered\n,Asha Patel,{b},Zorawar Khan,,,,,\n")
+    };
+    std::fs::write(
+        raw.join("AC001.csv"),
+        head("Ravi Kumar") + "1,10,20,5,35,0,1,36,0\n2,7,3,9,99,0,2,98,0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        raw.join("AC002.csv"),
+        head("Kumar Ravi") + "1,4,4,4,12,0,1,13,0\n",
+    )
+    .unwrap();
+    let declared = d.path().join("declared.csv");
+    std::fs::write(
+        &declared,
+        "Candidate,Party,Votes\nAsha Patel,ABC,25\nRavi Kumar,DEF,30\nMohanlal Desai,GHI,18\nNone of the Above,,4\n",
+    )
+    .unwrap();
+    let o = ImportOptions {
+        raw_dir: raw,
+        electors: None,
+        declared: Some(declared),
+        segments: vec![],
+        strict: false,
+        seed: 1,
+        election_id: "sec-2026-test".into(),
+        contest_id: "PC05".into(),
+        contest_name: "5 Test".into(),
+        poll_date: "2026-02-01".into(),
+        vvpat: None,
+    };
+    let r = import(&o, &d.path().join("in")).unwrap();
+    let of = |class: &str| -> Vec<(u32, Option<String>, String)> {
+        r.anomalies
+            .iter()
+            .filter(|a| a.class == class)
+            .map(|a| (a.segment, a.station.clone(), a.detail.clone()))
+            .collect()
+    };
+    let spelling = of("candidate_spelling");
+    assert_eq!(spelling.len(), 1, "{spelling:?}");
+    assert!(spelling[0].0 == 2 && spelling[0].2.contains("Kumar Ravi"));
+    let valid = of("valid_column_mismatch");
+    let total = of("total_column_mismatch");
+    assert_eq!((valid.len(), total.len()), (1, 1), "{valid:?} {total:?}");
+    assert_eq!((valid[0].0, valid[0].1.as_deref()), (1, Some("2")));
+    assert_eq!((total[0].0, total[0].1.as_deref()), (1, Some("2")));
+    // Asha: stations 21, declared 25 (4 postal). Ravi: stations 27 against 30. Zorawar Khan is
+    // not in the declared result (Mohanlal Desai is too unlike him to be matched).
+    let exceeds = of("booth_sum_exceeds_declared");
+    assert!(exceeds.is_empty(), "{exceeds:?}");
+    let missing = of("not_in_declared_result");
+    assert_eq!(missing.len(), 1);
+    assert!(missing[0].2.contains("Zorawar Khan"), "{missing:?}");
+    // The same sheets against a declared result below the stations' sum for Ravi Kumar.
+    std::fs::write(
+        o.declared.as_ref().unwrap(),
+        "Candidate,Party,Votes\nAsha Patel,ABC,25\nRavi Kumar,DEF,20\nZorawar Khan,GHI,18\nNone of the Above,,4\n",
+    )
+    .unwrap();
+    let r = import(&o, &d.path().join("in2")).unwrap();
+    let exceeds: Vec<&str> = r
+        .anomalies
+        .iter()
+        .filter(|a| a.class == "booth_sum_exceeds_declared")
+        .map(|a| a.detail.as_str())
+        .collect();
+    assert_eq!(exceeds.len(), 1);
+    assert!(
+        exceeds[0].contains("Ravi Kumar") && exceeds[0].contains("27"),
+        "{exceeds:?}"
+    );
+    let ravi = r
+        .reconciliation
+        .iter()
+        .find(|x| x.name == "Ravi Kumar")
+        .unwrap();
+    assert_eq!(
+        (ravi.booth_sum, ravi.declared, ravi.difference),
+        (27, 20, -7)
+    );
+}

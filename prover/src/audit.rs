@@ -752,6 +752,7 @@ pub fn plan_from_bundle(
     cid: &str,
     alpha: f64,
 ) -> Result<AuditPlan, ProverError> {
+    check_risk_limit(alpha)?;
     let p = Published::load(input, bundle_dir, cid)?;
     let frame = p.frame();
     let ballots: u64 = p.rows.iter().map(|r| r.2.iter().sum::<u64>()).sum();
@@ -777,19 +778,121 @@ pub fn plan_from_numbers(
     ballots: u64,
     stations: u64,
     alpha: f64,
-) -> AuditPlan {
+) -> Result<AuditPlan, ProverError> {
+    check_risk_limit(alpha)?;
+    let bad = |rule: String| Err(ProverError::input("audit plan", None, rule));
+    if winner < runner_up {
+        return bad(format!(
+            "--winner ({winner}) has fewer votes than --runner-up ({runner_up}): give the winner's votes first"
+        ));
+    }
+    if winner.saturating_add(runner_up) > ballots {
+        return bad(format!(
+            "--ballots ({ballots}) is fewer than the winner's and runner-up's votes together ({})",
+            winner.saturating_add(runner_up)
+        ));
+    }
+    if stations == 0 {
+        return bad("--stations must be at least 1".into());
+    }
     let margin = winner.saturating_sub(runner_up);
     let u_total = if margin == 0 {
         f64::INFINITY
     } else {
         (ballots as f64 + margin as f64) / margin as f64
     };
-    AuditPlan {
+    Ok(AuditPlan {
         stations,
         ballots,
         margin,
         total_error_bound: u_total,
         km_draws: stats::km_sample_size(u_total, alpha),
         bravo_ballots: stats::bravo_asn(winner, runner_up, ballots, alpha),
+    })
+}
+
+/// A risk limit is a fraction strictly between 0 and 1 (0.05 for 5%).
+fn check_risk_limit(alpha: f64) -> Result<(), ProverError> {
+    if alpha > 0.0 && alpha < 1.0 {
+        Ok(())
+    } else {
+        Err(ProverError::input(
+            "audit plan",
+            None,
+            format!("--risk-limit is a fraction strictly between 0 and 1 (0.05 for 5%), not {alpha}"),
+        ))
+    }
+}
+
+impl AuditPlan {
+    /// The plan in words, at risk limit `alpha`.
+    pub fn to_text(&self, alpha: f64) -> String {
+        let mut s = format!(
+            "{} stations, {} votes, closest margin {} votes, total error bound U = {:.2}\n",
+            self.stations, self.ballots, self.margin, self.total_error_bound
+        );
+        s += &match self.km_draws {
+            None => "batch-comparison: a tie; only a full count confirms the outcome\n".into(),
+            Some(n) if n >= self.stations => format!(
+                "batch-comparison (Kaplan-Markov, PPEB): {n} station draws at risk limit {alpha}, as many as or more than the {} stations: count every station (a full count)\n",
+                self.stations
+            ),
+            Some(n) => format!(
+                "batch-comparison (Kaplan-Markov, PPEB): {n} station draws at risk limit {alpha} if no error is found\n"
+            ),
+        };
+        s += &match self.bravo_ballots {
+            Some(n) if n >= self.ballots as f64 => format!(
+                "ballot polling (BRAVO), for comparison: about {:.0} slips on average, more than the {} cast: a full count\n",
+                n.ceil(),
+                self.ballots
+            ),
+            Some(n) => format!(
+                "ballot polling (BRAVO), for comparison: about {:.0} individual slips on average\n",
+                n.ceil()
+            ),
+            None => "ballot polling (BRAVO): a tie; polling cannot confirm it\n".into(),
+        };
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(r: Result<AuditPlan, ProverError>) -> String {
+        match r {
+            Ok(p) => panic!("accepted: {p:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn plan_refuses_what_it_cannot_mean() {
+        for alpha in [5.0, 0.0, 1.0, -0.1, f64::NAN] {
+            let e = refused(plan_from_numbers(52_000, 48_000, 110_000, 100, alpha));
+            assert!(e.contains("--risk-limit") && e.contains("between 0 and 1"), "{e}");
+        }
+        let e = refused(plan_from_numbers(48_000, 52_000, 110_000, 100, 0.05));
+        assert!(e.contains("--winner (48000)") && e.contains("--runner-up (52000)"), "{e}");
+        let e = refused(plan_from_numbers(52_000, 48_000, 90_000, 100, 0.05));
+        assert!(e.contains("--ballots (90000)") && e.contains("100000"), "{e}");
+        let e = refused(plan_from_numbers(52_000, 48_000, 110_000, 0, 0.05));
+        assert!(e.contains("--stations"), "{e}");
+    }
+
+    #[test]
+    fn plan_says_a_tie_and_a_full_count() {
+        let tie = plan_from_numbers(50_000, 50_000, 110_000, 100, 0.05).unwrap();
+        assert!(tie.to_text(0.05).contains("a tie; only a full count"));
+        // A margin of 200 in 100,000 votes over 100 stations needs more draws than stations.
+        let close = plan_from_numbers(50_100, 49_900, 100_000, 100, 0.05).unwrap();
+        assert!(close.km_draws.unwrap() >= 100);
+        let t = close.to_text(0.05);
+        assert!(t.contains("count every station (a full count)"), "{t}");
+        let wide = plan_from_numbers(60_000, 40_000, 100_000, 100, 0.05).unwrap();
+        let t = wide.to_text(0.05);
+        assert!(t.contains("if no error is found") && !t.contains("full count"), "{t}");
     }
 }

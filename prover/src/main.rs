@@ -834,7 +834,7 @@ fn run_audit(cmd: AuditCommand) -> Result<(), prover::ProverError> {
         } => {
             let plan = match (input, bundle, contest, winner, runner_up, ballots, stations) {
                 (Some(i), Some(b), Some(c), ..) => audit::plan_from_bundle(&i, &b, &c, risk_limit)?,
-                (_, _, _, Some(w), Some(r), Some(b), Some(s)) => audit::plan_from_numbers(w, r, b, s, risk_limit),
+                (_, _, _, Some(w), Some(r), Some(b), Some(s)) => audit::plan_from_numbers(w, r, b, s, risk_limit)?,
                 _ => {
                     return Err(prover::ProverError::input(
                         "audit plan",
@@ -843,18 +843,7 @@ fn run_audit(cmd: AuditCommand) -> Result<(), prover::ProverError> {
                     ))
                 }
             };
-            println!(
-                "{} stations, {} votes, closest margin {} votes, total error bound U = {:.2}",
-                plan.stations, plan.ballots, plan.margin, plan.total_error_bound
-            );
-            match plan.km_draws {
-                Some(n) => println!("batch-comparison (Kaplan-Markov, PPEB): {n} station draws at risk limit {risk_limit} if no error is found"),
-                None => println!("batch-comparison: a tie; only a full count confirms the outcome"),
-            }
-            match plan.bravo_ballots {
-                Some(n) => println!("ballot polling (BRAVO), for comparison: about {:.0} individual slips on average", n.ceil()),
-                None => println!("ballot polling (BRAVO): a tie; polling cannot confirm it"),
-            }
+            print!("{}", plan.to_text(risk_limit));
         }
     }
     Ok(())

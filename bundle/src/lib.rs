@@ -14,7 +14,10 @@ pub mod text;
 
 pub use error::BundleError;
 pub use model::*;
-pub use signing::{verify_many, KeyPair, PendingSignature, Role, Signed};
+pub use signing::{
+    message as signed_message, verify_many, KeyPair, PendingSignature, Role, Signed,
+    MAX_SAFE_INTEGER, SIGNING_DOMAIN,
+};
 
 /// The protocol version every statement carries (not the crate version).
-pub const SPEC_VERSION: &str = "0.1";
+pub const SPEC_VERSION: &str = "1.0";

@@ -1,13 +1,20 @@
-//! Ed25519 role signatures (spec `bundle.md` §3).
+//! Ed25519 role signatures (spec `protocol.md` §5).
 //!
-//! A statement is signed as `"ve/v1/" || kind || 0x00 || body`, where `body` is the statement's
-//! canonical JSON (serde field order, no whitespace). Verification is strict (`verify_strict`):
-//! small-order keys and non-canonical signatures are refused.
+//! A statement of kind `k` is signed as `"ve/1.0/" || k || 0x00 || JCS({"body", "role",
+//! "signer"})`: the RFC 8785 canonical JSON of an object holding the body exactly as published,
+//! the signer's role and id. Any language with an RFC 8785 implementation rebuilds these bytes
+//! from the file without knowing this crate's types. Every number in a signed statement is an
+//! integer of magnitude below 2^53 (I-JSON), so its canonical form is its digits. Verification
+//! is strict (`verify_strict`): small-order keys and non-canonical signatures are refused.
 
 use crate::error::BundleError;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use rand_core::{CryptoRng, RngCore};
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+/// The prefix of every signed message: the protocol and its version (spec 1.0).
+pub const SIGNING_DOMAIN: &str = "ve/1.0/";
 
 /// Signing roles, from the top of the certificate chain down.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,7 +95,8 @@ impl KeyPair {
         kind: &'static str,
         body: T,
     ) -> Result<Signed<T>, BundleError> {
-        let msg = message(kind, &body)?;
+        let value = to_value(&body)?;
+        let msg = message(kind, &self.id, self.role, &value)?;
         let signature = self.key.sign(&msg);
         Ok(Signed {
             body,
@@ -96,6 +104,8 @@ impl KeyPair {
             role: self.role,
             public_key: self.public_hex(),
             signature: hex::encode(signature.to_bytes()),
+            // Built from `body` when checked, so an edit of the body in memory is caught.
+            published: None,
         })
     }
 
@@ -131,9 +141,9 @@ impl KeyPair {
     }
 }
 
-/// A statement with its signature.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A statement with its signature. Read from a file, it keeps the body exactly as published
+/// (before it was read into `T`): that is what the signature covers.
+#[derive(Clone, Debug, Serialize)]
 pub struct Signed<T> {
     /// The statement.
     pub body: T,
@@ -145,14 +155,99 @@ pub struct Signed<T> {
     pub public_key: String,
     /// Ed25519 signature, hex.
     pub signature: String,
+    /// The body exactly as read from a file (what the signature covers); `None` for a
+    /// statement signed here, whose body is serialised when checked.
+    #[serde(skip)]
+    published: Option<Value>,
 }
 
-fn message<T: Serialize>(kind: &str, body: &T) -> Result<Vec<u8>, BundleError> {
-    let mut msg = format!("ve/v1/{kind}\0").into_bytes();
-    let json = serde_json::to_vec(body).map_err(|e| BundleError::Encoding {
+impl<T: PartialEq> PartialEq for Signed<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.body == other.body
+            && self.signer == other.signer
+            && self.role == other.role
+            && self.public_key == other.public_key
+            && self.signature == other.signature
+    }
+}
+
+/// A signed statement as it appears in a file, before its body is read into a type.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSigned {
+    body: Box<serde_json::value::RawValue>,
+    signer: String,
+    role: Role,
+    public_key: String,
+    signature: String,
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Signed<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let raw = RawSigned::deserialize(d)?;
+        let text = raw.body.get();
+        let body: T = serde_json::from_str(text).map_err(D::Error::custom)?;
+        let published: Value = serde_json::from_str(text).map_err(D::Error::custom)?;
+        Ok(Signed {
+            body,
+            signer: raw.signer,
+            role: raw.role,
+            public_key: raw.public_key,
+            signature: raw.signature,
+            published: Some(published),
+        })
+    }
+}
+
+fn to_value<T: Serialize>(body: &T) -> Result<Value, BundleError> {
+    serde_json::to_value(body).map_err(|e| BundleError::Encoding {
         what: "statement",
         reason: e.to_string(),
-    })?;
+    })
+}
+
+/// The largest integer magnitude a signed statement may hold: 2^53 - 1 (I-JSON, RFC 7493).
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// Whether every number in `v` is an integer of magnitude at most 2^53 - 1.
+fn integers_only(v: &Value) -> bool {
+    match v {
+        Value::Number(n) => n
+            .as_u64()
+            .map(|x| x <= MAX_SAFE_INTEGER)
+            .or_else(|| n.as_i64().map(|x| x.unsigned_abs() <= MAX_SAFE_INTEGER))
+            .unwrap_or(false),
+        Value::Array(a) => a.iter().all(integers_only),
+        Value::Object(o) => o.values().all(integers_only),
+        _ => true,
+    }
+}
+
+/// The bytes a statement's signature covers (spec `protocol.md` §5): `"ve/1.0/" || kind || 0x00
+/// || JCS({"body": body, "role": role, "signer": signer})`.
+pub fn message(kind: &str, signer: &str, role: Role, body: &Value) -> Result<Vec<u8>, BundleError> {
+    use canon_json::CanonJsonSerialize;
+    if !integers_only(body) {
+        return Err(BundleError::Encoding {
+            what: "statement",
+            reason: format!(
+                "a signed statement's numbers are integers of magnitude at most {MAX_SAFE_INTEGER} (I-JSON)"
+            ),
+        });
+    }
+    let signed = serde_json::json!({
+        "body": body,
+        "role": role,
+        "signer": signer,
+    });
+    let json = signed
+        .to_canon_json_vec()
+        .map_err(|e| BundleError::Encoding {
+            what: "statement",
+            reason: e.to_string(),
+        })?;
+    let mut msg = format!("{SIGNING_DOMAIN}{kind}\0").into_bytes();
     msg.extend(json);
     Ok(msg)
 }
@@ -163,6 +258,9 @@ pub fn public_key_from_hex(s: &str) -> Result<VerifyingKey, BundleError> {
         what: "public key",
         reason,
     };
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(bad("not lower-case hex".into()));
+    }
     let bytes = hex::decode(s).map_err(|e| bad(e.to_string()))?;
     let arr: [u8; 32] = bytes.try_into().map_err(|_| bad("not 32 bytes".into()))?;
     let key = VerifyingKey::from_bytes(&arr).map_err(|e| bad(e.to_string()))?;
@@ -203,10 +301,21 @@ impl<T: Serialize> Signed<T> {
             kind,
         };
         let key = public_key_from_hex(&self.public_key)?;
+        if self.signature.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Err(bad());
+        }
         let sig_bytes = hex::decode(&self.signature).map_err(|_| bad())?;
         let arr: [u8; 64] = sig_bytes.try_into().map_err(|_| bad())?;
+        let fresh;
+        let body = match &self.published {
+            Some(v) => v,
+            None => {
+                fresh = to_value(&self.body)?;
+                &fresh
+            }
+        };
         Ok(PendingSignature {
-            msg: message(kind, &self.body)?,
+            msg: message(kind, &self.signer, self.role, body)?,
             sig: Signature::from_bytes(&arr),
             key,
         })

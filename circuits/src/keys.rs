@@ -443,5 +443,8 @@ pub fn fr_from_hex(s: &str) -> Result<Fr, CircuitError> {
     if x.into_bigint().to_bytes_le() != bytes {
         return Err(enc("scalar", "not below the group order"));
     }
+    if fr_to_hex(&x) != s {
+        return Err(enc("scalar", "not lower-case hex"));
+    }
     Ok(x)
 }

@@ -819,7 +819,9 @@ fn check_risk_limit(alpha: f64) -> Result<(), ProverError> {
         Err(ProverError::input(
             "audit plan",
             None,
-            format!("--risk-limit is a fraction strictly between 0 and 1 (0.05 for 5%), not {alpha}"),
+            format!(
+                "--risk-limit is a fraction strictly between 0 and 1 (0.05 for 5%), not {alpha}"
+            ),
         ))
     }
 }
@@ -872,12 +874,21 @@ mod tests {
     fn plan_refuses_what_it_cannot_mean() {
         for alpha in [5.0, 0.0, 1.0, -0.1, f64::NAN] {
             let e = refused(plan_from_numbers(52_000, 48_000, 110_000, 100, alpha));
-            assert!(e.contains("--risk-limit") && e.contains("between 0 and 1"), "{e}");
+            assert!(
+                e.contains("--risk-limit") && e.contains("between 0 and 1"),
+                "{e}"
+            );
         }
         let e = refused(plan_from_numbers(48_000, 52_000, 110_000, 100, 0.05));
-        assert!(e.contains("--winner (48000)") && e.contains("--runner-up (52000)"), "{e}");
+        assert!(
+            e.contains("--winner (48000)") && e.contains("--runner-up (52000)"),
+            "{e}"
+        );
         let e = refused(plan_from_numbers(52_000, 48_000, 90_000, 100, 0.05));
-        assert!(e.contains("--ballots (90000)") && e.contains("100000"), "{e}");
+        assert!(
+            e.contains("--ballots (90000)") && e.contains("100000"),
+            "{e}"
+        );
         let e = refused(plan_from_numbers(52_000, 48_000, 110_000, 0, 0.05));
         assert!(e.contains("--stations"), "{e}");
     }
@@ -893,6 +904,9 @@ mod tests {
         assert!(t.contains("count every station (a full count)"), "{t}");
         let wide = plan_from_numbers(60_000, 40_000, 100_000, 100, 0.05).unwrap();
         let t = wide.to_text(0.05);
-        assert!(t.contains("if no error is found") && !t.contains("full count"), "{t}");
+        assert!(
+            t.contains("if no error is found") && !t.contains("full count"),
+            "{t}"
+        );
     }
 }

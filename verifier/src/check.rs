@@ -78,6 +78,18 @@ fn read<T: DeserializeOwned>(src: &dyn Source, rel: &str) -> Result<(Vec<u8>, T)
     Ok((bytes, value))
 }
 
+/// The spec version `bundle.json` declares, when it is readable and not this verifier's.
+fn other_version(src: &dyn Source) -> Option<String> {
+    let bytes = read_capped(src, paths::INDEX).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let version = v.get("body")?.get("spec_version")?;
+    let text = version
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| version.to_string());
+    (text != bundle::SPEC_VERSION).then_some(text)
+}
+
 /// Whether a bundle path is a plain relative path of safe components.
 fn safe_path(p: &str) -> bool {
     !p.is_empty() && p.split('/').all(bundle::tally::is_safe_id)
@@ -100,6 +112,22 @@ pub fn verify_source(src: &dyn Source, opts: &Options<'_>) -> Report {
         ..Report::default()
     };
     let mut f = Findings::default();
+
+    // V1.a: a bundle of another spec version is named as such before anything else is read
+    // (its other checks would fail for that reason alone).
+    if let Some(v) = other_version(src) {
+        f.error(
+            "V1.a",
+            &At::file(paths::INDEX),
+            format!(
+                "this bundle follows spec version {v}; this verifier implements spec version {}: check it with a verifier of spec version {v}, or have the bundle re-issued under {}",
+                bundle::SPEC_VERSION,
+                bundle::SPEC_VERSION
+            ),
+        );
+        report.finish(f);
+        return report;
+    }
 
     // V1.a, V2.a: the two signed documents everything else hangs from.
     let index = match read::<Signed<BundleIndex>>(src, paths::INDEX) {

@@ -282,7 +282,7 @@ fn v7a_a_commitment_signed_after_the_results_fails() {
             .iter_mut()
             .find(|x| x["body"]["party_id"] == "OBS-1")
             .unwrap();
-        x["body"]["signed_at"] = (u64::MAX / 2).into();
+        x["body"]["signed_at"] = 4_102_444_800u64.into(); // 2100-01-01
         resign(x, audit_kinds::SEED_COMMITMENT, &obs);
     });
     c.reindex();

@@ -104,6 +104,28 @@ fn v1a_missing_index_is_an_error() {
 }
 
 #[test]
+fn v1a_bundle_of_another_spec_version_is_named_before_anything_else() {
+    for other in [json!("0.1"), json!("2.0"), json!(1)] {
+        let c = copy(A);
+        c.edit("bundle.json", |v| v["body"]["spec_version"] = other.clone());
+        let r = c.verify();
+        assert_eq!(failed_steps(&r), set(&["V1.a"]), "{:#?}", r.findings);
+        assert_eq!(r.findings.len(), 1, "{:#?}", r.findings);
+        let rule = &r.findings[0].rule;
+        let shown = other
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or(other.to_string());
+        assert!(
+            rule.contains(&format!("spec version {shown}"))
+                && rule.contains(&format!("spec version {}", bundle::SPEC_VERSION)),
+            "{rule}"
+        );
+        assert_eq!(r.exit_code(), 2);
+    }
+}
+
+#[test]
 fn v1a_index_of_another_election() {
     let c = copy(A);
     let a = c.authority();

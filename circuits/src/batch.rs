@@ -14,7 +14,8 @@
 //! passes with probability at most about 2^-128. When a batch fails it is split in halves until
 //! every invalid proof is named, each confirmed by a lone verification.
 
-use crate::keys::{PreparedKey, StationProof};
+use crate::encoding::{StationProof, PROOF_BYTES};
+use crate::keys::PreparedKey;
 use crate::station::PublicInputs;
 use ark_bls12_381::{Bls12_381, Fr, G1Projective};
 use ark_ec::pairing::Pairing;
@@ -30,7 +31,7 @@ fn coefficients(vk_digest: &[u8], items: &[&Item], entropy: &[u8; 32]) -> Vec<Fr
     let mut t = Transcript::new(labels::PROTOCOL);
     t.groth16_batch_domain_sep(vk_digest, items.len() as u64);
     for (public, proof) in items {
-        let mut p = Vec::with_capacity(crate::keys::PROOF_BYTES);
+        let mut p = Vec::with_capacity(PROOF_BYTES);
         // Serialising a valid in-memory proof cannot fail; an empty message would only weaken
         // binding to this proof, never soundness against the entropy below.
         let _ = proof.serialize_uncompressed(&mut p);

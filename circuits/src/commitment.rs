@@ -46,7 +46,7 @@ impl Salt {
 
     /// Decodes a salt from 64 hex digits (the canonical little-endian encoding of a scalar).
     pub fn from_hex(s: &str) -> Result<Self, CircuitError> {
-        let fr = crate::keys::fr_from_hex(s)?;
+        let fr = crate::encoding::fr_from_hex(s)?;
         Ok(Self::from_fr(&fr))
     }
 

@@ -6,7 +6,7 @@ use crate::station::{PublicInputs, StationCircuit};
 use ark_bls12_381::{Bls12_381, Fr};
 use ark_ec::AffineRepr;
 use ark_ff::{BigInteger, PrimeField, UniformRand};
-use ark_groth16::{Groth16, PreparedVerifyingKey, Proof, VerifyingKey};
+use ark_groth16::{Groth16, PreparedVerifyingKey, VerifyingKey};
 use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, SynthesisMode,
     R1CS_PREDICATE_LABEL,
@@ -17,8 +17,9 @@ use rand::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
-/// A Groth16 proof of the station circuit.
-pub type StationProof = Proof<Bls12_381>;
+pub use crate::encoding::{
+    fr_from_hex, fr_to_hex, proof_from_hex, proof_to_hex, StationProof, PROOF_BYTES,
+};
 
 /// A proving key with the shape it was made for, and the shape's constraint matrices.
 #[derive(Clone, Debug)]
@@ -321,12 +322,7 @@ impl ProvingKey {
     }
 }
 
-fn enc(what: &'static str, e: impl core::fmt::Display) -> CircuitError {
-    CircuitError::Encoding {
-        what,
-        reason: e.to_string(),
-    }
-}
+use crate::encoding::enc;
 
 /// Canonical bytes of a verifying key (compressed points).
 pub fn vk_to_bytes(vk: &VerifyingKey<Bls12_381>) -> Result<Vec<u8>, CircuitError> {
@@ -391,60 +387,4 @@ impl PreparedKey {
             Err(e) => Err(CircuitError::Synthesis(e.to_string())),
         }
     }
-}
-
-/// Bytes of a proof: A, B, C uncompressed (spec §6.1). Uncompressed points cost twice the space
-/// of compressed ones but decode without square roots in Fq and Fq2, which would otherwise be
-/// about half the cost of verifying a station.
-pub const PROOF_BYTES: usize = 384;
-
-/// Canonical hex of a proof (384 bytes: A, B, C uncompressed).
-pub fn proof_to_hex(proof: &StationProof) -> Result<String, CircuitError> {
-    let mut out = Vec::with_capacity(PROOF_BYTES);
-    proof
-        .serialize_uncompressed(&mut out)
-        .map_err(|e| enc("proof", e))?;
-    Ok(hex::encode(out))
-}
-
-/// Decodes a proof strictly: 384 bytes, canonical, points on the curve, in the subgroup, not
-/// the identity.
-pub fn proof_from_hex(s: &str) -> Result<StationProof, CircuitError> {
-    let bytes = hex::decode(s).map_err(|e| enc("proof", e))?;
-    if bytes.len() != PROOF_BYTES {
-        return Err(enc(
-            "proof",
-            format!("{} bytes, expected {PROOF_BYTES}", bytes.len()),
-        ));
-    }
-    let proof = StationProof::deserialize_with_mode(bytes.as_slice(), Compress::No, Validate::Yes)
-        .map_err(|e| enc("proof", e))?;
-    if proof.a.is_zero() || proof.b.is_zero() || proof.c.is_zero() {
-        return Err(enc("proof", "an element is the identity point"));
-    }
-    if proof_to_hex(&proof)? != s {
-        return Err(enc("proof", "not the canonical encoding"));
-    }
-    Ok(proof)
-}
-
-/// Canonical hex of a scalar: 32 bytes little-endian.
-pub fn fr_to_hex(x: &Fr) -> String {
-    hex::encode(x.into_bigint().to_bytes_le())
-}
-
-/// Decodes a scalar strictly: 64 hex digits of a value below r.
-pub fn fr_from_hex(s: &str) -> Result<Fr, CircuitError> {
-    let bytes = hex::decode(s).map_err(|e| enc("scalar", e))?;
-    if bytes.len() != 32 {
-        return Err(enc("scalar", format!("{} bytes, expected 32", bytes.len())));
-    }
-    let x = Fr::from_le_bytes_mod_order(&bytes);
-    if x.into_bigint().to_bytes_le() != bytes {
-        return Err(enc("scalar", "not below the group order"));
-    }
-    if fr_to_hex(&x) != s {
-        return Err(enc("scalar", "not lower-case hex"));
-    }
-    Ok(x)
 }

@@ -12,6 +12,7 @@
 pub mod batch;
 pub mod ceremony;
 pub mod commitment;
+pub mod encoding;
 pub mod error;
 pub mod keys;
 pub mod poseidon;

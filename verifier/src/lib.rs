@@ -5,7 +5,6 @@
 //! arithmetic; nothing else that the bundle says. It never depends on the prover.
 #![deny(missing_docs)]
 
-mod audit;
 pub mod ceremony;
 pub mod check;
 pub mod html;

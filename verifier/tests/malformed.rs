@@ -138,11 +138,26 @@ fn absurd_counts_and_lengths_are_failures_not_overflows() {
     let ro = c.key(&format!("ro/RO-{cid}.json"));
     c.edit(&s, |v| {
         v["result"]["body"]["stations_counted"] = 4_000_000_000u64.into();
-        v["result"]["body"]["totals"][0] = u64::MAX.into();
+        v["result"]["body"]["totals"][0] = bundle::MAX_SAFE_INTEGER.into();
         c.resign(&mut v["result"], bundle::kinds::CONTEST_RESULT, &ro);
     });
     c.reindex();
     rejected(&c.verify(), "V5.b", "billions of stations");
+
+    // A number beyond I-JSON's range has no canonical form: no key can sign it, and a
+    // statement carrying one under an old signature is refused.
+    let c = copy(A);
+    let (cid, s) = c.contested();
+    let ro = c.key(&format!("ro/RO-{cid}.json"));
+    let body: bundle::ContestResult =
+        serde_json::from_value(c.read(&s)["result"]["body"].clone()).unwrap();
+    let mut big = serde_json::to_value(&body).unwrap();
+    big["totals"][0] = u64::MAX.into();
+    let big: bundle::ContestResult = serde_json::from_value(big).unwrap();
+    assert!(ro.sign(bundle::kinds::CONTEST_RESULT, big).is_err());
+    c.edit(&s, |v| v["result"]["body"]["totals"][0] = u64::MAX.into());
+    c.reindex();
+    rejected(&c.verify(), "V5", "a number beyond 2^53 - 1");
 
     let c = copy(A);
     c.edit("bundle.json", |v| {

@@ -1192,28 +1192,31 @@ fn v5f_totals_reconcile_with_a_declared_result() {
 
 #[test]
 fn numbers_at_the_edge_of_u64_are_failures_not_panics() {
+    // A signed statement holds integers up to 2^53 - 1 (I-JSON); the unsigned rows, up to
+    // u64::MAX. Sums of either must be failures, not wrap-arounds.
     let c = copy(M);
     let (cid, path) = c.contested();
     let max = json!(u64::MAX);
+    let big = json!(bundle::MAX_SAFE_INTEGER);
     c.edit(&path, |v| {
         let st = &mut v["close_of_poll"][0];
         let sid = st["body"]["station_id"].as_str().unwrap().to_string();
         for k in ["voters_17a", "refused_49o", "not_allowed_49m", "electors"] {
-            st["body"][k] = max.clone();
+            st["body"][k] = big.clone();
         }
-        st["body"]["contest"]["units"][0]["total"] = max.clone();
+        st["body"]["contest"]["units"][0]["total"] = big.clone();
         st["body"]["contest"]["test_votes"] =
-            json!([{"choice": 0, "count": u64::MAX}, {"choice": 0, "count": u64::MAX}]);
+            json!([{"choice": 0, "count": big}, {"choice": 0, "count": big}]);
         c.resign(st, kinds::CLOSE_OF_POLL, &c.po_key(&sid));
         for key in ["machine_counts", "counts", "test_votes"] {
             v["stations"][0][key][0] = max.clone();
             v["stations"][0][key][1] = max.clone();
         }
-        v["result"]["body"]["totals"][0] = max.clone();
-        v["result"]["body"]["postal"]["counts"][0] = max.clone();
+        v["result"]["body"]["totals"][0] = big.clone();
+        v["result"]["body"]["postal"]["counts"][0] = big.clone();
         let n = v["result"]["body"]["totals"].as_array().unwrap().len();
         v["result"]["body"]["declared"] =
-            json!({"contest_id": cid, "source": "x", "totals": vec![u64::MAX; n]});
+            json!({"contest_id": cid, "source": "x", "totals": vec![bundle::MAX_SAFE_INTEGER; n]});
         c.resign(&mut v["result"], kinds::CONTEST_RESULT, &ro_key(&c, &cid));
     });
     let a = c.authority();

@@ -3,7 +3,7 @@
 //! sample; compares the slips with the published rows; recomputes the final totals (slips
 //! prevail) and the statistics the report states.
 
-use crate::check::check_winners;
+use super::v5_contest_results::check_winners;
 use crate::report::{At, AuditLine, Findings, Severity};
 use audit::model::{kinds as audit_kinds, paths as audit_paths};
 use audit::seed::{audit_seed, hex32, opens};
@@ -35,7 +35,7 @@ pub(crate) struct AuditInputs<'a> {
 }
 
 fn read<T: DeserializeOwned>(src: &dyn crate::source::Source, rel: &str) -> Result<T, String> {
-    let bytes = crate::check::read_capped(src, rel)?;
+    let bytes = super::read::read_capped(src, rel)?;
     serde_json::from_slice(&bytes).map_err(|e| format!("not a valid document: {e}"))
 }
 

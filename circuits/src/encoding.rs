@@ -1,0 +1,76 @@
+//! The byte encodings of spec `encodings.md` that JSON carries as hex: scalars (§2) and proofs
+//! (§4.1). A leaf module: commitments, keys and the batch verifier all use it.
+
+use crate::error::CircuitError;
+use ark_bls12_381::{Bls12_381, Fr};
+use ark_ec::AffineRepr;
+use ark_ff::{BigInteger, PrimeField};
+use ark_groth16::Proof;
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
+
+/// A Groth16 proof of the station circuit.
+pub type StationProof = Proof<Bls12_381>;
+
+/// An encoding error about `what`.
+pub(crate) fn enc(what: &'static str, e: impl core::fmt::Display) -> CircuitError {
+    CircuitError::Encoding {
+        what,
+        reason: e.to_string(),
+    }
+}
+
+/// Bytes of a proof: A, B, C uncompressed (spec §6.1). Uncompressed points cost twice the space
+/// of compressed ones but decode without square roots in Fq and Fq2, which would otherwise be
+/// about half the cost of verifying a station.
+pub const PROOF_BYTES: usize = 384;
+
+/// Canonical hex of a proof (384 bytes: A, B, C uncompressed).
+pub fn proof_to_hex(proof: &StationProof) -> Result<String, CircuitError> {
+    let mut out = Vec::with_capacity(PROOF_BYTES);
+    proof
+        .serialize_uncompressed(&mut out)
+        .map_err(|e| enc("proof", e))?;
+    Ok(hex::encode(out))
+}
+
+/// Decodes a proof strictly: 384 bytes, canonical, points on the curve, in the subgroup, not
+/// the identity.
+pub fn proof_from_hex(s: &str) -> Result<StationProof, CircuitError> {
+    let bytes = hex::decode(s).map_err(|e| enc("proof", e))?;
+    if bytes.len() != PROOF_BYTES {
+        return Err(enc(
+            "proof",
+            format!("{} bytes, expected {PROOF_BYTES}", bytes.len()),
+        ));
+    }
+    let proof = StationProof::deserialize_with_mode(bytes.as_slice(), Compress::No, Validate::Yes)
+        .map_err(|e| enc("proof", e))?;
+    if proof.a.is_zero() || proof.b.is_zero() || proof.c.is_zero() {
+        return Err(enc("proof", "an element is the identity point"));
+    }
+    if proof_to_hex(&proof)? != s {
+        return Err(enc("proof", "not the canonical encoding"));
+    }
+    Ok(proof)
+}
+
+/// Canonical hex of a scalar: 32 bytes little-endian.
+pub fn fr_to_hex(x: &Fr) -> String {
+    hex::encode(x.into_bigint().to_bytes_le())
+}
+
+/// Decodes a scalar strictly: 64 hex digits of a value below r.
+pub fn fr_from_hex(s: &str) -> Result<Fr, CircuitError> {
+    let bytes = hex::decode(s).map_err(|e| enc("scalar", e))?;
+    if bytes.len() != 32 {
+        return Err(enc("scalar", format!("{} bytes, expected 32", bytes.len())));
+    }
+    let x = Fr::from_le_bytes_mod_order(&bytes);
+    if x.into_bigint().to_bytes_le() != bytes {
+        return Err(enc("scalar", "not below the group order"));
+    }
+    if fr_to_hex(&x) != s {
+        return Err(enc("scalar", "not lower-case hex"));
+    }
+    Ok(x)
+}

@@ -1,0 +1,144 @@
+//! V4 Station results (spec `verification.md` V4), per station and contest: the shard lists
+//! each station once, the proof's shape and counts, the Groth16 proofs in batches, the published
+//! row net of test votes.
+
+use super::v2_manifest::Context;
+use crate::report::{At, Findings};
+use bundle::{CloseOfPoll, Contest, ElectionDefinition, StationResult};
+use circuits::{fr_from_hex, proof_from_hex, station_binding, PublicInputs, Shape};
+use rand_core::RngCore;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+/// A decoded proof awaiting batch verification: shape, station, public inputs and proof.
+pub(super) type Pending = (String, String, circuits::batch::Item);
+
+/// Proofs per batch (one multi-Miller loop and one final exponentiation each).
+pub(super) const BATCH: usize = 128;
+
+/// V4.b, V4.c and V4.e for one station row, and the decoding half of V4.d. Returns whether the
+/// row is usable for totals, and the proof to verify in a batch ([`verify_proofs`]) when it
+/// decoded.
+pub(super) fn check_row(
+    def: &ElectionDefinition,
+    ctx: &Context,
+    contest: &Contest,
+    st: &CloseOfPoll,
+    row: &StationResult,
+    at: &At,
+    f: &mut Findings,
+) -> (bool, Option<Pending>) {
+    let sid = st.station_id.as_str();
+    let cid = contest.contest_id.as_str();
+    let n = contest.candidates.len();
+    // V4.b
+    let shape = Shape::parse(&row.shape).ok();
+    let key = ctx.keys.get(&row.shape);
+    let shape_ok = row.shape == st.shape
+        && key.is_some()
+        && shape.is_some_and(|s| s.choices >= n && s.votes as u64 >= st.contest.total_recorded);
+    f.expect("V4.b", shape_ok, at, || {
+        format!(
+            "proof shape {} is not the sealed shape {} of a manifest key holding {n} choices",
+            row.shape, st.shape
+        )
+    });
+    // V4.c
+    let slots = shape.map(|s| s.choices).unwrap_or(0);
+    let machine_total: u128 = row.machine_counts.iter().map(|&c| u128::from(c)).sum();
+    let c_ok = row.machine_counts.len() == slots
+        && machine_total == u128::from(st.contest.total_recorded)
+        && row.machine_counts.iter().skip(n).all(|&c| c == 0);
+    f.expect("V4.c", c_ok, at, || {
+        format!("machine counts ({} slots, total {machine_total}) do not match Form 17C total {} with empty unused slots", row.machine_counts.len(), st.contest.total_recorded)
+    });
+    // V4.d: decode here; the proof itself is checked in a batch by `check_contest`.
+    let mut pending = None;
+    if let (Some(_), true) = (key, shape_ok) {
+        let decoded = fr_from_hex(&st.log_commitment).and_then(|commitment| {
+            let public = PublicInputs {
+                binding: station_binding(&def.election_id, sid, cid),
+                commitment,
+                counts: row.machine_counts.clone(),
+                total: st.contest.total_recorded,
+                closed_at: st.closed_at,
+            };
+            proof_from_hex(&row.proof).map(|proof| (public, proof))
+        });
+        match decoded {
+            Ok(item) => pending = Some((row.shape.clone(), sid.to_string(), item)),
+            Err(e) => f.fail("V4.d", at, format!("the Groth16 proof fails: {e}")),
+        }
+    } else {
+        f.fail(
+            "V4.d",
+            at,
+            "the proof cannot be checked: no verifying key for its shape".into(),
+        );
+    }
+    // V4.e
+    let mut want_tv = vec![0u64; n];
+    let mut tv_overflow = false;
+    for t in &st.contest.test_votes {
+        if let Some(x) = want_tv.get_mut(t.choice as usize) {
+            match x.checked_add(t.count) {
+                Some(v) => *x = v,
+                None => tv_overflow = true,
+            }
+        }
+    }
+    let row_ok = !tv_overflow
+        && row.counts.len() == n
+        && row.test_votes == want_tv
+        && (0..n).all(|j| {
+            row.machine_counts
+                .get(j)
+                .is_some_and(|&m| m >= want_tv[j] && row.counts[j] == m - want_tv[j])
+        });
+    f.expect("V4.e", row_ok, at, || {
+        "published row is not the proved machine counts minus the Form 17C 49MA test votes".into()
+    });
+    (row_ok, pending)
+}
+
+/// V4.d: every decoded proof of one contest, in batches of [`BATCH`] per key, in parallel.
+/// `tick` counts the stations done. Returns the number of proofs that verified and the number
+/// of stations ticked.
+pub(super) fn verify_proofs(
+    ctx: &Context,
+    file: &str,
+    cid: &str,
+    pending: &BTreeMap<String, Vec<(String, circuits::batch::Item)>>,
+    tick: &(dyn Fn(u64) + Sync),
+    f: &mut Findings,
+) -> (u64, u64) {
+    let (mut verified, mut ticked) = (0, 0);
+    for (shape, list) in pending {
+        let (Some(key), Some(digest)) = (ctx.keys.get(shape), ctx.digests.get(shape)) else {
+            continue;
+        };
+        let results: Vec<(Findings, u64)> = list
+            .par_chunks(BATCH)
+            .map(|chunk| {
+                let mut cf = Findings::default();
+                let mut entropy = [0u8; 32];
+                rand_core::OsRng.fill_bytes(&mut entropy);
+                let items: Vec<circuits::batch::Item> = chunk.iter().map(|(_, it)| it.clone()).collect();
+                let bad = key.verify_batch(digest, &items, &entropy);
+                tick(chunk.len() as u64);
+                for (i, (sid, _)) in chunk.iter().enumerate() {
+                    cf.expect("V4.d", !bad.contains(&i), &At::station(file, cid, sid), || {
+                        "the Groth16 proof does not verify against its public inputs (station binding, signed commitment, counts, Form 17C total)".into()
+                    });
+                }
+                (cf, (chunk.len() - bad.len()) as u64)
+            })
+            .collect();
+        ticked += list.len() as u64;
+        for (cf, ok) in results {
+            f.merge(cf);
+            verified += ok;
+        }
+    }
+    (verified, ticked)
+}

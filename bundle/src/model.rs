@@ -293,12 +293,12 @@ pub struct Form17CContest {
     pub units: Vec<Unit>,
 }
 
-/// Form 17C Part I of one station, as the PO fills it at close of poll (prover input).
+/// Form 17C Part I's figures for the station as a whole, which every contest polled at it
+/// shares (spec `bundle.md` §5). One type, used by the prover's input and by every signed
+/// close-of-poll statement, so the two cannot drift apart.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Form17C {
-    /// Station.
-    pub station_id: String,
+pub struct StationPoll {
     /// Electors assigned.
     pub electors: u64,
     /// Voters entered in the register (Form 17A).
@@ -313,10 +313,20 @@ pub struct Form17C {
     pub closed_at: u32,
     /// Seal numbers.
     pub seals: Vec<String>,
+    /// Discrepancies recorded by the PO, if any (`null` when none).
+    pub remarks: Option<String>,
+}
+
+/// Form 17C Part I of one station, as the PO fills it at close of poll (prover input).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Form17C {
+    /// Station.
+    pub station_id: String,
+    /// The station's figures.
+    pub poll: StationPoll,
     /// Per contest.
     pub contests: Vec<Form17CContest>,
-    /// Discrepancies recorded by the PO, if any.
-    pub remarks: Option<String>,
 }
 
 /// Statement 2: close of poll for one contest at one station, signed by its PO.
@@ -329,22 +339,8 @@ pub struct CloseOfPoll {
     pub election_id: String,
     /// Station.
     pub station_id: String,
-    /// Electors assigned.
-    pub electors: u64,
-    /// Voters in 17A.
-    pub voters_17a: u64,
-    /// 49-O.
-    pub refused_49o: u64,
-    /// 49M.
-    pub not_allowed_49m: u64,
-    /// Tendered ballots.
-    pub tendered: u64,
-    /// Close pressed, seconds after 00:00.
-    pub closed_at: u32,
-    /// Seal numbers.
-    pub seals: Vec<String>,
-    /// Remarks.
-    pub remarks: Option<String>,
+    /// The station's Form 17C Part I figures, as in the PO's Form 17C.
+    pub poll: StationPoll,
     /// The contest's 17C Part I fields.
     pub contest: Form17CContest,
     /// Circuit shape the log is committed in.

@@ -16,7 +16,7 @@ use crate::layout;
 use bundle::inputs::{ContestLog, EvmLog, UnitLog, Vote};
 use bundle::{
     Candidate, Contest, ContestKind, DeclaredResult, ElectionDefinition, ElectionKind, Form17C,
-    Form17CContest, KeyPair, PostalRow, Role, Station, Unit,
+    Form17CContest, KeyPair, PostalRow, Role, Station, StationPoll, Unit,
 };
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -1380,13 +1380,16 @@ fn synthesise(
     let cu = format!("CU-{}", sid.replace('-', ""));
     let form = Form17C {
         station_id: sid.into(),
-        electors,
-        voters_17a: total,
-        refused_49o: 0,
-        not_allowed_49m: 0,
-        tendered,
-        closed_at,
-        seals: vec![],
+        poll: StationPoll {
+            electors,
+            voters_17a: total,
+            refused_49o: 0,
+            not_allowed_49m: 0,
+            tendered,
+            closed_at,
+            seals: vec![],
+            remarks: None,
+        },
         contests: vec![Form17CContest {
             contest_id: cid.into(),
             total_recorded: total,
@@ -1398,7 +1401,6 @@ fn synthesise(
                 total,
             }],
         }],
-        remarks: None,
     };
     let votes = times
         .into_iter()

@@ -469,7 +469,7 @@ pub(crate) fn station_jobs(
         let (choices, times) = check_contest_log(
             contest,
             sid,
-            statement.body.closed_at,
+            statement.body.poll.closed_at,
             &statement.body.contest,
             clog,
             &log_file,
@@ -489,11 +489,12 @@ pub(crate) fn station_jobs(
                 context: format!("{cop_file}: contest {cid}"),
                 source,
             })?;
-        let now = circuits::log_commitment(&shape, binding, statement.body.closed_at, &witness)
-            .map_err(|source| ProverError::Circuit {
-                context: format!("{log_file}: contest {cid}"),
-                source,
-            })?;
+        let now =
+            circuits::log_commitment(&shape, binding, statement.body.poll.closed_at, &witness)
+                .map_err(|source| ProverError::Circuit {
+                    context: format!("{log_file}: contest {cid}"),
+                    source,
+                })?;
         if now != sealed {
             return Err(ProverError::input(
                 &log_file,
@@ -533,7 +534,7 @@ pub(crate) fn prove_row(
     })?;
     let binding = station_binding(&def.election_id, &station_id, &contest_id);
     let (circuit, public) =
-        StationCircuit::new(shape, binding, statement.body.closed_at, witness).map_err(ctx)?;
+        StationCircuit::new(shape, binding, statement.body.poll.closed_at, witness).map_err(ctx)?;
     let pk = pks.get(&shape).ok_or_else(|| {
         ProverError::input(
             "keys",

@@ -286,6 +286,7 @@ pub fn check_form(def: &ElectionDefinition, form: &Form17C, file: &str) -> Resul
         .station(&form.station_id)
         .ok_or_else(|| ProverError::input(file, st, "unknown station"))?;
     if let Some(p) = form
+        .poll
         .remarks
         .as_deref()
         .and_then(bundle::text::remark_problem)
@@ -296,17 +297,17 @@ pub fn check_form(def: &ElectionDefinition, form: &Form17C, file: &str) -> Resul
             format!("remarks: {p} (bundle.md §4.5)"),
         ));
     }
-    if form.electors != station.electors {
+    if form.poll.electors != station.electors {
         return Err(ProverError::input(
             file,
             st,
             format!(
                 "F1: electors {} differ from the roll ({})",
-                form.electors, station.electors
+                form.poll.electors, station.electors
             ),
         ));
     }
-    if form.voters_17a > form.electors {
+    if form.poll.voters_17a > form.poll.electors {
         return Err(ProverError::input(
             file,
             st,
@@ -384,7 +385,7 @@ pub fn signing_key(input: &Path, rel: &str) -> Result<KeyPair, ProverError> {
 
 /// The close-of-poll time used as `signed_at` (spec `bundle.md` §5: the PO signs at close).
 pub fn close_signed_at(def: &ElectionDefinition, form: &Form17C) -> u64 {
-    crate::unix_midnight(&def.poll_date).unwrap_or(0) + u64::from(form.closed_at) + 300
+    crate::unix_midnight(&def.poll_date).unwrap_or(0) + u64::from(form.poll.closed_at) + 300
 }
 
 /// Seals every station: checks the inputs, draws salts, commits and signs. Writes
@@ -430,7 +431,7 @@ pub fn seal<R: RngCore + CryptoRng>(
             let (choices, times) = check_contest_log(
                 contest,
                 &form.station_id,
-                form.closed_at,
+                form.poll.closed_at,
                 entry,
                 clog,
                 &log_file,
@@ -451,28 +452,16 @@ pub fn seal<R: RngCore + CryptoRng>(
                 salt,
             };
             let binding = station_binding(&def.election_id, &station.station_id, cid);
-            let commitment =
-                log_commitment(&shape, binding, form.closed_at, &witness).map_err(|source| {
-                    ProverError::Circuit {
-                        context: format!(
-                            "{log_file}: station {}, contest {cid}",
-                            station.station_id
-                        ),
-                        source,
-                    }
+            let commitment = log_commitment(&shape, binding, form.poll.closed_at, &witness)
+                .map_err(|source| ProverError::Circuit {
+                    context: format!("{log_file}: station {}, contest {cid}", station.station_id),
+                    source,
                 })?;
             let body = CloseOfPoll {
                 spec_version: bundle::SPEC_VERSION.into(),
                 election_id: def.election_id.clone(),
                 station_id: station.station_id.clone(),
-                electors: form.electors,
-                voters_17a: form.voters_17a,
-                refused_49o: form.refused_49o,
-                not_allowed_49m: form.not_allowed_49m,
-                tendered: form.tendered,
-                closed_at: form.closed_at,
-                seals: form.seals.clone(),
-                remarks: form.remarks.clone(),
+                poll: form.poll.clone(),
                 contest: entry.clone(),
                 shape: shape.to_string(),
                 log_commitment: fr_to_hex(&commitment),

@@ -465,7 +465,7 @@ impl<'a> Checker<'a> {
             commitment,
             counts: w.row.machine_counts.clone(),
             total: st.contest.total_recorded,
-            closed_at: st.closed_at,
+            closed_at: st.poll.closed_at,
         };
         let ok = proof_from_hex(&w.row.proof).and_then(|p| key.verify(&public, &p));
         if let Err(e) = ok {

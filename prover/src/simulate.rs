@@ -15,7 +15,7 @@ use bundle::inputs::{ContestLog, EvmLog, UnitLog, Vote};
 use bundle::tally::outcome;
 use bundle::{
     Candidate, Contest, ContestKind, ElectionDefinition, ElectionKind, Form17C, Form17CContest,
-    KeyPair, PostalRow, Role, Station, TestVote, TieLot, Unit,
+    KeyPair, PostalRow, Role, Station, StationPoll, TestVote, TieLot, Unit,
 };
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -580,15 +580,17 @@ impl Sim {
         }
         let form = Form17C {
             station_id: station.station_id.clone(),
-            electors: station.electors,
-            voters_17a: voters,
-            refused_49o: refused,
-            not_allowed_49m: not_allowed,
-            tendered: u64::from(rng.gen_bool(0.05)),
-            closed_at,
-            seals: vec![format!("SEAL-{tag}-1"), format!("SEAL-{tag}-2")],
+            poll: StationPoll {
+                electors: station.electors,
+                voters_17a: voters,
+                refused_49o: refused,
+                not_allowed_49m: not_allowed,
+                tendered: u64::from(rng.gen_bool(0.05)),
+                closed_at,
+                seals: vec![format!("SEAL-{tag}-1"), format!("SEAL-{tag}-2")],
+                remarks: None,
+            },
             contests: form_contests,
-            remarks: None,
         };
         (
             form,

@@ -109,7 +109,7 @@ fn vote_after_close() {
     let log = first_file(&input.join("SECRET_logs"));
     let form = first_file(&input.join("form17c"));
     let closed: Value = serde_json::from_slice(&std::fs::read(&form).unwrap()).unwrap();
-    let closed_at = closed["closed_at"].as_u64().unwrap();
+    let closed_at = closed["poll"]["closed_at"].as_u64().unwrap();
     edit(&log, |v| {
         let votes = v["contests"][0]["units"][0]["votes"]
             .as_array_mut()

@@ -314,7 +314,7 @@ pub fn open(req: &OpenRequest<'_>) -> OpenReport {
     };
     let shape = Shape::parse(&st.shape).ok();
     let binding = station_binding(&st.election_id, req.station, req.contest);
-    let opened = shape.map(|s| log_commitment(&s, binding, st.closed_at, &witness));
+    let opened = shape.map(|s| log_commitment(&s, binding, st.poll.closed_at, &witness));
     let signed = fr_from_hex(&st.log_commitment).ok();
     let matches = ids_ok && matches!((&opened, signed), (Some(Ok(o)), Some(s)) if *o == s);
     r.check(
@@ -334,10 +334,10 @@ pub fn open(req: &OpenRequest<'_>) -> OpenReport {
         "the log's control units are those of Form 17C, every vote before close of poll and in time order",
         Some(
             units_log == units_17c
-                && witness.times.iter().all(|&t| t <= st.closed_at)
+                && witness.times.iter().all(|&t| t <= st.poll.closed_at)
                 && witness.times.windows(2).all(|w| w[0] <= w[1]),
         ),
-        format!("Form 17C units {units_17c:?}, close of poll at {} s", st.closed_at),
+        format!("Form 17C units {units_17c:?}, close of poll at {} s", st.poll.closed_at),
     );
     // O5: the counts.
     let Some(shape) = shape else {

@@ -316,7 +316,7 @@ fn v3f_a_remark_that_carries_pasted_data_fails_and_is_not_shown() {
         c.edit(&path, |v| {
             let st = &mut v["close_of_poll"][0];
             let sid = st["body"]["station_id"].as_str().unwrap().to_string();
-            st["body"]["remarks"] = json!(remark);
+            st["body"]["poll"]["remarks"] = json!(remark);
             c.resign(st, kinds::CLOSE_OF_POLL, &c.po_key(&sid));
         });
         c.reindex();
@@ -666,9 +666,10 @@ fn v3c_form17c_arithmetic_without_and_with_a_recorded_discrepancy() {
         c.edit(&path, |v| {
             let st = &mut v["close_of_poll"][0];
             let sid = st["body"]["station_id"].as_str().unwrap().to_string();
-            st["body"]["refused_49o"] = json!(st["body"]["refused_49o"].as_u64().unwrap() + 1);
+            st["body"]["poll"]["refused_49o"] =
+                json!(st["body"]["poll"]["refused_49o"].as_u64().unwrap() + 1);
             if let Some(r) = remark {
-                st["body"]["remarks"] = json!(r);
+                st["body"]["poll"]["remarks"] = json!(r);
             }
             c.resign(st, kinds::CLOSE_OF_POLL, &c.po_key(&sid));
         });
@@ -682,8 +683,10 @@ fn v3c_form17c_arithmetic_without_and_with_a_recorded_discrepancy() {
     c.edit(&path, |v| {
         let st = &mut v["close_of_poll"][0];
         let sid = st["body"]["station_id"].as_str().unwrap().to_string();
-        st["body"]["refused_49o"] = json!(st["body"]["refused_49o"].as_u64().unwrap() + 1);
-        st["body"]["remarks"] = json!("one elector counted twice in 17A, recorded by the PO");
+        st["body"]["poll"]["refused_49o"] =
+            json!(st["body"]["poll"]["refused_49o"].as_u64().unwrap() + 1);
+        st["body"]["poll"]["remarks"] =
+            json!("one elector counted twice in 17A, recorded by the PO");
         c.resign(st, kinds::CLOSE_OF_POLL, &c.po_key(&sid));
     });
     c.reindex();
@@ -829,8 +832,8 @@ fn v4d_proof_made_for_another_close_of_poll() {
     c.edit(&path, |v| {
         let st = &mut v["close_of_poll"][0];
         station = st["body"]["station_id"].as_str().unwrap().to_string();
-        let t = st["body"]["closed_at"].as_u64().unwrap();
-        st["body"]["closed_at"] = json!(t - 1);
+        let t = st["body"]["poll"]["closed_at"].as_u64().unwrap();
+        st["body"]["poll"]["closed_at"] = json!(t - 1);
         c.resign(st, kinds::CLOSE_OF_POLL, &c.po_key(&station));
     });
     c.reindex();
@@ -886,13 +889,10 @@ fn v4d_proof_replayed_at_another_station() {
         victim = sid1.clone();
         let src = v["close_of_poll"][0]["body"].clone();
         let dst = &mut v["close_of_poll"][1];
-        for k in [
-            "voters_17a",
-            "refused_49o",
-            "not_allowed_49m",
-            "log_commitment",
-            "shape",
-        ] {
+        for k in ["voters_17a", "refused_49o", "not_allowed_49m"] {
+            dst["body"]["poll"][k] = src["poll"][k].clone();
+        }
+        for k in ["log_commitment", "shape"] {
             dst["body"][k] = src[k].clone();
         }
         dst["body"]["contest"]["total_recorded"] = src["contest"]["total_recorded"].clone();
@@ -937,7 +937,8 @@ fn v4c_v4d_form17c_total_changed() {
     c.edit(&path, |v| {
         let st = &mut v["close_of_poll"][0];
         let sid = st["body"]["station_id"].as_str().unwrap().to_string();
-        st["body"]["voters_17a"] = json!(st["body"]["voters_17a"].as_u64().unwrap() + 1);
+        st["body"]["poll"]["voters_17a"] =
+            json!(st["body"]["poll"]["voters_17a"].as_u64().unwrap() + 1);
         st["body"]["contest"]["total_recorded"] =
             json!(st["body"]["contest"]["total_recorded"].as_u64().unwrap() + 1);
         st["body"]["contest"]["units"][0]["total"] =
@@ -1093,7 +1094,7 @@ fn v6b_ward_seats_with_unequal_totals() {
             .unwrap();
         let st = &mut v["close_of_poll"][0];
         st["body"]["contest"]["test_votes"] = json!([{"choice": j, "count": 1}]);
-        st["body"]["refused_49o"] = st["body"]["refused_49o"].clone();
+        st["body"]["poll"]["refused_49o"] = st["body"]["poll"]["refused_49o"].clone();
         c.resign(st, kinds::CLOSE_OF_POLL, &c.po_key(&sid));
     });
     c.reindex();
@@ -1108,7 +1109,7 @@ fn v6c_posts_on_one_device_set_disagree() {
     c.edit(&path, |v| {
         let st = &mut v["close_of_poll"][0];
         let sid = st["body"]["station_id"].as_str().unwrap().to_string();
-        st["body"]["seals"] = json!(["SEAL-OTHER"]);
+        st["body"]["poll"]["seals"] = json!(["SEAL-OTHER"]);
         c.resign(st, kinds::CLOSE_OF_POLL, &c.po_key(&sid));
     });
     c.reindex();
@@ -1202,7 +1203,7 @@ fn numbers_at_the_edge_of_u64_are_failures_not_panics() {
         let st = &mut v["close_of_poll"][0];
         let sid = st["body"]["station_id"].as_str().unwrap().to_string();
         for k in ["voters_17a", "refused_49o", "not_allowed_49m", "electors"] {
-            st["body"][k] = big.clone();
+            st["body"]["poll"][k] = big.clone();
         }
         st["body"]["contest"]["units"][0]["total"] = big.clone();
         st["body"]["contest"]["test_votes"] =
@@ -1325,7 +1326,7 @@ fn domain_tendered_votes_counted_in_a_row() {
     let c = copy(A);
     let (cid, path) = c.contested();
     c.edit(&path, |v| {
-        let tendered = v["close_of_poll"][0]["body"]["tendered"]
+        let tendered = v["close_of_poll"][0]["body"]["poll"]["tendered"]
             .as_u64()
             .unwrap()
             .max(1);

@@ -39,7 +39,11 @@ pub(super) fn check_close_of_poll(
         "the close-of-poll statement was signed after counting began".into()
     });
     // V3.f: a remark is short plain text (bundle.md §4.5); a bad one is never quoted.
-    let remark_problem = st.remarks.as_deref().and_then(bundle::text::remark_problem);
+    let remark_problem = st
+        .poll
+        .remarks
+        .as_deref()
+        .and_then(bundle::text::remark_problem);
     f.checked("V3.f");
     if let Some(p) = &remark_problem {
         f.fail(
@@ -54,12 +58,12 @@ pub(super) fn check_close_of_poll(
     let electors = ctx.station_at.get(sid).map(|&i| def.stations[i].electors);
     f.expect(
         "V3.c",
-        electors == Some(st.electors) && st.voters_17a <= st.electors,
+        electors == Some(st.poll.electors) && st.poll.voters_17a <= st.poll.electors,
         at,
         || {
             format!(
                 "Form 17C: {} voters, {} electors (roll: {:?})",
-                st.voters_17a, st.electors, electors
+                st.poll.voters_17a, st.poll.electors, electors
             )
         },
     );
@@ -69,23 +73,32 @@ pub(super) fn check_close_of_poll(
         .iter()
         .map(|t| u128::from(t.count))
         .sum();
-    let expected_total = u128::from(st.voters_17a)
-        .checked_sub(u128::from(st.refused_49o) + u128::from(st.not_allowed_49m))
+    let expected_total = u128::from(st.poll.voters_17a)
+        .checked_sub(u128::from(st.poll.refused_49o) + u128::from(st.poll.not_allowed_49m))
         .map(|v| v + tests);
     f.checked("V3.c");
     if expected_total != Some(u128::from(st.contest.total_recorded)) {
         let rule = format!(
             "Form 17C: total recorded {} differs from voters {} - 49-O {} - 49M {} + 49MA {}",
-            st.contest.total_recorded, st.voters_17a, st.refused_49o, st.not_allowed_49m, tests
+            st.contest.total_recorded,
+            st.poll.voters_17a,
+            st.poll.refused_49o,
+            st.poll.not_allowed_49m,
+            tests
         );
-        match st.remarks.as_ref().filter(|_| remark_problem.is_none()) {
+        match st
+            .poll
+            .remarks
+            .as_ref()
+            .filter(|_| remark_problem.is_none())
+        {
             Some(r) => f.push(
                 Severity::Notice,
                 "V3.c",
                 at,
                 format!("{rule}; the PO recorded: {r}"),
             ),
-            None if st.remarks.is_some() => f.push(
+            None if st.poll.remarks.is_some() => f.push(
                 Severity::Notice,
                 "V3.c",
                 at,

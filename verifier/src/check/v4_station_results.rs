@@ -61,7 +61,7 @@ pub(super) fn check_row(
                 commitment,
                 counts: row.machine_counts.clone(),
                 total: st.contest.total_recorded,
-                closed_at: st.closed_at,
+                closed_at: st.poll.closed_at,
             };
             proof_from_hex(&row.proof).map(|proof| (public, proof))
         });

@@ -24,14 +24,15 @@ pub(super) struct StationSummary {
 
 impl StationSummary {
     pub(super) fn of(station: usize, cop: &CloseOfPoll, po_key: &str) -> Self {
+        let p = &cop.poll;
         let station_fields = (
-            cop.voters_17a,
-            cop.refused_49o,
-            cop.not_allowed_49m,
-            cop.electors,
-            cop.closed_at,
-            cop.tendered,
-            &cop.seals,
+            p.voters_17a,
+            p.refused_49o,
+            p.not_allowed_49m,
+            p.electors,
+            p.closed_at,
+            p.tendered,
+            &p.seals,
         );
         let fields = Sha256::digest(serde_json::to_vec(&station_fields).unwrap_or_default()).into();
         let tests: u128 = cop

@@ -61,7 +61,7 @@ for kind in assembly municipal panchayat; do
       all=()
       for round in 1 2 3 4 5; do
         $P audit slips --input "$work/$kind" --bundle "spec/samples/$kind/bundle" --contest $c "${plant[@]}" "${all[@]}"
-        out=$($P audit record --input "$work/$kind" --bundle "spec/samples/$kind/bundle" --contest $c)
+        out=$($P audit record --input "$work/$kind" --bundle "spec/samples/$kind/bundle" --contest $c "${all[@]}")
         echo "$out"
         echo "$out" | grep -q "NOT confirmed" || break
         if [ "$round" -lt 4 ]; then

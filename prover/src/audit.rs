@@ -560,11 +560,14 @@ pub fn simulate_slips(
 
 /// `audit record`: the RO's signed audit record, slips prevailing, written into the bundle as
 /// `audit/records/<contest>.json` with the shares revealed; the bundle index is re-signed.
+/// `requests` are the stations counted beyond the draw (Rule 56D); `all` records a full count.
+/// Slips of any other station are refused (V7.f).
 pub fn record(
     input: &Path,
     bundle_dir: &Path,
     cid: &str,
     requests: &[String],
+    all: bool,
     at: Option<u64>,
 ) -> Result<Assessment, ProverError> {
     let p = Published::load(input, bundle_dir, cid)?;
@@ -591,6 +594,10 @@ pub fn record(
         }
     }
     let mut requests: Vec<String> = requests.to_vec();
+    if all {
+        // A full count: every station of the contest is counted, the draw's and the rest.
+        requests.extend(p.rows.iter().map(|r| r.0.clone()));
+    }
     requests.sort();
     requests.dedup();
     let mut body = AuditRecord {
@@ -615,7 +622,8 @@ pub fn record(
         tie_lot: None,
         signed_at: at.unwrap_or(result_signed_at(&p.def) + 7200),
     };
-    for sid in audit::stations_to_count(&body) {
+    let to_count = audit::stations_to_count(&body);
+    for &sid in &to_count {
         if !slips.contains_key(sid) {
             return Err(ProverError::input(
                 slips_path.display().to_string(),
@@ -623,6 +631,13 @@ pub fn record(
                 "this station was drawn or requested but its slips are not recorded",
             ));
         }
+    }
+    if let Some(sid) = slips.keys().find(|s| !to_count.contains(s.as_str())) {
+        return Err(ProverError::input(
+            slips_path.display().to_string(),
+            Some(sid),
+            "slips of a station neither drawn nor requested: name it with --request (Rule 56D)",
+        ));
     }
     let batches = p.batches();
     let slip_rows: BTreeMap<&str, &[u64]> = slips

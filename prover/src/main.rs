@@ -358,6 +358,10 @@ enum AuditCommand {
         /// Stations counted on request (Rule 56D), comma-separated.
         #[arg(long, value_delimiter = ',')]
         requests: Vec<String>,
+        /// Every station was counted (a full count, `slips --all`): each is recorded as counted
+        /// on request.
+        #[arg(long)]
+        all: bool,
         #[arg(long)]
         at: Option<u64>,
     },
@@ -811,9 +815,10 @@ fn run_audit(cmd: AuditCommand) -> Result<(), prover::ProverError> {
             bundle,
             contest,
             requests,
+            all,
             at,
         } => {
-            let a = audit::record(&input, &bundle, &contest, &requests, at)?;
+            let a = audit::record(&input, &bundle, &contest, &requests, all, at)?;
             for d in &a.discrepancies {
                 println!(
                     "discrepancy at {}: machine {:?}, slips {:?} (slips prevail)",

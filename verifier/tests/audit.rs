@@ -8,7 +8,7 @@ mod fixture;
 use audit::model::kinds as audit_kinds;
 use bundle::{ElectionKind, KeyPair, Role};
 use fixture::{audited, copy_dir, failed_steps, set, Copy};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::path::Path;
 use verifier::{verify_bundle, Options, Report, Severity};
 
@@ -204,6 +204,38 @@ fn v7f_a_published_row_that_ignores_the_slips_fails() {
         r.findings
             .iter()
             .any(|f| f.step == "V7.f" && f.rule.contains("slips prevail")),
+        "{:#?}",
+        r.findings
+    );
+}
+
+#[test]
+fn v7f_slips_of_a_station_neither_drawn_nor_requested_fail() {
+    // Slips prevail: an RO who counts one more station, of its own choosing and not on a
+    // request, could move the final totals. Its slips agree with the row here, so only the
+    // rule itself can catch it.
+    let c = copy();
+    let shard: bundle::ContestShard =
+        serde_json::from_value(c.read(&format!("contests/{C}.json"))).unwrap();
+    let file: audit::ContestAudit = serde_json::from_value(c.read(&record_path())).unwrap();
+    let counted = audit::stations_to_count(&file.record.body);
+    let extra = shard
+        .stations
+        .iter()
+        .find(|r| !counted.contains(r.station_id.as_str()))
+        .expect("a station outside the draw")
+        .clone();
+    edit_record(&c, |b| {
+        let slips = b["slips"].as_array_mut().unwrap();
+        slips.push(json!({"station_id": extra.station_id, "counts": extra.counts}));
+        slips.sort_by(|x, y| x["station_id"].as_str().cmp(&y["station_id"].as_str()));
+    });
+    let r = verify(&c.path);
+    assert!(
+        r.findings.iter().any(|f| f.step == "V7.f"
+            && f.severity == Severity::Failure
+            && f.station.as_deref() == Some(extra.station_id.as_str())
+            && f.rule.contains("neither drawn nor requested")),
         "{:#?}",
         r.findings
     );
@@ -544,6 +576,19 @@ fn rebuild_record(c: &Copy) {
         let n: usize = rl.rounds.iter().map(Vec::len).sum();
         rl.rounds = vec![frame.draws(&seed, C, &batches, n)];
     }
+    // Every station not drawn is counted on a Rule 56D request: a full count.
+    let drawn = audit::stations_to_count(&audit::AuditRecord {
+        requests: vec![],
+        ..rec.clone()
+    })
+    .into_iter()
+    .map(str::to_string)
+    .collect::<std::collections::BTreeSet<_>>();
+    rec.requests = rows
+        .iter()
+        .map(|r| r.station_id.clone())
+        .filter(|s| !drawn.contains(s))
+        .collect();
     rec.slips = rows
         .iter()
         .map(|r| audit::SlipCount {

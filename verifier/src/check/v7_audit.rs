@@ -424,12 +424,23 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
             || "a Rule 56D request for a station not of this contest".into(),
         );
     }
-    for sid in audit::stations_to_count(rec) {
+    let to_count = audit::stations_to_count(rec);
+    for &sid in &to_count {
         f.expect(
             "V7.f",
             slips.contains_key(sid),
             &At::station(&rfile, cid, sid),
             || "this station was drawn or requested, but its slips are not recorded".into(),
+        );
+    }
+    // Slips prevail where they are counted, so a station counted beyond the draw could move
+    // the final totals at the RO's choice: every such station is a Rule 56D request.
+    for &sid in slips.keys() {
+        f.expect(
+            "V7.f",
+            to_count.contains(sid),
+            &At::station(&rfile, cid, sid),
+            || "slips recorded for a station neither drawn nor requested (every station counted beyond the draw is listed in requests, Rule 56D)".into(),
         );
     }
     let assessment = audit::assess(a.contest, &batches, a.totals, &winners, rec);

@@ -357,7 +357,8 @@ pub fn audited() -> &'static Audited {
                 Some((&planted, 4)),
             )
             .unwrap();
-            let a = prover::audit::record(&input, &bundle, AUDITED_CONTEST, &[], None).unwrap();
+            let a =
+                prover::audit::record(&input, &bundle, AUDITED_CONTEST, &[], all, None).unwrap();
             if a.confirmed {
                 break;
             }

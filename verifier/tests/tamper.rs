@@ -391,6 +391,27 @@ fn v2b_nota_not_last() {
 }
 
 #[test]
+fn v2b_an_officer_id_that_is_not_a_safe_id() {
+    // Officer ids name the prover's key files: "../PO" would be a path out of its folder.
+    let c = copy(A);
+    let (_, path) = c.contested();
+    let sid = c.read(&path)["stations"][0]["station_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    c.edit_station(&sid, |st| st["presiding_officer"] = json!("../PO"));
+    c.reindex();
+    let r = c.verify();
+    assert!(
+        r.findings.iter().any(|f| f.step == "V2.b"
+            && f.station.as_deref() == Some(sid.as_str())
+            && f.rule.contains("safe id")),
+        "{:#?}",
+        r.findings
+    );
+}
+
+#[test]
 fn v2c_ro_certificate_not_from_the_authority() {
     let c = copy(A);
     let a = c.authority();

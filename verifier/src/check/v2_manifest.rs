@@ -380,6 +380,12 @@ pub(super) fn check_definition(def: &ElectionDefinition, f: &mut Findings) {
             &sat,
             || "station id is unsafe or not unique".into(),
         );
+        f.expect(
+            "V2.b",
+            bundle::tally::is_safe_id(&s.presiding_officer),
+            &sat,
+            || "the presiding officer's id is not a safe id (D6)".into(),
+        );
         let polled_ok = !s.contests.is_empty()
             && s.contests
                 .iter()

@@ -1,6 +1,7 @@
 //! The canonical JSON that signatures cover (spec protocol.md §5) is RFC 8785's: checked here
 //! against the RFC's own examples (§3.2.2 serialisation of primitives and strings, §3.2.3
 //! property sorting by UTF-16 code units), through the same call `bundle::signing::message` uses.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use canon_json::CanonJsonSerialize;
 use serde_json::Value;

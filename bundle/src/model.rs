@@ -293,6 +293,13 @@ pub struct Form17CContest {
     pub units: Vec<Unit>,
 }
 
+impl Form17CContest {
+    /// The 49MA test votes recorded, summed without overflow.
+    pub fn test_vote_total(&self) -> u128 {
+        self.test_votes.iter().map(|t| u128::from(t.count)).sum()
+    }
+}
+
 /// Form 17C Part I's figures for the station as a whole, which every contest polled at it
 /// shares (spec `bundle.md` §5). One type, used by the prover's input and by every signed
 /// close-of-poll statement, so the two cannot drift apart.

@@ -67,12 +67,7 @@ pub(super) fn check_close_of_poll(
             )
         },
     );
-    let tests: u128 = st
-        .contest
-        .test_votes
-        .iter()
-        .map(|t| u128::from(t.count))
-        .sum();
+    let tests = st.contest.test_vote_total();
     let expected_total = u128::from(st.poll.voters_17a)
         .checked_sub(u128::from(st.poll.refused_49o) + u128::from(st.poll.not_allowed_49m))
         .map(|v| v + tests);

@@ -24,23 +24,13 @@ pub(super) struct StationSummary {
 
 impl StationSummary {
     pub(super) fn of(station: usize, cop: &CloseOfPoll, po_key: &str) -> Self {
-        let p = &cop.poll;
-        let station_fields = (
-            p.voters_17a,
-            p.refused_49o,
-            p.not_allowed_49m,
-            p.electors,
-            p.closed_at,
-            p.tendered,
-            &p.seals,
-        );
-        let fields = Sha256::digest(serde_json::to_vec(&station_fields).unwrap_or_default()).into();
-        let tests: u128 = cop
-            .contest
-            .test_votes
-            .iter()
-            .map(|t| u128::from(t.count))
-            .sum();
+        // V6.c compares the station's `poll`, remarks aside (a remark may concern one contest).
+        let poll = bundle::StationPoll {
+            remarks: None,
+            ..cop.poll.clone()
+        };
+        let fields = Sha256::digest(serde_json::to_vec(&poll).unwrap_or_default()).into();
+        let tests = cop.contest.test_vote_total();
         Self {
             station,
             po_key: po_key.to_string(),

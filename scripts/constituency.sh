@@ -7,7 +7,7 @@
 #   scripts/constituency.sh DIR OUT --election-id ID --contest-id ID --contest-name NAME \
 #       --poll-date YYYY-MM-DD [--electors FILE] [--declared FILE] [--segments 1,2]
 #
-# DIR is laid out as in shared/data/real/gujarat-ls2014/<pc>/: raw/AC<nnn>.csv, electors.csv
+# DIR is laid out as in data/real/gujarat-ls2014/<pc>/: raw/AC<nnn>.csv, electors.csv
 # and declared.csv (other names with --electors / --declared). Nothing about a constituency is
 # assumed: its ids, name and poll date are given.
 set -euo pipefail

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Imports every shared constituency (Kachchh and the four of gujarat-ls2014/: 35 segments) with
+# Imports every constituency in data/real/ (Kachchh and the four of gujarat-ls2014/: 35 segments) with
 # the release prover, times it, and prints each one's stations, VVPAT decision and anomalies per
 # class. Inputs are written under OUT (default out/import-all).
 #   scripts/import-all.sh [OUT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-out/import-all}
-real=../shared/data/real
+real=data/real
 cargo build --release -q -p ve-prover
 P=target/release/prover
 rm -rf "$out"

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-out/kachchh}
 segments=${2:-}
-data=../shared/data/real/gujarat-ls2014-kachchh
+data=data/real/gujarat-ls2014-kachchh
 exec scripts/constituency.sh "$data" "$out" \
   --electors "$data/kachchh_pc01_booths.csv" --declared "$data/raw/101 Gujarat - Kachchh.csv" \
   --election-id ls2014-gujarat-pc01 --contest-id PC01 --contest-name "1 Kachchh (SC), Lok Sabha 2014" \

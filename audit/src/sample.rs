@@ -1,20 +1,8 @@
 //! Samples drawn from the audit seed (spec `audit.md` §4), bit for bit reproducible: every
-//! random number is a 128-bit merlin challenge, reduced to a range by rejection.
+//! random number is a 128-bit merlin challenge, reduced to a range by rejection
+//! (`transcripts::TranscriptProtocol::challenge_below`).
 
 use transcripts::{labels, Transcript, TranscriptProtocol};
-
-/// A uniform integer in `[0, m)` from the transcript (`m > 0`): 128-bit challenges, rejecting
-/// those at or above the largest multiple of `m`.
-pub fn uniform(t: &mut Transcript, m: u128) -> u128 {
-    let m = m.max(1);
-    let limit = (u128::MAX / m) * m;
-    loop {
-        let v = t.challenge_u128(b"draw");
-        if v < limit {
-            return v % m;
-        }
-    }
-}
 
 /// The statutory sample of one segment: `k` stations uniformly without replacement from
 /// `population` (station ids, sorted by the caller), in draw order. It is the first `k` of one
@@ -29,14 +17,11 @@ pub fn statutory(
     k: usize,
 ) -> Vec<String> {
     let mut t = Transcript::new(labels::PROTOCOL);
-    t.append_message(b"dom-sep", labels::AUDIT_STATUTORY);
-    t.append_message(b"seed", seed);
-    t.append_message(b"segment", segment_id.as_bytes());
-    t.append_u64(b"population", population.len() as u64);
+    t.statutory_domain_sep(seed, segment_id, population.len() as u64);
     let mut pool: Vec<&String> = population.iter().collect();
     let take = k.min(pool.len());
     for i in 0..take {
-        let j = i + uniform(&mut t, (pool.len() - i) as u128) as usize;
+        let j = i + t.challenge_below((pool.len() - i) as u128) as usize;
         pool.swap(i, j);
     }
     pool.into_iter().take(take).cloned().collect()
@@ -56,13 +41,10 @@ pub fn ppeb(seed: &[u8; 32], contest_id: &str, weights: &[u128], count: usize) -
         return Vec::new();
     }
     let mut t = Transcript::new(labels::PROTOCOL);
-    t.append_message(b"dom-sep", labels::AUDIT_PPEB);
-    t.append_message(b"seed", seed);
-    t.append_message(b"contest", contest_id.as_bytes());
-    t.append_u64(b"batches", weights.len() as u64);
+    t.ppeb_domain_sep(seed, contest_id, weights.len() as u64);
     (0..count)
         .map(|_| {
-            let r = uniform(&mut t, total);
+            let r = t.challenge_below(total);
             // The first station whose cumulative weight exceeds r.
             cumulative.partition_point(|&c| c <= r)
         })

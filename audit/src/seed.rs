@@ -4,7 +4,7 @@
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use transcripts::{labels, Transcript};
+use transcripts::{labels, Transcript, TranscriptProtocol};
 
 /// Domain separator of share commitments.
 pub const COMMITMENT_DOMAIN: &[u8] = b"ve/audit-seed-share/v1";
@@ -53,18 +53,11 @@ pub fn audit_seed(
     let mut sorted: Vec<&(String, [u8; 32])> = shares.iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
     let mut t = Transcript::new(labels::PROTOCOL);
-    t.append_message(b"dom-sep", labels::AUDIT_SEED);
-    t.append_message(b"election", election_id.as_bytes());
-    t.append_message(b"contest", contest_id.as_bytes());
-    t.append_message(b"results-root", results_root);
-    t.append_u64(b"shares", sorted.len() as u64);
+    t.audit_seed_domain_sep(election_id, contest_id, results_root, sorted.len() as u64);
     for (party, share) in sorted {
-        t.append_message(b"party", party.as_bytes());
-        t.append_message(b"share", share);
+        t.append_share(party, share);
     }
-    let mut seed = [0u8; 32];
-    t.challenge_bytes(b"seed", &mut seed);
-    seed
+    t.challenge_seed()
 }
 
 /// Decodes 64 hex digits.

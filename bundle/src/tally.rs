@@ -115,7 +115,7 @@ mod tests {
     #[test]
     fn safe_ids() {
         assert!(is_safe_id("AC-001.PS_12"));
-        assert!(!is_safe_id("../x"));
+        assert!(!is_safe_id("../x")); // a hostile path
         assert!(!is_safe_id(""));
         assert!(!is_safe_id("a/b"));
     }

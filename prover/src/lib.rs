@@ -16,6 +16,7 @@ pub mod setup;
 pub mod shard;
 mod sheet;
 pub mod simulate;
+pub mod testdata;
 
 pub use error::ProverError;
 

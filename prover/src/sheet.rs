@@ -620,18 +620,18 @@ mod tests {
 }
 
 #[cfg(test)]
-mod shared_sheets {
+mod published_sheets {
     use super::*;
-    use std::path::{Path, PathBuf};
+    use std::path::PathBuf;
 
     fn real() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/real")
+        crate::testdata::real("").unwrap_or_else(|e| panic!("{e}"))
     }
 
-    /// Every published sheet in shared/ is read with no hand edit: its layout is recognised,
+    /// Every published sheet in data/real/ is read with no hand edit: its layout is recognised,
     /// with the candidates the declared result has.
     #[test]
-    fn every_shared_sheet_has_a_layout() {
+    fn every_published_sheet_has_a_layout() {
         let mut folders: Vec<PathBuf> = Vec::new();
         for e in std::fs::read_dir(real()).unwrap().flatten() {
             let p = e.path();

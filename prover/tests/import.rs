@@ -1,4 +1,4 @@
-//! The importer on the real Kachchh 2014 sheets (../shared/data/real): every anomaly class of the
+//! The importer on the real Kachchh 2014 sheets (data/real/): every anomaly class of the
 //! data's README is found at its exact rows, the reconciliation with the declared result comes
 //! out as postal votes, strict mode refuses; and small hand-made sheets for each row kind.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -7,7 +7,7 @@ use prover::import::{import, ImportOptions, ImportReport};
 use std::path::{Path, PathBuf};
 
 fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/real/gujarat-ls2014-kachchh")
+    prover::testdata::real("gujarat-ls2014-kachchh").unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn opts(raw: PathBuf, segments: Vec<u32>, strict: bool) -> ImportOptions {

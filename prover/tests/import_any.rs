@@ -1,4 +1,4 @@
-//! The four constituencies of shared/data/real/gujarat-ls2014 (28 sheets, 13 column orders,
+//! The four constituencies of data/real/gujarat-ls2014 (28 sheets, 13 column orders,
 //! nine wordings of the station column, NOTA headed or not, included in "valid" or not, names
 //! merged or spelled differently from sheet to sheet) import with no hand edit, and each
 //! reconciles with its declared result: every candidate's stations add up to less than the
@@ -11,12 +11,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use prover::import::{import, ImportOptions};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn data(pc: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/real/gujarat-ls2014")
-        .join(pc)
+    prover::testdata::real(&format!("gujarat-ls2014/{pc}")).unwrap_or_else(|e| panic!("{e}"))
 }
 
 struct Expect {

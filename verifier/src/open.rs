@@ -159,7 +159,7 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let bytes = crate::check::read_capped(&folder, &name)
+    let bytes = crate::check::read::read_capped(&folder, &name)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_slice(&bytes).map_err(|e| format!("{}: not a valid file: {e}", path.display()))
 }

@@ -309,7 +309,7 @@ mod tests {
         m.insert("./contests/a.json", b"1".to_vec()).unwrap();
         m.insert("contests/sub/x.json", b"2".to_vec()).unwrap();
         assert!(m.insert("contests/a.json", vec![]).is_err());
-        assert!(m.insert("../x", vec![]).is_err());
+        assert!(m.insert("../x", vec![]).is_err()); // a hostile path
         assert!(m.insert("a//b", vec![]).is_err());
         let e = m.entries();
         assert!(e.contains(&("contests".into(), Kind::Folder)));

@@ -419,6 +419,7 @@ fn foreign_shard() -> PathBuf {
 }
 
 #[test]
+#[ignore = "heavy (every field of the bundle, about a minute): scripts/test-all.sh runs it"]
 fn every_mutation_of_the_audited_bundle_is_rejected() {
     let a = audited();
     let (tried, by_step, problems) = run(&a.bundle, &a.input, &foreign_shard());
@@ -433,6 +434,7 @@ fn every_mutation_of_the_audited_bundle_is_rejected() {
 }
 
 #[test]
+#[ignore = "heavy (every field of the bundle, about a minute): scripts/test-all.sh runs it"]
 fn every_mutation_of_the_municipal_bundle_is_rejected() {
     let e = fixture::election(ElectionKind::Municipal);
     let (tried, by_step, problems) = run(&e.bundle, &e.input, &foreign_shard());

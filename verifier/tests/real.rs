@@ -8,13 +8,12 @@ use prover::import::{import, ImportOptions};
 use prover::prove::{prove, ProveOptions};
 use prover::seal::seal;
 use prover::setup::setup;
-use std::path::Path;
 use verifier::{verify_bundle, Options};
 
 #[test]
+#[ignore = "heavy (234 stations proved, about 6 minutes): scripts/test-all.sh runs it"]
 fn one_real_segment_is_proved_and_verified() {
-    let data =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/real/gujarat-ls2014-kachchh");
+    let data = prover::testdata::real("gujarat-ls2014-kachchh").unwrap_or_else(|e| panic!("{e}"));
     let d = tempfile::tempdir().unwrap();
     let input = d.path().join("input");
     let opts = ImportOptions {

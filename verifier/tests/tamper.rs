@@ -392,14 +392,15 @@ fn v2b_nota_not_last() {
 
 #[test]
 fn v2b_an_officer_id_that_is_not_a_safe_id() {
-    // Officer ids name the prover's key files: "../PO" would be a path out of its folder.
+    // Officer ids name the prover's key files; this one, a hostile path, would lead out of its
+    // folder.
     let c = copy(A);
     let (_, path) = c.contested();
     let sid = c.read(&path)["stations"][0]["station_id"]
         .as_str()
         .unwrap()
         .to_string();
-    c.edit_station(&sid, |st| st["presiding_officer"] = json!("../PO"));
+    c.edit_station(&sid, |st| st["presiding_officer"] = json!("../PO")); // a hostile path
     c.reindex();
     let r = c.verify();
     assert!(

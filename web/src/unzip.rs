@@ -182,7 +182,7 @@ mod tests {
             .contains("not a zip"));
         let z = zip_of(&[("d/", b"")]);
         assert!(read("x.zip", &z).unwrap_err().contains("no file"));
-        let z = zip_of(&[("../escape.json", b"{}")]);
+        let z = zip_of(&[("../escape.json", b"{}")]); // a hostile path
         assert!(read("x.zip", &z)
             .unwrap_err()
             .contains("not a plain relative path"));

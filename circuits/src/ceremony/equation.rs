@@ -272,3 +272,25 @@ pub(crate) fn check_ends(acc: &Accumulator, last: &ChainEnd) -> Result<(), Circu
     }
     Ok(())
 }
+
+/// Why an accumulator fails its random linear combination.
+pub(crate) const ACC_FAILS: &str = "phase 1: the accumulator is not powers of one tau (tau G1, tau G2, alpha tau G1, beta tau G1 and beta G2 checked together by random linear combination)";
+
+impl Accumulator {
+    /// The accumulator is powers of one tau, its first elements are the chain's `last` points,
+    /// `tau^0` is the generator, and `beta` agrees in G1 and G2 (random linear combinations,
+    /// one pairing equation).
+    pub fn check<R: RngCore + CryptoRng>(
+        &self,
+        last: &ChainEnd,
+        rng: &mut R,
+    ) -> Result<(), CircuitError> {
+        check_ends(self, last)?;
+        let mut eq = Equation::new(self);
+        eq.add_accumulator(rng);
+        if !eq.holds() {
+            return Err(ceremony_err(ACC_FAILS));
+        }
+        Ok(())
+    }
+}

@@ -136,27 +136,7 @@ impl Accumulator {
         scale_g1(&mut self.beta_tau_g1, &pb);
         self.beta_g2 = (self.beta_g2 * b).into_affine();
     }
-
-    /// The accumulator is powers of one tau, its first elements are the chain's `last` points,
-    /// `tau^0` is the generator, and `beta` agrees in G1 and G2 (random linear combinations,
-    /// one pairing equation: [`super::equation`]).
-    pub fn check<R: RngCore + CryptoRng>(
-        &self,
-        last: &ChainEnd,
-        rng: &mut R,
-    ) -> Result<(), CircuitError> {
-        super::equation::check_ends(self, last)?;
-        let mut eq = super::equation::Equation::new(self);
-        eq.add_accumulator(rng);
-        if !eq.holds() {
-            return Err(ceremony_err(ACC_FAILS));
-        }
-        Ok(())
-    }
 }
-
-/// Why an accumulator fails its random linear combination.
-pub(crate) const ACC_FAILS: &str = "phase 1: the accumulator is not powers of one tau (tau G1, tau G2, alpha tau G1, beta tau G1 and beta G2 checked together by random linear combination)";
 
 /// The points at the end of the phase-1 chain, and its digest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

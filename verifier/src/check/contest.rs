@@ -37,6 +37,9 @@ pub(super) struct ContestOutcome {
     pub(super) ticked: u64,
 }
 
+/// One contest in the spec's order: V5.e (its shard), V4.a and V2.d (which stations and
+/// statements it holds), V2.d-V4 per station in parallel, V4.d (the proofs in batches), V5 (the
+/// RO's result), V7 (the VVPAT audit), then its line of the report.
 pub(super) fn check_contest(
     src: &dyn Source,
     def: &ElectionDefinition,
@@ -47,8 +50,8 @@ pub(super) fn check_contest(
 ) -> ContestOutcome {
     let cid = &contest.contest_id;
     let file = format!("{}/{cid}.json", paths::CONTESTS);
-    let mut f = Findings::default();
     let cat = At::contest(&file, cid);
+    let mut f = Findings::default();
     let mut out = ContestOutcome {
         findings: Findings::default(),
         line: None,
@@ -57,48 +60,128 @@ pub(super) fn check_contest(
         proofs_verified: 0,
         ticked: 0,
     };
-    let shard: ContestShard = match read(src, &file) {
-        Ok((_, s)) => s,
-        Err(e) => {
-            f.error("V5.e", &cat, e);
-            out.findings = f;
-            return out;
-        }
+    let Some(shard) = read_shard(src, &file, cid, &mut f) else {
+        out.findings = f;
+        return out;
     };
-    f.expect("V5.e", &shard.contest_id == cid, &cat, || {
-        format!("shard names contest {}", shard.contest_id)
-    });
-
-    // V4.a: stations, each exactly once.
     let expected: Vec<(usize, &Station)> = ctx
         .stations_of
         .get(cid.as_str())
         .map(|v| v.iter().map(|&i| (i, &def.stations[i])).collect())
         .unwrap_or_default();
-    // Every signature of the shard at once: PO certificates and close-of-poll statements.
+    let held = index_shard(&shard, &expected, &file, &mut f);
+    let stations = check_stations(def, ctx, contest, &held, &expected, &file);
+    let mut tally = tally(stations, contest.candidates.len(), share, &mut f);
+    out.rows = std::mem::take(&mut tally.rows);
+    // V4.d: every decoded proof, in batches per key, in parallel.
+    (out.proofs_verified, out.ticked) =
+        verify_proofs(ctx, &file, cid, &tally.pending, tick, &mut f);
+    // V5: the RO's result.
+    let reconciliation = check_result(
+        def,
+        ctx,
+        contest,
+        &shard,
+        expected.len(),
+        (&tally.sums, tally.all_rows),
+        &cat,
+        &mut f,
+    );
+    // V7: the VVPAT audit.
+    let audit = (!contest.uncontested).then(|| {
+        let inputs = super::v7_audit::AuditInputs {
+            src,
+            def,
+            contest,
+            ro_key: ctx.ro_keys.get(&contest.returning_officer),
+            results_root: ctx.results_root.as_deref(),
+            result_signed_at: shard.result.body.signed_at,
+            totals: &shard.result.body.totals,
+            winners: &shard.result.body.winners,
+            rows: &held.rows,
+            listed: &ctx.listed,
+            stations: ctx
+                .stations_of
+                .get(cid.as_str())
+                .map_or(&[][..], Vec::as_slice),
+        };
+        super::v7_audit::check_audit(&inputs, &mut f)
+    });
+    out.line = Some(contest_line(contest, &shard, &tally, reconciliation, audit));
+    out.findings = f;
+    out
+}
+
+/// V5.e: the contest's shard is readable and names the contest.
+fn read_shard(src: &dyn Source, file: &str, cid: &str, f: &mut Findings) -> Option<ContestShard> {
+    let cat = At::contest(file, cid);
+    match read::<ContestShard>(src, file) {
+        Ok((_, shard)) => {
+            f.expect("V5.e", shard.contest_id == cid, &cat, || {
+                format!("shard names contest {}", shard.contest_id)
+            });
+            Some(shard)
+        }
+        Err(e) => {
+            f.error("V5.e", &cat, e);
+            None
+        }
+    }
+}
+
+/// What a shard holds, by station id, with each signature's verdict.
+struct Held<'s> {
+    certs: BTreeMap<&'s str, (&'s Signed<PoCertificate>, bool)>,
+    cops: BTreeMap<&'s str, (&'s Signed<CloseOfPoll>, bool)>,
+    rows: BTreeMap<&'s str, &'s StationResult>,
+}
+
+/// V2.d and V4.a over the shard as a whole: every signature at once (PO certificates and
+/// close-of-poll statements, in batches), each station at most once in each list, the lists in
+/// station-id order (bundle.md §6: one canonical form), and no station the manifest does not
+/// give this contest.
+fn index_shard<'s>(
+    shard: &'s ContestShard,
+    expected: &[(usize, &Station)],
+    file: &str,
+    f: &mut Findings,
+) -> Held<'s> {
+    let cid = shard.contest_id.as_str();
+    let cat = At::contest(file, cid);
     let cert_sigs = signatures_hold(&shard.po_certificates, kinds::PO_CERT);
     let cop_sigs = signatures_hold(&shard.close_of_poll, kinds::CLOSE_OF_POLL);
-    let mut certs: BTreeMap<&str, (&Signed<PoCertificate>, bool)> = BTreeMap::new();
+    let mut held = Held {
+        certs: BTreeMap::new(),
+        cops: BTreeMap::new(),
+        rows: BTreeMap::new(),
+    };
     for (c, ok) in shard.po_certificates.iter().zip(cert_sigs) {
         let id = c.body.station_id.as_str();
         f.expect(
             "V2.d",
-            certs.insert(id, (c, ok)).is_none(),
-            &At::station(&file, cid, id),
+            held.certs.insert(id, (c, ok)).is_none(),
+            &At::station(file, cid, id),
             || "two PO certificates for this station".into(),
         );
     }
-    let mut cops: BTreeMap<&str, (&Signed<CloseOfPoll>, bool)> = BTreeMap::new();
     for (c, ok) in shard.close_of_poll.iter().zip(cop_sigs) {
         let id = c.body.station_id.as_str();
         f.expect(
             "V4.a",
-            cops.insert(id, (c, ok)).is_none(),
-            &At::station(&file, cid, id),
+            held.cops.insert(id, (c, ok)).is_none(),
+            &At::station(file, cid, id),
             || "two close-of-poll statements for this station".into(),
         );
     }
-    // The three lists are in station-id order (bundle.md §6): one canonical form.
+    for r in &shard.stations {
+        let id = r.station_id.as_str();
+        f.expect(
+            "V4.a",
+            held.rows.insert(id, r).is_none(),
+            &At::station(file, cid, id),
+            || "station appears twice".into(),
+        );
+    }
     let ordered = |ids: Vec<&str>| ids.windows(2).all(|w| w[0] < w[1]);
     for (what, ids) in [
         (
@@ -130,133 +213,127 @@ pub(super) fn check_contest(
             format!("the shard's {what} are not in station-id order")
         });
     }
-    let mut rows: BTreeMap<&str, &StationResult> = BTreeMap::new();
-    for r in &shard.stations {
-        let id = r.station_id.as_str();
-        f.expect(
-            "V4.a",
-            rows.insert(id, r).is_none(),
-            &At::station(&file, cid, id),
-            || "station appears twice".into(),
-        );
-    }
-    let expected_set: BTreeSet<&str> = expected
+    let expected: BTreeSet<&str> = expected
         .iter()
         .map(|(_, s)| s.station_id.as_str())
         .collect();
-    for id in certs
+    let present: BTreeSet<&&str> = held
+        .certs
         .keys()
-        .chain(cops.keys())
-        .chain(rows.keys())
-        .collect::<BTreeSet<_>>()
-    {
+        .chain(held.cops.keys())
+        .chain(held.rows.keys())
+        .collect();
+    for id in present {
         f.expect(
             "V4.a",
-            expected_set.contains(id),
-            &At::station(&file, cid, id),
+            expected.contains(id),
+            &At::station(file, cid, id),
             || "station does not poll this contest in the manifest".into(),
         );
     }
+    held
+}
 
-    let n = contest.candidates.len();
-    let checked: Vec<StationOutcome> = expected
+/// V4.a, V2.d, V3 and V4 for each of the contest's stations, in parallel.
+fn check_stations(
+    def: &ElectionDefinition,
+    ctx: &Context,
+    contest: &Contest,
+    held: &Held<'_>,
+    expected: &[(usize, &Station)],
+    file: &str,
+) -> Vec<StationOutcome> {
+    let cid = contest.contest_id.as_str();
+    expected
         .par_iter()
         .map(|(pos, station)| {
             let sid = station.station_id.as_str();
             let mut sf = Findings::default();
-            let at = At::station(&file, cid, sid);
-            let (Some(&(cop, cop_sig)), Some(row)) = (cops.get(sid), rows.get(sid)) else {
+            let at = At::station(file, cid, sid);
+            let (Some(&(cop, cop_sig)), Some(row)) = (held.cops.get(sid), held.rows.get(sid)) else {
                 sf.fail("V4.a", &at, "station of this contest is missing from the shard (its close-of-poll statement or its row)".into());
                 return (sf, None, None, None);
             };
             sf.checked("V4.a");
-            let po_key = check_po_certificate(def, ctx, station, certs.get(sid).copied(), &at, &mut sf);
+            let po_key = check_po_certificate(def, ctx, station, held.certs.get(sid).copied(), &at, &mut sf);
             let cop_ok = cop_sig && po_key.as_deref() == Some(cop.public_key.as_str());
             let (ok_row, pending) = check_station(def, ctx, contest, (cop, cop_ok), row, &at, &mut sf);
             let summary = StationSummary::of(*pos, &cop.body, &cop.public_key);
             (sf, Some(summary), ok_row.then(|| row.counts.clone()), pending)
         })
-        .collect();
-    // Sums of untrusted counts are taken in u128: no input can overflow them.
-    let mut sums = vec![0u128; n];
-    let mut all_rows = true;
-    let mut pending: BTreeMap<String, Vec<(String, circuits::batch::Item)>> = BTreeMap::new();
+        .collect()
+}
+
+/// The stations' outcomes gathered: their findings merged, the sums of the usable rows, the
+/// rows for V6, and the proofs this run (or share) verifies, by key.
+struct Tally {
+    /// Per candidate; sums of untrusted counts are taken in u128, which no input overflows.
+    sums: Vec<u128>,
+    /// Every station's row was usable, so `sums` is the whole contest's.
+    all_rows: bool,
+    rows: Vec<StationSummary>,
+    pending: BTreeMap<String, Vec<(String, circuits::batch::Item)>>,
+}
+
+fn tally(
+    stations: Vec<StationOutcome>,
+    candidates: usize,
+    share: Option<(u32, u32)>,
+    f: &mut Findings,
+) -> Tally {
+    let mut t = Tally {
+        sums: vec![0u128; candidates],
+        all_rows: true,
+        rows: Vec::new(),
+        pending: BTreeMap::new(),
+    };
     // A share verifies the proofs of its stations only (Options::share).
     let mine = |i: usize| share.is_none_or(|(k, n)| i % n.max(1) as usize == k as usize);
-    for (i, (sf, cop, counts, item)) in checked.into_iter().enumerate() {
+    for (i, (sf, summary, counts, item)) in stations.into_iter().enumerate() {
         f.merge(sf);
         if let (Some((shape, sid, item)), true) = (item, mine(i)) {
-            pending.entry(shape).or_default().push((sid, item));
+            t.pending.entry(shape).or_default().push((sid, item));
         }
-        if let Some(c) = cop {
-            out.rows.push(c);
-        }
-
+        t.rows.extend(summary);
         match counts {
-            Some(c) => sums
+            Some(c) => t
+                .sums
                 .iter_mut()
                 .zip(c)
                 .for_each(|(s, x)| *s += u128::from(x)),
-            None => all_rows = false,
+            None => t.all_rows = false,
         }
     }
+    t
+}
 
-    // V4.d: every decoded proof, in batches per key, in parallel.
-    let (verified, ticked) = verify_proofs(ctx, &file, cid, &pending, tick, &mut f);
-    out.proofs_verified += verified;
-    out.ticked += ticked;
-
-    // V5: the RO's result.
-    let reconciliation = check_result(
-        def,
-        ctx,
-        contest,
-        &shard,
-        expected.len(),
-        (&sums, all_rows),
-        &cat,
-        &mut f,
-    );
+/// The contest's line of the report: winners, totals, per-candidate sums when every row was
+/// usable, the reconciliation and the audit.
+fn contest_line(
+    contest: &Contest,
+    shard: &ContestShard,
+    tally: &Tally,
+    reconciliation: Vec<crate::report::ReconLine>,
+    audit: Option<crate::report::AuditLine>,
+) -> ContestLine {
     let body = &shard.result.body;
-    // V7: the VVPAT audit.
-    let audit_line = if contest.uncontested {
-        None
-    } else {
-        let inputs = super::v7_audit::AuditInputs {
-            src,
-            def,
-            contest,
-            ro_key: ctx.ro_keys.get(&contest.returning_officer),
-            results_root: ctx.results_root.as_deref(),
-            result_signed_at: body.signed_at,
-            totals: &body.totals,
-            winners: &body.winners,
-            rows: &rows,
-            listed: &ctx.listed,
-            stations: ctx
-                .stations_of
-                .get(cid.as_str())
-                .map_or(&[][..], Vec::as_slice),
-        };
-        Some(super::v7_audit::check_audit(&inputs, &mut f))
-    };
+    let n = contest.candidates.len();
     let name_of = |id: &str| {
-        contest
+        let i = contest
             .candidates
             .iter()
-            .position(|c| c.candidate_id == id)
-            .map(|i| {
-                let c = &contest.candidates[i];
-                let votes = body.totals.get(i).copied().unwrap_or(0);
-                if contest.uncontested {
-                    format!("{} {} ({})", c.candidate_id, c.name, c.party)
-                } else {
-                    format!("{} {} ({}) {votes} votes", c.candidate_id, c.name, c.party)
-                }
-            })
+            .position(|c| c.candidate_id == id)?;
+        let c = &contest.candidates[i];
+        let votes = body.totals.get(i).copied().unwrap_or(0);
+        Some(if contest.uncontested {
+            format!("{} {} ({})", c.candidate_id, c.name, c.party)
+        } else {
+            format!("{} {} ({}) {votes} votes", c.candidate_id, c.name, c.party)
+        })
     };
-    out.line = Some(ContestLine {
-        contest_id: cid.clone(),
+    let whole = tally.all_rows && body.totals.len() == n && body.postal.counts.len() == n;
+    ContestLine {
+        contest_id: contest.contest_id.clone(),
         name: contest.name.clone(),
         winners: body
             .winners
@@ -266,7 +343,7 @@ pub(super) fn check_contest(
         stations: body.stations_counted,
         total_votes: body.totals.iter().map(|&t| u128::from(t)).sum(),
         uncontested: contest.uncontested,
-        candidates: if all_rows && body.totals.len() == n && body.postal.counts.len() == n {
+        candidates: if whole {
             contest
                 .candidates
                 .iter()
@@ -275,7 +352,7 @@ pub(super) fn check_contest(
                     candidate_id: c.candidate_id.clone(),
                     name: c.name.clone(),
                     party: c.party.clone(),
-                    stations: sums[j],
+                    stations: tally.sums[j],
                     postal: body.postal.counts[j],
                     total: body.totals[j],
                 })
@@ -285,10 +362,8 @@ pub(super) fn check_contest(
         },
         reconciliation,
         declared_source: body.declared.as_ref().map(|d| d.source.clone()),
-        audit: audit_line,
-    });
-    out.findings = f;
-    out
+        audit,
+    }
 }
 
 /// V3 and V4 for one station row: the close-of-poll statement, then the row and its proof.

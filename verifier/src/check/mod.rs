@@ -1,5 +1,5 @@
 //! The checks of spec `verification.md`, one module per step group, named as the spec's
-//! sections are: [`v1_index`] (V1 bundle integrity), [`v2_manifest`] (V2 election manifest),
+//! sections are: [`v1_index`] (V1 bundle integrity), [`v2_manifest`] (V2 election manifest; [`v2_ceremony`] its key ceremony, V2.h),
 //! [`v3_close_of_poll`] (V3), [`v4_station_results`] (V4), [`v5_contest_results`] (V5),
 //! [`v6_across_contests`] (V6), [`v7_audit`] (V7). This module runs them in the spec's order;
 //! [`contest`] runs V2.d-V5 and V7 for one contest, in parallel over its stations, and [`read`]
@@ -12,6 +12,7 @@
 mod contest;
 pub(crate) mod read;
 mod v1_index;
+pub mod v2_ceremony;
 mod v2_manifest;
 mod v3_close_of_poll;
 mod v4_station_results;
@@ -20,10 +21,9 @@ mod v6_across_contests;
 mod v7_audit;
 
 use contest::{check_contest, ContestOutcome};
-use read::read;
-pub(crate) use read::read_capped;
 pub use read::MAX_DOCUMENT;
-use v1_index::{check_index, other_version};
+use read::{read, read_capped};
+use v1_index::{check_defined_files, check_index, other_version};
 use v2_manifest::{check_manifest, check_shard_set, load_stations};
 use v6_across_contests::check_cross;
 
@@ -31,7 +31,9 @@ use crate::report::{At, Findings, Report, Severity};
 use crate::source::{Folder, Source};
 use crate::OUT_OF_SCOPE;
 use bundle::digest::sha256_hex;
-use bundle::{paths, BundleIndex, Contest, ElectionManifest, Signed, StationList};
+use bundle::{
+    paths, BundleIndex, Contest, ElectionDefinition, ElectionManifest, Signed, StationList,
+};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -78,7 +80,8 @@ pub fn verify_bundle(dir: &Path, opts: &Options<'_>) -> Report {
 }
 
 /// Checks the bundle a [`Source`] reads (a folder, or files held in memory) and returns the
-/// report.
+/// report. The steps run in the spec's order, one call per group; a step whose input is
+/// missing leaves the steps that need it unrun (their absence is itself a finding).
 pub fn verify_source(src: &dyn Source, opts: &Options<'_>) -> Report {
     let mut report = Report {
         bundle: src.name(),
@@ -88,24 +91,112 @@ pub fn verify_source(src: &dyn Source, opts: &Options<'_>) -> Report {
         ..Report::default()
     };
     let mut f = Findings::default();
-
-    // V1.a: a bundle of another spec version is named as such before anything else is read
-    // (its other checks would fail for that reason alone).
-    if let Some(v) = other_version(src) {
-        f.error(
-            "V1.a",
-            &At::file(paths::INDEX),
-            format!(
-                "this bundle follows spec version {v}; this verifier implements spec version {}: check it with a verifier of spec version {v}, or have the bundle re-issued under {}",
-                bundle::SPEC_VERSION,
-                bundle::SPEC_VERSION
-            ),
-        );
+    // V1.a: a bundle of another spec version is named as such before anything else is read.
+    if refuse_other_version(src, &mut f) {
         report.finish(f);
         return report;
     }
-
     // V1.a, V2.a: the two signed documents everything else hangs from.
+    let (index, manifest) = read_roots(src, &mut report, &mut f);
+    let scope = resolve_scope(src, opts, manifest.as_ref(), &mut f);
+    report.scope = scope.as_ref().map(|s| s.iter().cloned().collect());
+    // V1.b-V1.e: the signed index and the files it lists.
+    if let Some(index) = &index {
+        check_index(src, index, manifest.as_ref(), scope.as_ref(), &mut f);
+        report.root = Some(index.body.root.clone());
+    }
+    // V1.f: the authority key is one the reader pinned.
+    report.authority_key = manifest.as_ref().map(|m| m.public_key.clone());
+    report.authority_key_pinned = check_key_pin(report.authority_key.as_deref(), opts, &mut f);
+    let Some(manifest) = manifest else {
+        report.finish(f);
+        return report;
+    };
+    // V2.g: the manifest is one the reader pinned.
+    report.manifest_pinned = check_manifest_pin(report.manifest_digest.as_deref(), opts, &mut f);
+    // V2.f: the stations of the contests in scope, from their station lists.
+    let (def, lists, station_at) = load_stations(src, &manifest.body, scope.as_ref(), &mut f);
+    report.election_id = Some(def.election_id.clone());
+    report.election_name = Some(def.name.clone());
+    // V2.b-V2.e: the definition, the RO certificates, the verifying keys.
+    let mut ctx = check_manifest(src, &manifest, &def, &mut f);
+    // V2.h: the keys are the end of the ceremony the manifest binds (share 0 only).
+    if opts.share.is_none_or(|(k, _)| k == 0) {
+        report.ceremony = v2_ceremony::check_ceremony(src, &manifest.body, &ctx.keys, &mut f);
+    }
+    if opts.keys_only {
+        report.finish(f);
+        return report;
+    }
+    ctx.stations_of = lists;
+    ctx.station_at = station_at;
+    // V1.c: every listed file is one the bundle format defines; the results root for V7.
+    if let Some(index) = &index {
+        check_defined_files(&index.body, &manifest.body, &mut f);
+        ctx.listed = index.body.files.iter().map(|e| e.path.clone()).collect();
+        ctx.results_root = Some(audit::results_root(
+            index
+                .body
+                .files
+                .iter()
+                .map(|e| (e.path.as_str(), e.sha256.as_str())),
+        ));
+    }
+    // V2.d-V5 and V7 per contest, in parallel.
+    let outcomes = check_contests(src, &def, &ctx, scope.as_ref(), opts);
+    // V2.f: no shard beyond the manifest's contests (a whole run only).
+    if scope.is_none() {
+        check_shard_set(src, &def, &mut f);
+    }
+    // V6: across contests, over the station rows the contests returned.
+    let rows: Vec<(&str, &[v6_across_contests::StationSummary])> = outcomes
+        .iter()
+        .map(|o| (o.contest_id.as_str(), o.rows.as_slice()))
+        .collect();
+    check_cross(&def, &ctx, &rows, &mut f);
+    for o in outcomes {
+        report.proofs_verified += o.proofs_verified;
+        report.contests.extend(o.line);
+        f.merge(o.findings);
+    }
+    let in_scope = |id: &str| scope.as_ref().is_none_or(|s| s.contains(id));
+    report.stations = def
+        .stations
+        .iter()
+        .filter(|s| s.contests.iter().any(|c| in_scope(c)))
+        .count() as u64;
+    report.finish(f);
+    report
+}
+
+/// V1.a: true when `bundle.json` declares another spec version (its other checks would fail for
+/// that reason alone, so nothing else is read).
+fn refuse_other_version(src: &dyn Source, f: &mut Findings) -> bool {
+    let Some(v) = other_version(src) else {
+        return false;
+    };
+    f.error(
+        "V1.a",
+        &At::file(paths::INDEX),
+        format!(
+            "this bundle follows spec version {v}; this verifier implements spec version {}: check it with a verifier of spec version {v}, or have the bundle re-issued under {}",
+            bundle::SPEC_VERSION,
+            bundle::SPEC_VERSION
+        ),
+    );
+    true
+}
+
+/// V1.a, V2.a: the signed index and the signed manifest, each readable; the manifest's digest
+/// goes into the report.
+fn read_roots(
+    src: &dyn Source,
+    report: &mut Report,
+    f: &mut Findings,
+) -> (
+    Option<Signed<BundleIndex>>,
+    Option<Signed<ElectionManifest>>,
+) {
     let index = match read::<Signed<BundleIndex>>(src, paths::INDEX) {
         Ok((_, i)) => Some(i),
         Err(e) => {
@@ -115,7 +206,7 @@ pub fn verify_source(src: &dyn Source, opts: &Options<'_>) -> Report {
     };
     let manifest = match read::<Signed<ElectionManifest>>(src, paths::MANIFEST) {
         Ok((bytes, m)) => {
-            report.manifest_digest = Some(bundle::digest::sha256_hex(&bytes));
+            report.manifest_digest = Some(sha256_hex(&bytes));
             Some(m)
         }
         Err(e) => {
@@ -123,112 +214,67 @@ pub fn verify_source(src: &dyn Source, opts: &Options<'_>) -> Report {
             None
         }
     };
-    let scope = resolve_scope(src, opts, manifest.as_ref(), &mut f);
-    report.scope = scope.as_ref().map(|s| s.iter().cloned().collect());
-    let authority = manifest.as_ref().map(|m| m.public_key.clone());
-    report.authority_key = authority.clone();
+    (index, manifest)
+}
 
-    if let Some(index) = &index {
-        check_index(src, index, manifest.as_ref(), scope.as_ref(), &mut f);
-        report.root = Some(index.body.root.clone());
-    }
-    // V1.f: the authority key is the one the reader trusts.
-    if let Some(key) = &authority {
-        if opts.pinned_keys.is_empty() {
-            f.checked("V1.f");
-            f.push(Severity::Notice, "V1.f", &At::file(paths::MANIFEST), format!(
-                "the authority key {key} was taken from the bundle itself; pin the key the authority published before the poll with --root-key"
-            ));
-        } else {
-            report.authority_key_pinned = f.expect("V1.f", opts.pinned_keys.iter().any(|k| k.eq_ignore_ascii_case(key)), &At::file(paths::MANIFEST), || {
-                format!("the bundle is signed by authority key {key}, which is not a key you pinned")
-            });
-        }
-    }
-    let Some(manifest) = manifest else {
-        report.finish(f);
-        return report;
+/// V1.f: the authority key is one the reader pinned; a notice when none was pinned. True when
+/// it was pinned and matched.
+fn check_key_pin(key: Option<&str>, opts: &Options<'_>, f: &mut Findings) -> bool {
+    let Some(key) = key else {
+        return false;
     };
-    // V2.g: the manifest is the one the reader obtained before the poll.
-    if let Some(digest) = &report.manifest_digest {
-        if opts.pinned_manifests.is_empty() {
-            f.checked("V2.g");
-            f.push(Severity::Notice, "V2.g", &At::file(paths::MANIFEST), format!(
-                "the manifest (sha256 {digest}) was not pinned: the authority could have re-signed it after the poll (stations, keys, audit rules); pin the digest it published before the poll with --pin-manifest"
-            ));
-        } else {
-            report.manifest_pinned = f.expect(
-                "V2.g",
-                opts.pinned_manifests.iter().any(|d| d.eq_ignore_ascii_case(digest)),
-                &At::file(paths::MANIFEST),
-                || format!("the manifest has sha256 {digest}, which is not a digest you pinned: it is not the manifest published before the poll"),
-            );
-        }
-    }
-    // V2.f: the stations of the contests in scope, from their station lists.
-    let (def, lists, station_at) = load_stations(src, &manifest.body, scope.as_ref(), &mut f);
-    let def = &def;
-    report.election_id = Some(def.election_id.clone());
-    report.election_name = Some(def.name.clone());
-
-    let mut ctx = check_manifest(src, &manifest, def, &mut f);
-    // V2.h: the keys are the end of the ceremony the manifest binds (multi-party setups).
-    if opts.share.is_none_or(|(k, _)| k == 0) {
-        report.ceremony = crate::ceremony::check_ceremony(src, &manifest.body, &ctx.keys, &mut f);
-    }
-    if opts.keys_only {
-        report.finish(f);
-        return report;
-    }
-    ctx.stations_of = lists;
-    ctx.station_at = station_at;
-    if let Some(index) = &index {
-        let files = &index.body.files;
-        // V1.c: every listed file is one the bundle format defines (bundle.md §1).
-        let contest_ids: BTreeSet<&str> =
-            def.contests.iter().map(|c| c.contest_id.as_str()).collect();
-        let key_paths: BTreeSet<&str> = manifest
-            .body
-            .shapes
-            .iter()
-            .map(|k| k.path.as_str())
-            .collect();
-        let ceremony_paths = crate::ceremony::bound_paths(&manifest.body);
-        let per_contest = |path: &str, folder: &str| {
-            path.strip_prefix(folder)
-                .and_then(|r| r.strip_prefix('/'))
-                .and_then(|n| n.strip_suffix(".json"))
-                .is_some_and(|id| contest_ids.contains(id))
-        };
-        for e in files {
-            let defined = e.path == paths::MANIFEST
-                || key_paths.contains(e.path.as_str())
-                || ceremony_paths.contains(e.path.as_str())
-                || per_contest(&e.path, paths::STATIONS)
-                || per_contest(&e.path, paths::CONTESTS)
-                || per_contest(&e.path, audit::model::paths::COMMITMENTS)
-                || per_contest(&e.path, audit::model::paths::RECORDS);
-            f.expect("V1.c", defined, &At::file(&e.path), || {
-                "a listed file the bundle format does not define (bundle.md §1)".into()
-            });
-        }
-        ctx.listed = files.iter().map(|e| e.path.clone()).collect();
-        ctx.results_root = Some(audit::results_root(
-            files.iter().map(|e| (e.path.as_str(), e.sha256.as_str())),
+    if opts.pinned_keys.is_empty() {
+        f.checked("V1.f");
+        f.push(Severity::Notice, "V1.f", &At::file(paths::MANIFEST), format!(
+            "the authority key {key} was taken from the bundle itself; pin the key the authority published before the poll with --root-key"
         ));
+        return false;
     }
+    f.expect(
+        "V1.f",
+        opts.pinned_keys.iter().any(|k| k.eq_ignore_ascii_case(key)),
+        &At::file(paths::MANIFEST),
+        || format!("the bundle is signed by authority key {key}, which is not a key you pinned"),
+    )
+}
 
-    // V4-V5 per contest, in parallel; V6 over what they return.
-    let in_scope = |id: &str| scope.as_ref().is_none_or(|s| s.contains(id));
+/// V2.g: the manifest is one the reader obtained before the poll; a notice when none was
+/// pinned. True when it was pinned and matched.
+fn check_manifest_pin(digest: Option<&str>, opts: &Options<'_>, f: &mut Findings) -> bool {
+    let Some(digest) = digest else {
+        return false;
+    };
+    if opts.pinned_manifests.is_empty() {
+        f.checked("V2.g");
+        f.push(Severity::Notice, "V2.g", &At::file(paths::MANIFEST), format!(
+            "the manifest (sha256 {digest}) was not pinned: the authority could have re-signed it after the poll (stations, keys, audit rules); pin the digest it published before the poll with --pin-manifest"
+        ));
+        return false;
+    }
+    f.expect(
+        "V2.g",
+        opts.pinned_manifests.iter().any(|d| d.eq_ignore_ascii_case(digest)),
+        &At::file(paths::MANIFEST),
+        || format!("the manifest has sha256 {digest}, which is not a digest you pinned: it is not the manifest published before the poll"),
+    )
+}
+
+/// V2.d-V5 and V7 for each contest in scope, in parallel, with the run's progress counted in
+/// station rows.
+fn check_contests(
+    src: &dyn Source,
+    def: &ElectionDefinition,
+    ctx: &v2_manifest::Context,
+    scope: Option<&BTreeSet<String>>,
+    opts: &Options<'_>,
+) -> Vec<ContestOutcome> {
+    let rows_of = |c: &Contest| ctx.stations_of.get(&c.contest_id).map_or(0, Vec::len) as u64;
     let contests: Vec<&Contest> = def
         .contests
         .iter()
-        .filter(|c| in_scope(&c.contest_id))
+        .filter(|c| scope.is_none_or(|s| s.contains(&c.contest_id)))
         .collect();
-    let total: u64 = contests
-        .iter()
-        .map(|c| ctx.stations_of.get(&c.contest_id).map_or(0, Vec::len) as u64)
-        .sum();
+    let total: u64 = contests.iter().map(|c| rows_of(c)).sum();
     let done = std::sync::atomic::AtomicU64::new(0);
     let tick = |n: u64| {
         let now = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
@@ -236,37 +282,14 @@ pub fn verify_source(src: &dyn Source, opts: &Options<'_>) -> Report {
             p(now, total);
         }
     };
-    let outcomes: Vec<ContestOutcome> = contests
+    contests
         .par_iter()
         .map(|c| {
-            let o = check_contest(src, def, &ctx, c, opts.share, &tick);
-            let rows = ctx.stations_of.get(&c.contest_id).map_or(0, Vec::len) as u64;
-            tick(rows.saturating_sub(o.ticked));
+            let o = check_contest(src, def, ctx, c, opts.share, &tick);
+            tick(rows_of(c).saturating_sub(o.ticked));
             o
         })
-        .collect();
-    if scope.is_none() {
-        check_shard_set(src, def, &mut f);
-    }
-    let rows: Vec<(&str, &[v6_across_contests::StationSummary])> = outcomes
-        .iter()
-        .map(|o| (o.contest_id.as_str(), o.rows.as_slice()))
-        .collect();
-    check_cross(def, &ctx, &rows, &mut f);
-    for o in outcomes {
-        report.proofs_verified += o.proofs_verified;
-        if let Some(line) = o.line {
-            report.contests.push(line);
-        }
-        f.merge(o.findings);
-    }
-    report.stations = def
-        .stations
-        .iter()
-        .filter(|s| s.contests.iter().any(|c| in_scope(c)))
-        .count() as u64;
-    report.finish(f);
-    report
+        .collect()
 }
 
 /// The contests a scoped run checks, or `None` for the whole bundle. Ids not in the manifest

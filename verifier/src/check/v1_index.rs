@@ -77,7 +77,7 @@ pub(super) fn check_index(
             e.path == paths::MANIFEST
                 || e.path.starts_with(&format!("{}/", paths::KEYS))
                 || e.path
-                    .starts_with(&format!("{}/", crate::ceremony::CEREMONY_DIR))
+                    .starts_with(&format!("{}/", super::v2_ceremony::CEREMONY_DIR))
                 || in_scope(paths::STATIONS)
                 || in_scope(paths::CONTESTS)
                 || in_scope(audit::model::paths::COMMITMENTS)
@@ -170,4 +170,36 @@ pub(super) fn check_index(
     f.expect("V1.e", ok, &at, || {
         "the index is not signed by the authority key of the manifest".into()
     });
+}
+
+/// V1.c: every listed file is one the bundle format defines (bundle.md §1): the manifest, the
+/// keys and ceremony files it binds, and per contest its station list, shard, audit commitments
+/// and audit record.
+pub(super) fn check_defined_files(index: &BundleIndex, m: &ElectionManifest, f: &mut Findings) {
+    let contest_ids: BTreeSet<&str> = m
+        .definition
+        .contests
+        .iter()
+        .map(|c| c.contest_id.as_str())
+        .collect();
+    let key_paths: BTreeSet<&str> = m.shapes.iter().map(|k| k.path.as_str()).collect();
+    let ceremony_paths = super::v2_ceremony::bound_paths(m);
+    let per_contest = |path: &str, folder: &str| {
+        path.strip_prefix(folder)
+            .and_then(|r| r.strip_prefix('/'))
+            .and_then(|n| n.strip_suffix(".json"))
+            .is_some_and(|id| contest_ids.contains(id))
+    };
+    for e in &index.files {
+        let defined = e.path == paths::MANIFEST
+            || key_paths.contains(e.path.as_str())
+            || ceremony_paths.contains(e.path.as_str())
+            || per_contest(&e.path, paths::STATIONS)
+            || per_contest(&e.path, paths::CONTESTS)
+            || per_contest(&e.path, audit::model::paths::COMMITMENTS)
+            || per_contest(&e.path, audit::model::paths::RECORDS);
+        f.expect("V1.c", defined, &At::file(&e.path), || {
+            "a listed file the bundle format does not define (bundle.md §1)".into()
+        });
+    }
 }

@@ -3,7 +3,7 @@
 //! it is read if its length is not the one the transcript implies, and checks both chains, the
 //! accumulator, every shape's final state and every verifying key against them.
 
-use crate::check::read_capped;
+use super::read::read_capped;
 use crate::report::{At, Findings, Severity};
 use bundle::digest::sha256_hex;
 use bundle::{paths, ElectionManifest};

@@ -20,8 +20,9 @@ import sys
 
 ROOT = os.path.realpath(os.path.join(os.path.dirname(__file__), ".."))
 
-# Published data is carried as printed; it is not code and names no local path.
-SKIP_PREFIXES = ("data/",)
+# Published data is carried as printed; it is not code and names no local path. This script
+# names the patterns it looks for.
+SKIP_PREFIXES = ("data/", "scripts/check-repo.py")
 TEXT_SUFFIXES = (
     ".rs", ".toml", ".sh", ".py", ".md", ".js", ".mjs", ".html", ".css", ".json", ".yaml",
     ".yml", ".txt", ".cfg", ".conf", "run",

@@ -3,7 +3,7 @@
 # target for SECONDS (default 600), seeded from the sample bundles. Not part of CI.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 # A crash leaves its input in fuzz/artifacts/<target>/; turn it into a named regression test
-# (verifier/tests/malformed.rs) before fixing it.
+# (verifier/tests/suite/malformed.rs) before fixing it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-600}

@@ -46,3 +46,21 @@ impl ProverError {
         }
     }
 }
+
+impl From<importer::ImportError> for ProverError {
+    fn from(e: importer::ImportError) -> Self {
+        match e {
+            importer::ImportError::Input {
+                file,
+                station,
+                rule,
+            } => Self::Input {
+                file,
+                station,
+                rule,
+            },
+            importer::ImportError::Io { path, reason } => Self::Io { path, reason },
+            importer::ImportError::Bundle(e) => Self::Bundle(e),
+        }
+    }
+}

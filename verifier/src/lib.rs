@@ -24,6 +24,7 @@ pub const OUT_OF_SCOPE: &[&str] = &[
     "the integrity of the electoral roll, and freedom from coercion",
     "that Form 17C Part I counts the voters truly (the PO signs it; agents hold copies)",
     "the times in signed statements are the signers' own clocks",
+    "that this bundle is the latest the authority issued: an earlier bundle of the same election, validly signed (before its audit record, say), verifies on its own; compare its root with the root the authority published, or with the root of any other bundle you were shown",
 ];
 
 /// Pinned keys or digests as a pin file holds them: one 64-digit hex value per line, `#`

@@ -63,7 +63,7 @@ pub fn run_import(args: ImportArgs) -> Result<(), ProverError> {
         vvpat,
         out,
     } = args;
-    let opts = prover::import::ImportOptions {
+    let opts = importer::ImportOptions {
         raw_dir: raw,
         electors,
         declared,
@@ -80,7 +80,7 @@ pub fn run_import(args: ImportArgs) -> Result<(), ProverError> {
             _ => None,
         },
     };
-    let report = prover::import::import(&opts, &out)?;
+    let report = importer::import(&opts, &out)?;
     print!("{}", report.to_text());
     println!(
         "\ninputs written to {} (report: import-report.txt, import-report.json)",

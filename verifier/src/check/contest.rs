@@ -123,7 +123,7 @@ fn read_shard(src: &dyn Source, file: &str, cid: &str, f: &mut Findings) -> Opti
             Some(shard)
         }
         Err(e) => {
-            f.error("V5.e", &cat, e);
+            e.report(f, "V5.e", &cat);
             None
         }
     }

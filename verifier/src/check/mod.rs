@@ -200,7 +200,7 @@ fn read_roots(
     let index = match read::<Signed<BundleIndex>>(src, paths::INDEX) {
         Ok((_, i)) => Some(i),
         Err(e) => {
-            f.error("V1.a", &At::file(paths::INDEX), e);
+            e.report(f, "V1.a", &At::file(paths::INDEX));
             None
         }
     };
@@ -210,7 +210,7 @@ fn read_roots(
             Some(m)
         }
         Err(e) => {
-            f.error("V2.a", &At::file(paths::MANIFEST), e);
+            e.report(f, "V2.a", &At::file(paths::MANIFEST));
             None
         }
     };

@@ -102,7 +102,15 @@ pub(super) fn load_stations(
         let list: StationList = match serde_json::from_slice(&bytes) {
             Ok(l) => l,
             Err(e) => {
-                f.error("V2.f", &lat, format!("not a valid station list: {e}"));
+                let reason = format!("not a valid station list: {e}");
+                match super::read::secret_in(&bytes) {
+                    Some(secret) => f.fail(
+                        "V1.c",
+                        &lat,
+                        super::read::secret_rule(&secret, "V2.f", &reason),
+                    ),
+                    None => f.error("V2.f", &lat, reason),
+                }
                 continue;
             }
         };

@@ -38,7 +38,7 @@ pub(super) fn check_close_of_poll(
     f.expect("V3.b", st.signed_at < def.counting_starts_at, at, || {
         "the close-of-poll statement was signed after counting began".into()
     });
-    // V3.f: a remark is short plain text (bundle.md §4.5); a bad one is never quoted.
+    // V3.f: a remark is short plain text (bundle.md §5.1); a bad one is never quoted.
     let remark_problem = st
         .poll
         .remarks
@@ -50,7 +50,7 @@ pub(super) fn check_close_of_poll(
             "V3.f",
             at,
             format!(
-                "the PO's remark breaks the free-text rule (bundle.md §4.5): {p}; it is not shown"
+                "the PO's remark breaks the free-text rule (bundle.md §5.1): {p}; it is not shown"
             ),
         );
     }

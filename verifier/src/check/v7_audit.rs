@@ -3,13 +3,13 @@
 //! sample; compares the slips with the published rows; recomputes the final totals (slips
 //! prevail) and the statistics the report states.
 
+use super::read::read;
 use super::v5_contest_results::check_winners;
 use crate::report::{At, AuditLine, Findings, Severity};
 use audit::model::{kinds as audit_kinds, paths as audit_paths};
 use audit::seed::{audit_seed, hex32, opens};
 use audit::{Batch, ContestAudit, Frame, SeedCommitment};
 use bundle::{Contest, ElectionDefinition, Role, Signed, StationResult};
-use serde::de::DeserializeOwned;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What V7 needs from the rest of the run.
@@ -32,11 +32,6 @@ pub(crate) struct AuditInputs<'a> {
     pub listed: &'a BTreeSet<String>,
     /// Positions in the definition of the contest's stations (the run's index, not a scan).
     pub stations: &'a [usize],
-}
-
-fn read<T: DeserializeOwned>(src: &dyn crate::source::Source, rel: &str) -> Result<T, String> {
-    let bytes = super::read::read_capped(src, rel)?;
-    serde_json::from_slice(&bytes).map_err(|e| format!("not a valid document: {e}"))
 }
 
 /// V7.a-V7.f for one contest. Returns the report's audit line.
@@ -75,9 +70,9 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
     // V7.a: commitments, published with the results, each signed by its party.
     let cat = At::contest(&cfile, cid);
     let commitments: Vec<Signed<SeedCommitment>> = match read(a.src, &cfile) {
-        Ok(c) => c,
+        Ok((_, c)) => c,
         Err(e) => {
-            f.error("V7.a", &cat, format!("seed commitments: {e}"));
+            e.context("seed commitments").report(f, "V7.a", &cat);
             line.conclusion = "the audit cannot be checked: no readable seed commitments".into();
             return line;
         }
@@ -138,9 +133,9 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
     // V7.b: every share revealed, after the results, opening its commitment.
     let rat = At::contest(&rfile, cid);
     let file: ContestAudit = match read(a.src, &rfile) {
-        Ok(r) => r,
+        Ok((_, r)) => r,
         Err(e) => {
-            f.error("V7.b", &rat, format!("audit record: {e}"));
+            e.context("audit record").report(f, "V7.b", &rat);
             line.conclusion = "the audit cannot be checked: the record is unreadable".into();
             return line;
         }

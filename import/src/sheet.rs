@@ -675,7 +675,7 @@ mod published_sheets {
             raw.sort();
             for sheet in raw {
                 sheets += 1;
-                let rows = crate::import::read_rows(&sheet).unwrap();
+                let rows = crate::read_rows(&sheet).unwrap();
                 let name = sheet.display().to_string();
                 match find(&rows, &name, Some(k)) {
                     Ok(f) => println!("{name}: {}", f.description.join("; ")),

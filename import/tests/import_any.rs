@@ -10,11 +10,11 @@
 //! them by small positive amounts, as postal ballots do.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use prover::import::{import, ImportOptions};
+use importer::{import, ImportOptions};
 use std::path::PathBuf;
 
 fn data(pc: &str) -> PathBuf {
-    prover::testdata::real(&format!("gujarat-ls2014/{pc}")).unwrap_or_else(|e| panic!("{e}"))
+    importer::testdata::real(&format!("gujarat-ls2014/{pc}")).unwrap_or_else(|e| panic!("{e}"))
 }
 
 struct Expect {
@@ -176,10 +176,7 @@ const VVPAT_SHEET: &str = "Sl. No. of Polling Station,Votes in favour of,,,NOTA,
 fn vvpat_import(
     sheet: &str,
     vvpat: Option<bool>,
-) -> (
-    tempfile::TempDir,
-    Result<prover::import::ImportReport, String>,
-) {
+) -> (tempfile::TempDir, Result<importer::ImportReport, String>) {
     let d = tempfile::tempdir().unwrap();
     let raw = d.path().join("raw");
     std::fs::create_dir_all(&raw).unwrap();
@@ -283,7 +280,7 @@ fn vvpat_stated_or_refused_overrides_the_sheets() {
     assert_eq!(contest(&d)["audit"]["statutory_per_segment"], 5);
 }
 
-fn import_bytes(bytes: &[u8]) -> Result<prover::import::ImportReport, String> {
+fn import_bytes(bytes: &[u8]) -> Result<importer::ImportReport, String> {
     let d = tempfile::tempdir().unwrap();
     let raw = d.path().join("raw");
     std::fs::create_dir_all(&raw).unwrap();

@@ -1,8 +1,7 @@
 //! The `verifier` binary: exit codes 0/1/2/64, the text report and the JSON report.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "support/fixture.rs"]
-mod fixture;
+use crate::fixture;
 
 use bundle::ElectionKind;
 use std::process::Command;

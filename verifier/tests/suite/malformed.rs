@@ -3,8 +3,7 @@
 //! gets a clear finding and a non-zero exit; none panics, none passes, none exhausts memory.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "support/fixture.rs"]
-mod fixture;
+use crate::fixture;
 
 use bundle::ElectionKind;
 use fixture::{copy, failed_steps};

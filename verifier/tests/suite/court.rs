@@ -2,8 +2,7 @@
 //! escaping whatever a bundle says, and showing a failing bundle as failing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "support/fixture.rs"]
-mod fixture;
+use crate::fixture;
 
 use bundle::ElectionKind;
 use fixture::{copy, election};

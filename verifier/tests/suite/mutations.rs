@@ -17,8 +17,7 @@
 //! recorded yet").
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "support/fixture.rs"]
-mod fixture;
+use crate::fixture;
 
 use bundle::ElectionKind;
 use fixture::{audited, copy_dir, Copy};

@@ -2,8 +2,7 @@
 //! one edit necessarily breaks two rules, those rules), and the untouched bundles passing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "support/fixture.rs"]
-mod fixture;
+use crate::fixture;
 
 use bundle::{kinds, ElectionKind, KeyPair, Role};
 use fixture::{copy, failed_steps, set, Copy};
@@ -1140,10 +1139,10 @@ fn v6c_posts_on_one_device_set_disagree() {
 
 #[test]
 fn unknown_field_in_a_statement_is_refused() {
-    // A stray field (a salt, say) cannot ride along inside a known file.
+    // A stray field cannot ride along inside a known file (a secret one is V1.c's: below).
     let c = copy(A);
     let (_, path) = c.contested();
-    c.edit(&path, |v| v["stations"][0]["salt"] = json!("00"));
+    c.edit(&path, |v| v["stations"][0]["note"] = json!("00"));
     c.reindex();
     let r = c.verify();
     assert_eq!(r.exit_code(), 2);
@@ -1399,4 +1398,23 @@ fn domain_test_votes_deducted_from_the_wrong_candidate() {
     c.reindex();
     let r = c.verify();
     assert!(failed_steps(&r).contains("V4.e"), "{:#?}", r.findings);
+}
+
+#[test]
+fn v1c_a_salt_as_a_row_field_fails() {
+    let c = copy(A);
+    let (_, path) = c.contested();
+    let salt = "5a1t".repeat(16);
+    c.edit(&path, |v| v["stations"][0]["salt"] = json!(salt));
+    c.reindex();
+    let r = c.verify();
+    assert_eq!(failed_steps(&r), set(&["V1.c"]), "{:#?}", r.findings);
+    assert_eq!(r.exit_code(), 1);
+    let f = r.findings.iter().find(|f| f.step == "V1.c").unwrap();
+    assert!(
+        f.rule.contains("a \"salt\" field at stations[0]"),
+        "{}",
+        f.rule
+    );
+    assert!(!r.to_text().contains(&salt), "the salt is not shown");
 }

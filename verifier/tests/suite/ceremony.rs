@@ -3,8 +3,7 @@
 //! the authority key could fake the ceremony, each failing V2.h.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "support/fixture.rs"]
-mod fixture;
+use crate::fixture;
 
 use bundle::digest::sha256_hex;
 use bundle::{kinds, ElectionKind};

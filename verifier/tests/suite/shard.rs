@@ -3,8 +3,7 @@
 //! and the bundle it writes verifies.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "support/fixture.rs"]
-mod fixture;
+use crate::fixture;
 
 use bundle::ElectionKind;
 use fixture::copy_dir;

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use circuits::Shape;
-use prover::import::{import, ImportOptions};
+use importer::{import, ImportOptions};
 use prover::prove::{prove, ProveOptions};
 use prover::seal::seal;
 use prover::setup::setup;
@@ -13,7 +13,7 @@ use verifier::{verify_bundle, Options};
 #[test]
 #[ignore = "heavy (234 stations proved, about 6 minutes): scripts/test-all.sh runs it"]
 fn one_real_segment_is_proved_and_verified() {
-    let data = prover::testdata::real("gujarat-ls2014-kachchh").unwrap_or_else(|e| panic!("{e}"));
+    let data = importer::testdata::real("gujarat-ls2014-kachchh").unwrap_or_else(|e| panic!("{e}"));
     let d = tempfile::tempdir().unwrap();
     let input = d.path().join("input");
     let opts = ImportOptions {

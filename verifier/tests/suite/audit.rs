@@ -2,8 +2,7 @@
 //! slips with a planted discrepancy, record; then every audit step fed a tampered record.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "support/fixture.rs"]
-mod fixture;
+use crate::fixture;
 
 use audit::model::kinds as audit_kinds;
 use bundle::{ElectionKind, KeyPair, Role};
@@ -819,4 +818,41 @@ fn the_audit_rule_is_fixed_in_the_manifest() {
     c.reindex();
     let r = c.verify();
     assert_eq!(failed_steps(&r), set(&["V2.b"]), "{:#?}", r.findings);
+}
+
+/// The rule a secret in the bundle breaks: a FAIL of V1.c and nothing else, exit 1, the material
+/// named by its place and never shown.
+fn expect_secret(c: &Copy, place: &str, secret_text: &str) {
+    let r = verify(&c.path);
+    assert_eq!(failed_steps(&r), set(&["V1.c"]), "{:#?}", r.findings);
+    assert_eq!(r.exit_code(), 1);
+    let f = r.findings.iter().find(|f| f.step == "V1.c").unwrap();
+    assert_eq!(f.severity, Severity::Failure);
+    assert!(
+        f.rule.contains("secret material") && f.rule.contains(place),
+        "{}",
+        f.rule
+    );
+    assert!(
+        !r.to_text().contains(secret_text),
+        "the secret is not shown"
+    );
+}
+
+#[test]
+fn v1c_a_sealed_log_as_the_audit_record_fails() {
+    let c = copy();
+    let log = std::fs::read_dir(c.input.join("SECRET_logs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let bytes = std::fs::read(&log).unwrap();
+    std::fs::write(c.path.join(record_path()), &bytes).unwrap();
+    c.reindex();
+    // The first vote's time and choice, as the log prints them, must not reach the report.
+    let v: Value = serde_json::from_slice(&bytes).unwrap();
+    let first = v["contests"][0]["units"][0]["votes"][0].to_string();
+    expect_secret(&c, "sealed EVM log", &first);
 }

@@ -1,4 +1,4 @@
-//! `prover import`: reads published booth-wise result sheets (Form 20, as converted to CSV) and
+//! The importer (`prover import`): reads published booth-wise result sheets (Form 20, as converted to CSV) and
 //! writes the prover's inputs, reporting every anomaly instead of guessing (spec `import.md`).
 //!
 //! The sheets mix station rows with header rows, column-number rows, page footers, labelled and
@@ -9,10 +9,14 @@
 //!
 //! The real order of votes is secret and unknown: the sealed logs it writes hold each station's
 //! published counts in an order drawn by a seeded shuffle, at plausible times of the poll day.
+#![deny(missing_docs)]
 
-use crate::error::ProverError;
-use crate::io::{write_bytes, write_json};
-use crate::layout;
+mod sheet;
+pub mod testdata;
+
+use std::fmt;
+
+use bundle::inputs::layout;
 use bundle::inputs::{ContestLog, EvmLog, UnitLog, Vote};
 use bundle::{
     Candidate, Contest, ContestKind, DeclaredResult, ElectionDefinition, ElectionKind, Form17C,
@@ -24,6 +28,85 @@ use rand_chacha::ChaCha20Rng;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+/// What stops the importer: the file (sheet, booth list, declared result or an input it
+/// writes), the station when the rule is about one, and the rule broken.
+#[derive(Debug)]
+pub enum ImportError {
+    /// A sheet or list breaks a rule of `import.md`.
+    Input {
+        /// The file at fault.
+        file: String,
+        /// The station, when the rule is about one.
+        station: Option<String>,
+        /// The rule broken, in words.
+        rule: String,
+    },
+    /// A file could not be read or written.
+    Io {
+        /// The path.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// A key for the pilot's officers could not be written.
+    Bundle(bundle::BundleError),
+}
+
+impl From<bundle::BundleError> for ImportError {
+    fn from(e: bundle::BundleError) -> Self {
+        Self::Bundle(e)
+    }
+}
+
+impl ImportError {
+    /// An input error.
+    pub fn input(file: impl Into<String>, station: Option<&str>, rule: impl Into<String>) -> Self {
+        Self::Input {
+            file: file.into(),
+            station: station.map(str::to_string),
+            rule: rule.into(),
+        }
+    }
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Input {
+                file,
+                station: Some(s),
+                rule,
+            } => write!(f, "{file} (station {s}): {rule}"),
+            Self::Input { file, rule, .. } => write!(f, "{file}: {rule}"),
+            Self::Io { path, reason } => write!(f, "{path}: {reason}"),
+            Self::Bundle(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+/// Writes a value as pretty JSON, creating parent folders.
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), ImportError> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| ImportError::Io {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    write_bytes(path, text.as_bytes())
+}
+
+/// Writes bytes, creating parent folders.
+fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), ImportError> {
+    let io = |e: std::io::Error| ImportError::Io {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    std::fs::write(path, bytes).map_err(io)
+}
 
 /// What to import.
 #[derive(Clone, Debug)]
@@ -293,22 +376,22 @@ fn separator(text: &str) -> u8 {
 /// A sheet's rows as read: (line, cells).
 pub(crate) type SheetRows = Vec<(u64, Vec<String>)>;
 
-pub(crate) fn read_rows(path: &Path) -> Result<SheetRows, ProverError> {
+pub(crate) fn read_rows(path: &Path) -> Result<SheetRows, ImportError> {
     read_sheet(path).map(|(rows, _)| rows)
 }
 
 /// Reads a sheet's rows and says how it was read (encoding, separator, digits of an Indian
 /// script read as 0-9), for the segment's layout description.
-pub(crate) fn read_sheet(path: &Path) -> Result<(SheetRows, Vec<String>), ProverError> {
+pub(crate) fn read_sheet(path: &Path) -> Result<(SheetRows, Vec<String>), ImportError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| ProverError::Io {
+    let bytes = std::fs::read(path).map_err(|e| ImportError::Io {
         path: file.clone(),
         reason: e.to_string(),
     })?;
     let (text, enc_note) = decode(&bytes);
     let mut notes: Vec<String> = enc_note.into_iter().collect();
     if text.contains('\0') {
-        return Err(ProverError::input(
+        return Err(ImportError::input(
             &file,
             None,
             "holds NUL characters: not a text sheet (a spreadsheet must be saved as CSV)",
@@ -336,7 +419,7 @@ pub(crate) fn read_sheet(path: &Path) -> Result<(SheetRows, Vec<String>), Prover
     let mut scripts: BTreeSet<&'static str> = BTreeSet::new();
     for rec in rdr.records() {
         let rec =
-            rec.map_err(|e| ProverError::input(&file, None, format!("not a CSV file: {e}")))?;
+            rec.map_err(|e| ImportError::input(&file, None, format!("not a CSV file: {e}")))?;
         // A record may be reported as starting on the terminator of the line before it.
         let mut byte = rec.position().map(|p| p.byte() as usize).unwrap_or(0);
         while matches!(text.as_bytes().get(byte), Some(b'\r' | b'\n')) {
@@ -376,9 +459,9 @@ fn layout(
     rows: &[(u64, Vec<String>)],
     file: &str,
     candidates: Option<usize>,
-) -> Result<(Layout, usize, Vec<String>), ProverError> {
+) -> Result<(Layout, usize, Vec<String>), ImportError> {
     let f = crate::sheet::find(rows, file, candidates)
-        .map_err(|e| ProverError::input(file, None, e))?;
+        .map_err(|e| ImportError::input(file, None, e))?;
     let layout = Layout {
         station_col: f.station_col,
         names: f.names,
@@ -414,7 +497,7 @@ fn parse_segment(
     segment: u32,
     candidates: Option<usize>,
     anomalies: &mut Vec<Anomaly>,
-) -> Result<Segment, ProverError> {
+) -> Result<Segment, ImportError> {
     let file = path
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
@@ -817,7 +900,7 @@ fn parse_segment(
         ), true);
     }
     if out.is_empty() {
-        return Err(ProverError::input(
+        return Err(ImportError::input(
             path.display().to_string(),
             None,
             format!(
@@ -866,15 +949,15 @@ struct Electors {
     map: BTreeMap<(u32, String), u64>,
 }
 
-fn read_electors(path: &Path) -> Result<Electors, ProverError> {
+fn read_electors(path: &Path) -> Result<Electors, ImportError> {
     let file = path.display().to_string();
     let rows = read_rows(path)?;
     let Some((_, header)) = rows.first() else {
-        return Err(ProverError::input(&file, None, "empty electors file"));
+        return Err(ImportError::input(&file, None, "empty electors file"));
     };
     let col = |name: &str| header.iter().position(|h| h == name);
     let need = |name: &str| {
-        col(name).ok_or_else(|| ProverError::input(&file, None, format!("no column {name}")))
+        col(name).ok_or_else(|| ImportError::input(&file, None, format!("no column {name}")))
     };
     let (ac, el) = (need("ac_no")?, need("electors")?);
     let (key, by_line) = match col("raw_line") {
@@ -891,13 +974,13 @@ fn read_electors(path: &Path) -> Result<Electors, ProverError> {
     Ok(Electors { by_line, map })
 }
 
-fn read_declared(path: &Path) -> Result<Vec<(String, String, u64)>, ProverError> {
+fn read_declared(path: &Path) -> Result<Vec<(String, String, u64)>, ImportError> {
     let file = path.display().to_string();
     let rows = read_rows(path)?;
     let mut out = Vec::new();
     for (line, r) in rows.iter().skip(1) {
         let votes = num(cell(r, 2)).ok_or_else(|| {
-            ProverError::input(&file, None, format!("line {line}: votes are not a number"))
+            ImportError::input(&file, None, format!("line {line}: votes are not a number"))
         })?;
         out.push((cell(r, 0).to_string(), cell(r, 1).to_string(), votes));
     }
@@ -906,9 +989,9 @@ fn read_declared(path: &Path) -> Result<Vec<(String, String, u64)>, ProverError>
 
 /// Imports the sheets, writes the prover's inputs into `out`, and returns the report (also
 /// written as `import-report.json` and `import-report.txt`).
-pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ProverError> {
+pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ImportError> {
     let mut files: Vec<(u32, PathBuf)> = std::fs::read_dir(&opts.raw_dir)
-        .map_err(|e| ProverError::Io {
+        .map_err(|e| ImportError::Io {
             path: opts.raw_dir.display().to_string(),
             reason: e.to_string(),
         })?
@@ -927,7 +1010,7 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ProverEr
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(ProverError::input(
+        return Err(ImportError::input(
             opts.raw_dir.display().to_string(),
             None,
             "no sheet AC<nnn>.csv (for the segments asked)",
@@ -974,7 +1057,7 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ProverEr
     // spellings differ from sheet to sheet (reported), and a sheet may not name them at all.
     let ncand = segments[0].names.len();
     if let Some(s) = segments.iter().find(|s| s.names.len() != ncand) {
-        return Err(ProverError::input(
+        return Err(ImportError::input(
             &s.summary.file,
             None,
             format!(
@@ -1000,7 +1083,7 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ProverEr
     let mut names = Vec::with_capacity(ncand);
     for (i, sp) in spellings.iter().enumerate() {
         let Some(first) = sp.first() else {
-            return Err(ProverError::input(
+            return Err(ImportError::input(
                 &segments[0].summary.file,
                 None,
                 format!("candidate {} of the ballot is named in no sheet", i + 1),
@@ -1236,7 +1319,7 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ProverEr
     write_bytes(&out.join("import-report.txt"), report.to_text().as_bytes())?;
     if opts.strict {
         if let Some(a) = report.anomalies.iter().find(|a| a.choice) {
-            return Err(ProverError::input(
+            return Err(ImportError::input(
                 &a.file,
                 a.station.as_deref(),
                 format!(
@@ -1247,8 +1330,8 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ProverEr
         }
     }
 
-    let midnight = crate::unix_midnight(&opts.poll_date)
-        .ok_or_else(|| ProverError::input("import", None, "poll date is not YYYY-MM-DD"))?;
+    let midnight = bundle::inputs::unix_midnight(&opts.poll_date)
+        .ok_or_else(|| ImportError::input("import", None, "poll date is not YYYY-MM-DD"))?;
     let contest = Contest {
         contest_id: opts.contest_id.clone(),
         name: opts.contest_name.clone(),

@@ -3,11 +3,11 @@
 //! out as postal votes, strict mode refuses; and small hand-made sheets for each row kind.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use prover::import::{import, ImportOptions, ImportReport};
+use importer::{import, ImportOptions, ImportReport};
 use std::path::{Path, PathBuf};
 
 fn data() -> PathBuf {
-    prover::testdata::real("gujarat-ls2014-kachchh").unwrap_or_else(|e| panic!("{e}"))
+    importer::testdata::real("gujarat-ls2014-kachchh").unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn opts(raw: PathBuf, segments: Vec<u32>, strict: bool) -> ImportOptions {

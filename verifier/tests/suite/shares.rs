@@ -4,8 +4,7 @@
 //! tampered station falls. A share that is missing, doubled or read another bundle is an error.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "support/fixture.rs"]
-mod fixture;
+use crate::fixture;
 
 use bundle::ElectionKind;
 use fixture::{copy, election, failed_steps};

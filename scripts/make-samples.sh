@@ -27,10 +27,11 @@ for kind in assembly municipal panchayat; do
     panchayat) args="--areas 2 --stations 5 --candidates 4 --script devanagari" ;;
   esac
   # shellcheck disable=SC2086
-  $P simulate --kind $kind --seed 2026 --electors 300 $args --out "$work/$kind"
+  $P simulate --kind $kind --seed 2026 --electors 300 $args --audit-agent 'AGENT-{contest}-K01' --out "$work/$kind"
   $P seal --input "$work/$kind" --keys "$work/keys"
   if [ "$kind" = assembly ]; then
-    # VVPAT audit: the RO, an observer and an agent commit before the results are published.
+    # VVPAT audit: the RO, and the observer and agent the audit rule names (their keys fixed in
+    # the manifest before the poll), commit before the results are published.
     for c in AC001 AC002; do
       $P audit commit --input "$work/$kind" --contest $c --party RO-$c --role ro
       $P audit commit --input "$work/$kind" --contest $c --party OBS-1 --role observer

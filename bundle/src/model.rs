@@ -3,7 +3,7 @@
 //! Every struct refuses unknown fields, so a file cannot carry anything the spec does not name
 //! (a stray salt or vote log included). Counts are integers.
 
-use crate::signing::Signed;
+use crate::signing::{Role, Signed};
 use serde::{Deserialize, Serialize};
 
 /// What kind of election the manifest describes.
@@ -75,7 +75,7 @@ pub struct Contest {
 
 /// How a contest's VVPAT slips are audited, fixed in the manifest before the poll so that no
 /// one chooses it after the seed is known (audit.md §1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditRule {
     /// Stations whose slips are counted per assembly segment (statutory sample; at least 5).
@@ -83,18 +83,51 @@ pub struct AuditRule {
     /// Risk limit of the batch-comparison audit in basis points (500 = 5%), 1 to 9,999; `null`:
     /// no risk-limiting audit, the statutory sample only.
     pub risk_limit_bp: Option<u32>,
+    /// The parties outside the SEC who must each commit to a seed share and reveal it (audit.md
+    /// §3): observers and candidates' agents, each with the Ed25519 key it gave before the poll.
+    /// Pinning the manifest pins them: a named party's commitment cannot be dropped, and no
+    /// unnamed observer or agent can add a share. Omitted when empty: the rule names none, and
+    /// the report warns that the sample may have been chosen by the SEC alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parties: Vec<AuditParty>,
+}
+
+/// A party outside the SEC named in an audit rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditParty {
+    /// Its id (a safe id), as its commitment and reveal name it.
+    pub party_id: String,
+    /// `observer` or `candidate-agent`.
+    pub role: Role,
+    /// The Ed25519 public key it commits and reveals with, 64 lower-case hex digits.
+    pub public_key: String,
 }
 
 impl AuditRule {
     /// Stations per segment counted by statute (ECI practice since 2019): the least a rule may set.
     pub const MIN_PER_SEGMENT: u32 = 5;
 
-    /// Whether the rule is within the spec's bounds (D7).
+    /// Whether the rule is within the spec's bounds (D7): at least the statutory sample, a risk
+    /// limit strictly between 0 and 1, and named parties that are observers or agents with
+    /// distinct safe ids and valid public keys.
     pub fn in_bounds(&self) -> bool {
+        let mut ids = std::collections::BTreeSet::new();
         self.statutory_per_segment >= Self::MIN_PER_SEGMENT
             && self
                 .risk_limit_bp
                 .is_none_or(|bp| (1..10_000).contains(&bp))
+            && self.parties.iter().all(|p| {
+                crate::text::is_safe_id(&p.party_id)
+                    && ids.insert(p.party_id.as_str())
+                    && matches!(p.role, Role::Observer | Role::CandidateAgent)
+                    && crate::signing::public_key_from_hex(&p.public_key).is_ok()
+            })
+    }
+
+    /// The named party with this id, if any.
+    pub fn party(&self, party_id: &str) -> Option<&AuditParty> {
+        self.parties.iter().find(|p| p.party_id == party_id)
     }
 }
 

@@ -58,14 +58,8 @@ pub fn outcome(contest: &Contest, totals: &[u64]) -> Outcome {
     }
 }
 
-/// Ids and file names are `[A-Za-z0-9._-]`, 1 to 64 characters, not starting with a dot.
-pub fn is_safe_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && !id.starts_with('.')
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
-}
+/// Ids and file names (defined with the other text rules, [`crate::text`]).
+pub use crate::text::is_safe_id;
 
 #[cfg(test)]
 mod tests {

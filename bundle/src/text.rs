@@ -1,6 +1,7 @@
-//! Free-text fields (bundle.md §4.5): a remark is short, plain, printable text. The bound keeps
-//! a free-text field from carrying what must stay secret (a sealed log or a salt pasted in) and
-//! from hiding text from the reader (control, bidirectional-override or private-use characters).
+//! Text rules: safe ids, which name files, and free-text fields (bundle.md §5.1). A remark is
+//! short, plain, printable text. The bound keeps a free-text field from carrying what must stay
+//! secret (a sealed log or a salt pasted in) and from hiding text from the reader (control,
+//! bidirectional-override or private-use characters).
 
 /// Most Unicode scalar values in a remark.
 pub const REMARK_MAX_CHARS: usize = 500;
@@ -66,6 +67,15 @@ fn looks_encoded(word: &str) -> bool {
     word.chars().all(alphabet)
         && word.chars().any(|c| c.is_ascii_digit())
         && word.chars().any(|c| c.is_ascii_alphabetic())
+}
+
+/// Ids and file names are `[A-Za-z0-9._-]`, 1 to 64 characters, not starting with a dot.
+pub fn is_safe_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && !id.starts_with('.')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
 }
 
 #[cfg(test)]

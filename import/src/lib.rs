@@ -1344,9 +1344,12 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ImportEr
         vvpat,
         // The statutory sample (five stations per segment), no risk-limiting audit: the rule in
         // force for the polls whose Form 20 is imported.
+        // No party is named: the sheets cannot say who observed, so the report warns that the
+        // sample may be the SEC's own choice (audit.md §3).
         audit: vvpat.then_some(bundle::AuditRule {
             statutory_per_segment: bundle::AuditRule::MIN_PER_SEGMENT,
             risk_limit_bp: None,
+            parties: Vec::new(),
         }),
     };
     let def = ElectionDefinition {

@@ -111,6 +111,40 @@ fn party_key(
     }
     let rel = format!("parties/{party_id}.json");
     let path = input.join(layout::SIGNING_KEYS).join(&rel);
+    // A rule that names its parties fixes their keys before the poll: only they commit, each
+    // with the key it gave. A rule that names none takes any observer or agent (a new key).
+    let named = contest.audit.as_ref().filter(|r| !r.parties.is_empty());
+    if let Some(rule) = named {
+        let Some(p) = rule.party(party_id).filter(|p| p.role == party.role()) else {
+            let names: Vec<String> = rule
+                .parties
+                .iter()
+                .map(|p| format!("{} ({})", p.party_id, p.role))
+                .collect();
+            return Err(ProverError::input(
+                "--party",
+                None,
+                format!(
+                    "the audit rule of {} names {}; {party_id} as a {} is not one of them",
+                    contest.contest_id,
+                    names.join(", "),
+                    party.role()
+                ),
+            ));
+        };
+        let k = signing_key(input, &rel)?;
+        if k.public_hex() != p.public_key {
+            return Err(ProverError::input(
+                path.display().to_string(),
+                None,
+                format!(
+                    "this key of {party_id} is not the one the audit rule names ({})",
+                    p.public_key
+                ),
+            ));
+        }
+        return Ok(k);
+    }
     if !path.exists() && create {
         let k = KeyPair::generate(party_id, party.role(), &mut OsRng);
         write_bytes(&path, k.to_secret_json()?.as_bytes())?;
@@ -377,6 +411,22 @@ fn seed_inputs(
         ));
     }
     let commitments: Vec<Signed<SeedCommitment>> = read_json(&cpath)?;
+    // Every party the rule names formed the seed, or there is no seed (audit.md §3).
+    for named in p.contest.audit.iter().flat_map(|r| &r.parties) {
+        if !commitments
+            .iter()
+            .any(|c| c.body.party_id == named.party_id)
+        {
+            return Err(ProverError::input(
+                cpath.display().to_string(),
+                None,
+                format!(
+                    "the audit rule names {} ({}), whose seed commitment was not published with the results: no seed can be formed without it",
+                    named.party_id, named.role
+                ),
+            ));
+        }
+    }
     let mut reveals = Vec::new();
     let mut shares = Vec::new();
     for c in &commitments {
@@ -445,7 +495,7 @@ pub fn draw(
     more: Option<u64>,
 ) -> Result<DrawPlan, ProverError> {
     let p = Published::load(input, bundle_dir, cid)?;
-    let rule = p.contest.audit.ok_or_else(|| {
+    let rule = p.contest.audit.clone().ok_or_else(|| {
         ProverError::input(
             layout::ELECTION,
             None,

@@ -48,6 +48,12 @@ pub struct SimOptions {
     pub risk_limit_bp: Option<u32>,
     /// The script of candidate, party and station names.
     pub script: Script,
+    /// Observers named in every audit rule (audit.md §3): each gets a key under
+    /// `SECRET_keys/parties/`, and the rule carries its public key.
+    pub audit_observers: Vec<String>,
+    /// Candidates' agents named in the audit rules; `{contest}` in an id is replaced by each
+    /// contest's id (one agent per contest).
+    pub audit_agents: Vec<String>,
 }
 
 /// The script the simulator writes names in (ids stay ASCII).
@@ -141,6 +147,8 @@ impl Default for SimOptions {
             poll_date: "2026-12-01".into(),
             risk_limit_bp: Some(500),
             script: Script::Latin,
+            audit_observers: vec!["OBS-1".into()],
+            audit_agents: Vec::new(),
         }
     }
 }
@@ -174,6 +182,72 @@ struct Sim {
     opts: SimOptions,
 }
 
+/// Names the audit parties in every audit rule and writes their keys (`SECRET_keys/parties/`):
+/// what each observer and agent does before the poll, giving the SEC its public key to fix in
+/// the manifest. The keys come from their own stream (the seed and the party id), so the
+/// election itself does not depend on who is named.
+fn name_audit_parties(
+    def: &mut ElectionDefinition,
+    opts: &SimOptions,
+    out: &Path,
+) -> Result<(), ProverError> {
+    let mut keys: BTreeMap<String, KeyPair> = BTreeMap::new();
+    for c in &mut def.contests {
+        let Some(rule) = c.audit.as_mut() else {
+            continue;
+        };
+        let named = opts
+            .audit_observers
+            .iter()
+            .map(|id| (id.clone(), Role::Observer))
+            .chain(
+                opts.audit_agents
+                    .iter()
+                    .map(|id| (id.replace("{contest}", &c.contest_id), Role::CandidateAgent)),
+            );
+        for (id, role) in named {
+            if !bundle::tally::is_safe_id(&id) {
+                return Err(ProverError::input(
+                    "--audit-observer/--audit-agent",
+                    None,
+                    format!("{id:?} is not a safe id (1-64 characters of [A-Za-z0-9._-])"),
+                ));
+            }
+            let key = keys.entry(id.clone()).or_insert_with(|| {
+                let mut seed = [0u8; 32];
+                seed[..8].copy_from_slice(&opts.seed.to_le_bytes());
+                let digest = Sha256::digest(format!("audit party {id}").as_bytes());
+                for (s, d) in seed.iter_mut().zip(digest) {
+                    *s ^= d;
+                }
+                KeyPair::generate(&id, role, &mut ChaCha20Rng::from_seed(seed))
+            });
+            if key.role != role {
+                return Err(ProverError::input(
+                    "--audit-observer/--audit-agent",
+                    None,
+                    format!("{id} is named both as an observer and as an agent"),
+                ));
+            }
+            if rule.party(&id).is_none() {
+                rule.parties.push(bundle::AuditParty {
+                    party_id: id,
+                    role,
+                    public_key: key.public_hex(),
+                });
+            }
+        }
+    }
+    let dir = out.join(layout::SIGNING_KEYS).join("parties");
+    for (id, k) in &keys {
+        crate::io::write_bytes(
+            &dir.join(format!("{id}.json")),
+            k.to_secret_json()?.as_bytes(),
+        )?;
+    }
+    Ok(())
+}
+
 /// Writes a simulated election into `out` and returns its definition.
 pub fn simulate(opts: &SimOptions, out: &Path) -> Result<ElectionDefinition, ProverError> {
     if opts.candidates == 0
@@ -191,7 +265,8 @@ pub fn simulate(opts: &SimOptions, out: &Path) -> Result<ElectionDefinition, Pro
         rng: ChaCha20Rng::seed_from_u64(opts.seed),
         opts: opts.clone(),
     };
-    let def = sim.definition()?;
+    let mut def = sim.definition()?;
+    name_audit_parties(&mut def, opts, out)?;
     let mut logs = Vec::new();
     let mut forms = Vec::new();
     for station in &def.stations {
@@ -337,6 +412,7 @@ impl Sim {
             audit: vvpat.then_some(bundle::AuditRule {
                 statutory_per_segment: bundle::AuditRule::MIN_PER_SEGMENT,
                 risk_limit_bp: self.opts.risk_limit_bp,
+                parties: Vec::new(),
             }),
         }
     }

@@ -475,7 +475,7 @@ fn contest(h: &mut String, c: &ContestLine) {
             },
         );
         if !a.parties.is_empty() {
-            line(h, "Seed parties", esc(&a.parties.join(", ")));
+            line(h, "Seed formed by", esc(&a.seed_parties()));
         }
         if let Some(seed) = &a.seed {
             line(

@@ -68,6 +68,12 @@ pub struct AuditLine {
     pub paper_trail: bool,
     /// Parties that committed to seed shares.
     pub parties: Vec<String>,
+    /// Parties outside the SEC, named in the manifest's audit rule, whose commitments are in the
+    /// bundle (each must also reveal, V7.b): who, besides the SEC, formed the seed.
+    pub outside_sec: Vec<String>,
+    /// Whether the audit rule names its parties at all (if not, the SEC alone may have chosen
+    /// the sample).
+    pub parties_named: bool,
     /// The seed re-derived from the shares and the results root.
     pub seed: Option<String>,
     /// Statutory sample, as recorded.
@@ -78,6 +84,26 @@ pub struct AuditLine {
     pub assessment: Option<audit::Assessment>,
     /// In plain words.
     pub conclusion: String,
+}
+
+impl AuditLine {
+    /// Who formed the seed, in words: how many parties outside the SEC, named in the pinned
+    /// rule, or a warning that none did.
+    pub fn seed_parties(&self) -> String {
+        match (self.parties_named, self.outside_sec.len()) {
+            (false, _) => format!(
+                "{} (WARNING: the audit rule names no party outside the SEC, so the sample may have been chosen by the SEC alone)",
+                self.parties.join(", ")
+            ),
+            (true, 0) => "the SEC alone (WARNING: none of the parties the audit rule names committed)".into(),
+            (true, n) => format!(
+                "{n} part{} outside the SEC named in the manifest's audit rule ({}), with {}",
+                if n == 1 { "y" } else { "ies" },
+                self.outside_sec.join(", "),
+                self.parties.join(", ")
+            ),
+        }
+    }
 }
 
 /// One candidate's result: the sum of the station rows, the postal row, the signed total.
@@ -574,6 +600,9 @@ impl Report {
                 );
                 if let Some(a) = &c.audit {
                     let _ = writeln!(s, "    VVPAT audit: {}", a.conclusion);
+                    if a.paper_trail && !a.parties.is_empty() {
+                        let _ = writeln!(s, "      seed formed by {}", a.seed_parties());
+                    }
                     if let Some(x) = &a.assessment {
                         let _ = writeln!(
                             s,

@@ -61,6 +61,14 @@ pub struct SimulateArgs {
     /// Script of candidate, party and station names (ids stay ASCII).
     #[arg(long, value_enum, default_value = "latin")]
     pub script: ScriptArg,
+    /// An observer named in every audit rule (repeatable; default OBS-1): it must commit to a
+    /// seed share and reveal it. Its key is written under SECRET_keys/parties/.
+    #[arg(long = "audit-observer")]
+    pub audit_observers: Vec<String>,
+    /// A candidate's agent named in the audit rules (repeatable); `{contest}` in the id is
+    /// replaced by each contest's id, for example AGENT-{contest}-K01.
+    #[arg(long = "audit-agent")]
+    pub audit_agents: Vec<String>,
     /// Output folder.
     #[arg(long)]
     pub out: PathBuf,
@@ -79,6 +87,8 @@ pub fn run_simulate(args: SimulateArgs) -> Result<(), ProverError> {
         risk_limit,
         statutory_only,
         script,
+        audit_observers,
+        audit_agents,
         out,
     } = args;
     if !(risk_limit > 0.0 && risk_limit < 1.0) {
@@ -103,6 +113,12 @@ pub fn run_simulate(args: SimulateArgs) -> Result<(), ProverError> {
         turnout,
         risk_limit_bp: (!statutory_only)
             .then(|| ((risk_limit * 10_000.0).round() as u32).clamp(1, 9_999)),
+        audit_observers: if audit_observers.is_empty() {
+            vec!["OBS-1".into()]
+        } else {
+            audit_observers
+        },
+        audit_agents,
         script: match script {
             ScriptArg::Latin => prover::simulate::Script::Latin,
             ScriptArg::Devanagari => prover::simulate::Script::Devanagari,

@@ -353,7 +353,7 @@ pub(super) fn check_definition(def: &ElectionDefinition, f: &mut Findings) {
         let audited = c.vvpat && !c.uncontested;
         f.expect(
             "V2.b",
-            match c.audit {
+            match &c.audit {
                 Some(r) => audited && r.in_bounds(),
                 None => !audited,
             },

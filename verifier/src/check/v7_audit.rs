@@ -9,7 +9,7 @@ use crate::report::{At, AuditLine, Findings, Severity};
 use audit::model::{kinds as audit_kinds, paths as audit_paths};
 use audit::seed::{audit_seed, hex32, opens};
 use audit::{Batch, ContestAudit, Frame, SeedCommitment};
-use bundle::{Contest, ElectionDefinition, Role, Signed, StationResult};
+use bundle::{AuditParty, Contest, ElectionDefinition, Role, Signed, StationResult};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What V7 needs from the rest of the run.
@@ -77,12 +77,32 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
             return line;
         }
     };
+    // The parties the rule names (fixed with the manifest before the poll), if it names any.
+    let named: BTreeMap<&str, &AuditParty> = a
+        .contest
+        .audit
+        .iter()
+        .flat_map(|r| &r.parties)
+        .map(|p| (p.party_id.as_str(), p))
+        .collect();
     let mut parties: BTreeMap<&str, &Signed<SeedCommitment>> = BTreeMap::new();
     for c in &commitments {
         let b = &c.body;
         let role_ok = match c.role {
             Role::ReturningOfficer => {
                 b.party_id == a.contest.returning_officer && a.ro_key == Some(&c.public_key)
+            }
+            Role::Observer | Role::CandidateAgent if !named.is_empty() => {
+                let fits = named
+                    .get(b.party_id.as_str())
+                    .is_some_and(|p| p.role == c.role && p.public_key == c.public_key);
+                f.expect("V7.a", fits, &cat, || {
+                    format!(
+                        "{} committed as {} with key {}, but the audit rule in the manifest names no such party with that key: a share the rule does not name could be the SEC's own",
+                        b.party_id, c.role, c.public_key
+                    )
+                });
+                fits
             }
             Role::Observer | Role::CandidateAgent => true,
             _ => false,
@@ -116,6 +136,32 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
     f.expect("V7.a", !commitments.is_empty(), &cat, || {
         "no party committed to a seed share".into()
     });
+    // Every named party committed: a commitment removed after the reveals (the index re-signed)
+    // would let the SEC choose the sample among the shares that remain.
+    for (id, p) in &named {
+        f.expect("V7.a", parties.contains_key(id), &cat, || {
+            format!(
+                "the audit rule names {id} ({}), but its seed commitment is not in the bundle: without its share the sample could be the SEC's choice",
+                p.role
+            )
+        });
+    }
+    if named.is_empty() {
+        f.push(
+            Severity::Notice,
+            "V7.a",
+            &cat,
+            "WARNING: the audit rule names no party outside the SEC: a commitment by an observer or agent cannot be told from one the SEC made, and one removed leaves no trace, so the sample may have been chosen by the SEC alone (audit.md §3)".into(),
+        );
+    }
+    // Who outside the SEC formed the seed: named parties whose commitment is here (V7.b checks
+    // that each revealed).
+    line.outside_sec = named
+        .keys()
+        .filter(|id| parties.contains_key(*id))
+        .map(|id| id.to_string())
+        .collect();
+    line.parties_named = !named.is_empty();
     f.expect(
         "V7.a",
         commitments
@@ -309,7 +355,7 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
         .collect();
 
     // V7.d, V7.e: the sizes are the ones the manifest fixed before the poll (audit.md §1).
-    let rule = a.contest.audit;
+    let rule = a.contest.audit.as_ref();
     f.expect(
         "V7.d",
         rule.is_some_and(|r| r.statutory_per_segment == rec.per_segment),

@@ -742,7 +742,13 @@ fn v7b_a_party_added_after_the_results_fails() {
     });
     rebuild_record(&c);
     let r = verify(&c.path);
-    assert_eq!(failed_steps(&r), set(&["V7.b"]), "{:#?}", r.findings);
+    // OBS-9 is also not a party the manifest's rule names (V7.a).
+    assert_eq!(
+        failed_steps(&r),
+        set(&["V7.a", "V7.b"]),
+        "{:#?}",
+        r.findings
+    );
     let stale: Vec<_> = r
         .findings
         .iter()
@@ -855,4 +861,203 @@ fn v1c_a_sealed_log_as_the_audit_record_fails() {
     let v: Value = serde_json::from_slice(&bytes).unwrap();
     let first = v["contests"][0]["units"][0]["votes"][0].to_string();
     expect_secret(&c, "sealed EVM log", &first);
+}
+
+/// The insider's lever against a named party: its commitment and reveal removed after the
+/// reveals, the index re-signed (a new results root), the RO's own reveal re-signed against
+/// that root, and the draw and record re-made from the RO's share alone. Everything an insider
+/// holding every SEC key can re-sign is consistent; only the pinned manifest's rule says OBS-1
+/// had to be there.
+fn without_named_party(c: &Copy) {
+    c.edit(&format!("audit/commitments/{C}.json"), |v| {
+        v.as_array_mut()
+            .unwrap()
+            .retain(|x| x["body"]["party_id"] != "OBS-1");
+    });
+    c.reindex();
+    let index: bundle::Signed<bundle::BundleIndex> =
+        serde_json::from_value(c.read("bundle.json")).unwrap();
+    let root = audit::results_root_of(&index.body);
+    let ro = c.key("ro/RO-AC001.json");
+    c.edit(&record_path(), |v| {
+        let reveals = v["reveals"].as_array_mut().unwrap();
+        reveals.retain(|x| x["body"]["party_id"] != "OBS-1");
+        for r in reveals.iter_mut() {
+            r["body"]["results_root"] = json!(root);
+            resign(r, audit_kinds::SEED_REVEAL, &ro);
+        }
+    });
+    rebuild_record(c);
+}
+
+#[test]
+fn v7a_a_named_partys_commitment_removed_after_the_reveals_fails() {
+    let c = copy();
+    let pinned = sha256_of(&c.path.join("election.json"));
+    without_named_party(&c);
+    // Unpinned and pinned alike: the rule is in the manifest the reader pinned.
+    for pins in [vec![], vec![pinned]] {
+        let r = verify_bundle(
+            &c.path,
+            &Options {
+                pinned_manifests: pins,
+                ..Options::default()
+            },
+        );
+        assert_eq!(failed_steps(&r), set(&["V7.a"]), "{:#?}", r.findings);
+        assert!(r.findings.iter().any(|f| f.step == "V7.a"
+            && f.rule.contains("names OBS-1")
+            && f.rule.contains("not in the bundle")));
+        let line = r.contests[0].audit.as_ref().unwrap();
+        assert!(line.outside_sec.is_empty());
+        assert!(
+            line.seed_parties().contains("the SEC alone"),
+            "{}",
+            line.seed_parties()
+        );
+    }
+}
+
+#[test]
+fn v7a_a_commitment_by_a_key_the_rule_does_not_name_fails() {
+    // OBS-1's commitment and reveal re-made by the insider under OBS-1's name with a key of its
+    // own (it does not know OBS-1's share or key), the RO's reveal and the record re-made.
+    let c = copy();
+    let a = audited();
+    let def: bundle::ElectionDefinition =
+        serde_json::from_slice(&std::fs::read(a.input.join("election.json")).unwrap()).unwrap();
+    let mallory = KeyPair::generate("OBS-1", Role::Observer, &mut rand::rngs::OsRng);
+    let share = [7u8; 32];
+    let commitment = hex::encode(audit::seed::commit_share(
+        &def.election_id,
+        C,
+        "OBS-1",
+        &share,
+    ));
+    c.edit(&format!("audit/commitments/{C}.json"), |v| {
+        for x in v.as_array_mut().unwrap() {
+            if x["body"]["party_id"] == "OBS-1" {
+                x["body"]["commitment"] = json!(commitment);
+                resign(x, audit_kinds::SEED_COMMITMENT, &mallory);
+            }
+        }
+    });
+    c.reindex();
+    let index: bundle::Signed<bundle::BundleIndex> =
+        serde_json::from_value(c.read("bundle.json")).unwrap();
+    let root = audit::results_root_of(&index.body);
+    let ro = c.key("ro/RO-AC001.json");
+    c.edit(&record_path(), |v| {
+        for r in v["reveals"].as_array_mut().unwrap() {
+            r["body"]["results_root"] = json!(root);
+            if r["body"]["party_id"] == "OBS-1" {
+                r["body"]["commitment"] = json!(commitment);
+                r["body"]["share"] = json!(hex::encode(share));
+                resign(r, audit_kinds::SEED_REVEAL, &mallory);
+            } else {
+                resign(r, audit_kinds::SEED_REVEAL, &ro);
+            }
+        }
+    });
+    rebuild_record(&c);
+    let r = verify(&c.path);
+    assert_eq!(failed_steps(&r), set(&["V7.a"]), "{:#?}", r.findings);
+    assert!(r.findings.iter().any(|f| f.step == "V7.a"
+        && f.rule.contains("OBS-1 committed as observer with key")
+        && f.rule.contains("names no such party")));
+}
+
+#[test]
+fn a_named_party_that_never_committed_stops_the_draw() {
+    // The prover refuses to form a seed without a named party's share (audit.md §3): run on a
+    // copy of the fixture's input whose OBS-1 commitment is gone from the published bundle.
+    let c = copy();
+    c.edit(&format!("audit/commitments/{C}.json"), |v| {
+        v.as_array_mut()
+            .unwrap()
+            .retain(|x| x["body"]["party_id"] != "OBS-1");
+    });
+    c.reindex();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input");
+    copy_dir(&c.input, &input);
+    let e = prover::audit::draw(&input, &c.path, C, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("names OBS-1") && e.contains("no seed can be formed"),
+        "{e}"
+    );
+    // Nor may an observer the rule does not name commit at all.
+    let e = prover::audit::commit(&input, C, "OBS-2", prover::audit::Party::Observer, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("names OBS-1 (observer)") && e.contains("OBS-2"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_report_says_who_outside_the_sec_formed_the_seed() {
+    let r = verify(&audited().bundle);
+    let line = r.contests[0].audit.as_ref().unwrap();
+    assert!(line.parties_named);
+    assert_eq!(line.outside_sec, vec!["OBS-1".to_string()]);
+    assert!(r.to_text().contains(
+        "seed formed by 1 party outside the SEC named in the manifest's audit rule (OBS-1)"
+    ));
+    assert!(!r
+        .findings
+        .iter()
+        .any(|f| f.rule.contains("names no party outside the SEC")));
+}
+
+#[test]
+fn v7a_a_rule_that_names_no_party_is_warned_of() {
+    // The same audit under a manifest whose rule names no party (re-signed, the reveals and the
+    // record re-made over the new root): it holds, and the report warns.
+    let c = copy();
+    c.edit("election.json", |v| {
+        for k in v["body"]["definition"]["contests"].as_array_mut().unwrap() {
+            if let Some(rule) = k["audit"].as_object_mut() {
+                rule.remove("parties");
+            }
+        }
+        c.resign(v, bundle::kinds::MANIFEST, &c.authority());
+    });
+    c.reindex();
+    let index: bundle::Signed<bundle::BundleIndex> =
+        serde_json::from_value(c.read("bundle.json")).unwrap();
+    let root = audit::results_root_of(&index.body);
+    let keys = [
+        ("RO-AC001", c.key("ro/RO-AC001.json")),
+        ("OBS-1", c.key("parties/OBS-1.json")),
+    ];
+    c.edit(&record_path(), |v| {
+        for r in v["reveals"].as_array_mut().unwrap() {
+            r["body"]["results_root"] = json!(root);
+            let key = &keys
+                .iter()
+                .find(|(id, _)| r["body"]["party_id"] == *id)
+                .unwrap()
+                .1;
+            resign(r, audit_kinds::SEED_REVEAL, key);
+        }
+    });
+    rebuild_record(&c);
+    let r = verify(&c.path);
+    assert_eq!(failed_steps(&r), set(&[]), "{:#?}", r.findings);
+    assert!(r.findings.iter().any(|f| f.step == "V7.a"
+        && f.severity == Severity::Notice
+        && f.rule.contains("names no party outside the SEC")));
+    let line = r.contests[0].audit.as_ref().unwrap();
+    assert!(!line.parties_named && line.outside_sec.is_empty());
+    assert!(r
+        .to_text()
+        .contains("may have been chosen by the SEC alone"));
+}
+
+fn sha256_of(p: &Path) -> String {
+    bundle::digest::sha256_hex(&std::fs::read(p).unwrap())
 }

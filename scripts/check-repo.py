@@ -8,6 +8,8 @@
   scripts/check-repo.py imports   fails when a crate's modules import each other in a circle
                                   (a `use crate::...`/`super::` edge graph per crate, with
                                   parent-child edges left out)
+  scripts/check-repo.py selftest  shows that both checks fail on a small repository made to
+                                  break them (a check that cannot fail proves nothing)
   scripts/check-repo.py           both
 
 A line that holds a hostile path on purpose (a test that the code refuses it) says so with the
@@ -242,6 +244,39 @@ def check_imports():
     return bad == 0
 
 
+def selftest():
+    """Each check fails on a repository made to break it, and passes once it is fixed."""
+    import tempfile
+
+    global ROOT
+    saved = ROOT
+    ok = True
+    with tempfile.TemporaryDirectory() as d:
+        def put(rel, text):
+            os.makedirs(os.path.dirname(os.path.join(d, rel)), exist_ok=True)
+            with open(os.path.join(d, rel), "w", encoding="utf-8") as f:
+                f.write(text)
+
+        put("c/Cargo.toml", "[package]\nname = \"c\"\n")
+        put("c/src/lib.rs", "mod a;\nmod b;\n")
+        put("c/src/a.rs", "use crate::b::B;\npub struct A;\n")
+        put("c/src/b.rs", "use crate::a::A;\npub struct B;\n")
+        put("c/tests/t.rs", 'const P: &str = "../../shared/data/x.csv";\nconst Q: &str = "/home/me/x";\n')
+        subprocess.run(["git", "init", "-q", d], check=True)
+        subprocess.run(["git", "-C", d, "add", "-A"], check=True)
+        ROOT = d
+        try:
+            ok &= not check_paths()
+            ok &= not check_imports()
+            put("c/src/b.rs", "pub struct B;\n")
+            put("c/tests/t.rs", 'const P: &str = "../src/a.rs";\n')
+            ok &= check_paths() and check_imports()
+        finally:
+            ROOT = saved
+    print("selftest: " + ("each check fails on its broken repository and passes when fixed" if ok else "FAILED"))
+    return ok
+
+
 def main():
     which = sys.argv[1:] or ["paths", "imports"]
     ok = True
@@ -250,6 +285,8 @@ def main():
             ok &= check_paths()
         elif w == "imports":
             ok &= check_imports()
+        elif w == "selftest":
+            ok &= selftest()
         else:
             print(__doc__, file=sys.stderr)
             return 64

@@ -97,10 +97,10 @@ impl AuditLine {
             ),
             (true, 0) => "the SEC alone (WARNING: none of the parties the audit rule names committed)".into(),
             (true, n) => format!(
-                "{n} part{} outside the SEC named in the manifest's audit rule ({}), with {}",
+                "{} ({n} part{} outside the SEC, named in the manifest's audit rule: {})",
+                self.parties.join(", "),
                 if n == 1 { "y" } else { "ies" },
-                self.outside_sec.join(", "),
-                self.parties.join(", ")
+                self.outside_sec.join(", ")
             ),
         }
     }

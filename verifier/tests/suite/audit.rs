@@ -1005,7 +1005,7 @@ fn the_report_says_who_outside_the_sec_formed_the_seed() {
     assert!(line.parties_named);
     assert_eq!(line.outside_sec, vec!["OBS-1".to_string()]);
     assert!(r.to_text().contains(
-        "seed formed by 1 party outside the SEC named in the manifest's audit rule (OBS-1)"
+        "seed formed by OBS-1, RO-AC001 (1 party outside the SEC, named in the manifest's audit rule: OBS-1)"
     ));
     assert!(!r
         .findings

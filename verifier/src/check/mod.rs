@@ -220,43 +220,45 @@ fn read_roots(
 /// V1.f: the authority key is one the reader pinned; a notice when none was pinned. True when
 /// it was pinned and matched.
 fn check_key_pin(key: Option<&str>, opts: &Options<'_>, f: &mut Findings) -> bool {
-    let Some(key) = key else {
-        return false;
-    };
-    if opts.pinned_keys.is_empty() {
-        f.checked("V1.f");
-        f.push(Severity::Notice, "V1.f", &At::file(paths::MANIFEST), format!(
-            "the authority key {key} was taken from the bundle itself; pin the key the authority published before the poll with --root-key"
-        ));
-        return false;
-    }
-    f.expect(
-        "V1.f",
-        opts.pinned_keys.iter().any(|k| k.eq_ignore_ascii_case(key)),
-        &At::file(paths::MANIFEST),
-        || format!("the bundle is signed by authority key {key}, which is not a key you pinned"),
-    )
+    check_pin(f, "V1.f", key, &opts.pinned_keys, |key| {
+        (
+            format!("the authority key {key} was taken from the bundle itself; pin the key the authority published before the poll with --root-key"),
+            format!("the bundle is signed by authority key {key}, which is not a key you pinned"),
+        )
+    })
 }
 
 /// V2.g: the manifest is one the reader obtained before the poll; a notice when none was
 /// pinned. True when it was pinned and matched.
 fn check_manifest_pin(digest: Option<&str>, opts: &Options<'_>, f: &mut Findings) -> bool {
-    let Some(digest) = digest else {
+    check_pin(f, "V2.g", digest, &opts.pinned_manifests, |digest| {
+        (
+            format!("the manifest (sha256 {digest}) was not pinned: the authority could have re-signed it after the poll (stations, keys, audit rules); pin the digest it published before the poll with --pin-manifest"),
+            format!("the manifest has sha256 {digest}, which is not a digest you pinned: it is not the manifest published before the poll"),
+        )
+    })
+}
+
+/// A value the reader may pin (hex, compared without case): a notice when nothing was pinned,
+/// a failure when it is not one of the pins. `words` gives (the notice, the failure).
+fn check_pin(
+    f: &mut Findings,
+    step: &'static str,
+    value: Option<&str>,
+    pins: &[String],
+    words: impl Fn(&str) -> (String, String),
+) -> bool {
+    let Some(value) = value else {
         return false;
     };
-    if opts.pinned_manifests.is_empty() {
-        f.checked("V2.g");
-        f.push(Severity::Notice, "V2.g", &At::file(paths::MANIFEST), format!(
-            "the manifest (sha256 {digest}) was not pinned: the authority could have re-signed it after the poll (stations, keys, audit rules); pin the digest it published before the poll with --pin-manifest"
-        ));
+    let at = At::file(paths::MANIFEST);
+    if pins.is_empty() {
+        f.checked(step);
+        f.push(Severity::Notice, step, &at, words(value).0);
         return false;
     }
-    f.expect(
-        "V2.g",
-        opts.pinned_manifests.iter().any(|d| d.eq_ignore_ascii_case(digest)),
-        &At::file(paths::MANIFEST),
-        || format!("the manifest has sha256 {digest}, which is not a digest you pinned: it is not the manifest published before the poll"),
-    )
+    let pinned = pins.iter().any(|p| p.eq_ignore_ascii_case(value));
+    f.expect(step, pinned, &at, || words(value).1)
 }
 
 /// V2.d-V5 and V7 for each contest in scope, in parallel, with the run's progress counted in

@@ -691,17 +691,10 @@ fn v7b_a_party_added_after_the_results_fails() {
     // An insider adds a party of its own after the results, with a back-dated commitment and a
     // reveal over the new root; the honest parties' reveals name the root they saw.
     let c = copy();
-    let a = audited();
     let def: bundle::ElectionDefinition =
-        serde_json::from_slice(&std::fs::read(a.input.join("election.json")).unwrap()).unwrap();
-    let mallory = KeyPair::generate("OBS-9", Role::Observer, &mut rand::rngs::OsRng);
-    let share = [9u8; 32];
-    let commitment = hex::encode(audit::seed::commit_share(
-        &def.election_id,
-        C,
-        "OBS-9",
-        &share,
-    ));
+        serde_json::from_slice(&std::fs::read(audited().input.join("election.json")).unwrap())
+            .unwrap();
+    let (mallory, share, commitment) = insider_share("OBS-9", 9);
     c.edit(&format!("audit/commitments/{C}.json"), |v| {
         let list = v.as_array_mut().unwrap();
         let signed_at = list[0]["body"]["signed_at"].clone();
@@ -863,6 +856,47 @@ fn v1c_a_sealed_log_as_the_audit_record_fails() {
     expect_secret(&c, "sealed EVM log", &first);
 }
 
+/// A share an insider makes up under `party`'s name, with a key of its own: the key, the share
+/// and its commitment.
+fn insider_share(party: &str, byte: u8) -> (KeyPair, [u8; 32], String) {
+    let def: bundle::ElectionDefinition =
+        serde_json::from_slice(&std::fs::read(audited().input.join("election.json")).unwrap())
+            .unwrap();
+    let key = KeyPair::generate(party, Role::Observer, &mut rand::rngs::OsRng);
+    let share = [byte; 32];
+    let commitment = hex::encode(audit::seed::commit_share(
+        &def.election_id,
+        C,
+        party,
+        &share,
+    ));
+    (key, share, commitment)
+}
+
+/// What an insider holding every SEC key does after editing what lies under the results root:
+/// re-signs the index (a new root), edits the reveals (`edit`), re-signs each over the new root
+/// with `key_of(party)`, and re-makes the record.
+fn reveal_again<'k>(
+    c: &Copy,
+    edit: impl FnOnce(&mut Vec<Value>),
+    key_of: impl Fn(&str) -> &'k KeyPair,
+) {
+    c.reindex();
+    let index: bundle::Signed<bundle::BundleIndex> =
+        serde_json::from_value(c.read("bundle.json")).unwrap();
+    let root = audit::results_root_of(&index.body);
+    c.edit(&record_path(), |v| {
+        let reveals = v["reveals"].as_array_mut().unwrap();
+        edit(reveals);
+        for r in reveals.iter_mut() {
+            r["body"]["results_root"] = json!(root);
+            let key = key_of(r["body"]["party_id"].as_str().unwrap());
+            resign(r, audit_kinds::SEED_REVEAL, key);
+        }
+    });
+    rebuild_record(c);
+}
+
 /// The insider's lever against a named party: its commitment and reveal removed after the
 /// reveals, the index re-signed (a new results root), the RO's own reveal re-signed against
 /// that root, and the draw and record re-made from the RO's share alone. Everything an insider
@@ -874,20 +908,12 @@ fn without_named_party(c: &Copy) {
             .unwrap()
             .retain(|x| x["body"]["party_id"] != "OBS-1");
     });
-    c.reindex();
-    let index: bundle::Signed<bundle::BundleIndex> =
-        serde_json::from_value(c.read("bundle.json")).unwrap();
-    let root = audit::results_root_of(&index.body);
     let ro = c.key("ro/RO-AC001.json");
-    c.edit(&record_path(), |v| {
-        let reveals = v["reveals"].as_array_mut().unwrap();
-        reveals.retain(|x| x["body"]["party_id"] != "OBS-1");
-        for r in reveals.iter_mut() {
-            r["body"]["results_root"] = json!(root);
-            resign(r, audit_kinds::SEED_REVEAL, &ro);
-        }
-    });
-    rebuild_record(c);
+    reveal_again(
+        c,
+        |reveals| reveals.retain(|x| x["body"]["party_id"] != "OBS-1"),
+        |_| &ro,
+    );
 }
 
 #[test]
@@ -923,17 +949,7 @@ fn v7a_a_commitment_by_a_key_the_rule_does_not_name_fails() {
     // OBS-1's commitment and reveal re-made by the insider under OBS-1's name with a key of its
     // own (it does not know OBS-1's share or key), the RO's reveal and the record re-made.
     let c = copy();
-    let a = audited();
-    let def: bundle::ElectionDefinition =
-        serde_json::from_slice(&std::fs::read(a.input.join("election.json")).unwrap()).unwrap();
-    let mallory = KeyPair::generate("OBS-1", Role::Observer, &mut rand::rngs::OsRng);
-    let share = [7u8; 32];
-    let commitment = hex::encode(audit::seed::commit_share(
-        &def.election_id,
-        C,
-        "OBS-1",
-        &share,
-    ));
+    let (mallory, share, commitment) = insider_share("OBS-1", 7);
     c.edit(&format!("audit/commitments/{C}.json"), |v| {
         for x in v.as_array_mut().unwrap() {
             if x["body"]["party_id"] == "OBS-1" {
@@ -942,24 +958,20 @@ fn v7a_a_commitment_by_a_key_the_rule_does_not_name_fails() {
             }
         }
     });
-    c.reindex();
-    let index: bundle::Signed<bundle::BundleIndex> =
-        serde_json::from_value(c.read("bundle.json")).unwrap();
-    let root = audit::results_root_of(&index.body);
     let ro = c.key("ro/RO-AC001.json");
-    c.edit(&record_path(), |v| {
-        for r in v["reveals"].as_array_mut().unwrap() {
-            r["body"]["results_root"] = json!(root);
-            if r["body"]["party_id"] == "OBS-1" {
+    reveal_again(
+        &c,
+        |reveals| {
+            for r in reveals
+                .iter_mut()
+                .filter(|r| r["body"]["party_id"] == "OBS-1")
+            {
                 r["body"]["commitment"] = json!(commitment);
                 r["body"]["share"] = json!(hex::encode(share));
-                resign(r, audit_kinds::SEED_REVEAL, &mallory);
-            } else {
-                resign(r, audit_kinds::SEED_REVEAL, &ro);
             }
-        }
-    });
-    rebuild_record(&c);
+        },
+        |party| if party == "OBS-1" { &mallory } else { &ro },
+    );
     let r = verify(&c.path);
     assert_eq!(failed_steps(&r), set(&["V7.a"]), "{:#?}", r.findings);
     assert!(r.findings.iter().any(|f| f.step == "V7.a"
@@ -1026,26 +1038,12 @@ fn v7a_a_rule_that_names_no_party_is_warned_of() {
         }
         c.resign(v, bundle::kinds::MANIFEST, &c.authority());
     });
-    c.reindex();
-    let index: bundle::Signed<bundle::BundleIndex> =
-        serde_json::from_value(c.read("bundle.json")).unwrap();
-    let root = audit::results_root_of(&index.body);
-    let keys = [
-        ("RO-AC001", c.key("ro/RO-AC001.json")),
-        ("OBS-1", c.key("parties/OBS-1.json")),
-    ];
-    c.edit(&record_path(), |v| {
-        for r in v["reveals"].as_array_mut().unwrap() {
-            r["body"]["results_root"] = json!(root);
-            let key = &keys
-                .iter()
-                .find(|(id, _)| r["body"]["party_id"] == *id)
-                .unwrap()
-                .1;
-            resign(r, audit_kinds::SEED_REVEAL, key);
-        }
-    });
-    rebuild_record(&c);
+    let (ro, obs) = (c.key("ro/RO-AC001.json"), c.key("parties/OBS-1.json"));
+    reveal_again(
+        &c,
+        |_| {},
+        |party| if party == "OBS-1" { &obs } else { &ro },
+    );
     let r = verify(&c.path);
     assert_eq!(failed_steps(&r), set(&[]), "{:#?}", r.findings);
     assert!(r.findings.iter().any(|f| f.step == "V7.a"

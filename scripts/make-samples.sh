@@ -10,14 +10,18 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # The keys come from a multi-party ceremony (spec/ceremony.md): the SEC and a party contribute to
 # phase 1, another party and an observer to phase 2; each checks the state it receives first.
+# Party A and the observer sign their contributions with keys of their own (made beforehand,
+# their public keys published); the SEC and Party B do not, and the report says so.
 $P ceremony init --shapes 256x8 --out "$work/c0"
+$P ceremony keygen --out "$work/party-a.key"
+$P ceremony keygen --out "$work/observer.key"
 $P ceremony contribute --in "$work/c0" --out "$work/c1" --name "Sample State Election Commission" --role "election authority"
-$P ceremony contribute --in "$work/c1" --out "$work/c2" --name "Sample Party A" --role "candidate's agent" --entropy "typed at the keyboard"
+$P ceremony contribute --in "$work/c1" --out "$work/c2" --name "Sample Party A" --role "candidate's agent" --entropy "typed at the keyboard" --key "$work/party-a.key"
 $P ceremony phase2 --in "$work/c2" --out "$work/c3"
 $P ceremony contribute --in "$work/c3" --out "$work/c4" --name "Sample Party B" --role "candidate's agent"
-$P ceremony contribute --in "$work/c4" --out "$work/c5" --name "Sample Observer" --role "election observer"
+$P ceremony contribute --in "$work/c4" --out "$work/c5" --name "Sample Observer" --role "election observer" --key "$work/observer.key"
 $P ceremony verify --in "$work/c5"
-$P ceremony finalize --in "$work/c5" --out "$work/keys"
+$P ceremony finalize --in "$work/c5" --out "$work/keys" --signatures "$work/c2.sig.json,$work/c5.sig.json"
 : > spec/samples/authorities.txt.new
 : > spec/samples/manifests.txt.new
 for kind in assembly municipal panchayat; do

@@ -185,6 +185,11 @@ impl KeyDir {
         for s in self.shapes()? {
             names.push(format!("{s}.bin"));
         }
+        // The contributors' signatures, when finalize was given any.
+        let sigs = circuits::ceremony::signatures::FILE;
+        if self.dir.join(CEREMONY_DIR).join(sigs).exists() {
+            names.push(sigs.to_string());
+        }
         names
             .into_iter()
             .map(|n| {

@@ -230,18 +230,22 @@ pub fn court_report(report: &Report, meta: &CourtMeta) -> String {
         Some(c) => {
             let _ = writeln!(
                 h,
-                "<p>The zero-knowledge keys come from a multi-party ceremony of {} contributions by {} contributors. They are sound if at least one of these contributors destroyed their secret; the verifier checked that the chain of contributions holds and ends in the keys this bundle uses (step V2.h).</p>\n<table><tr><th>Phase</th><th>Contributor</th><th>Role</th><th>Contribution hash</th></tr>",
+                "<p>The zero-knowledge keys come from a multi-party ceremony of {} contributions by {} contributors. They are sound if at least one of these contributors destroyed their secret; the verifier checked that the chain of contributions holds and ends in the keys this bundle uses (step V2.h).</p>\n<table><tr><th>Phase</th><th>Contributor</th><th>Role</th><th>Contribution hash</th><th>Signed by key</th></tr>",
                 c.contributions.len(),
                 c.contributors()
             );
             for l in &c.contributions {
                 let _ = writeln!(
                     h,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td></tr>",
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
                     l.phase,
                     esc(&l.name),
                     esc(&l.role),
-                    esc(&l.hash)
+                    esc(&l.hash),
+                    l.key.as_deref().map_or_else(
+                        || "unsigned (name not verified)".to_string(),
+                        |k| esc(&circuits::ceremony::signatures::fingerprint(k))
+                    )
                 );
             }
             let _ = writeln!(h, "</table>");

@@ -69,6 +69,10 @@ enum Command {
         /// The contribution hash printed when you contributed (or its first 16+ hex digits).
         #[arg(long)]
         contribution: String,
+        /// Your contributor public key (64 hex digits, as `prover ceremony keygen` printed it):
+        /// also answers whether that key signed the contribution.
+        #[arg(long)]
+        key: Option<String>,
         /// Authority keys you trust (as for check).
         #[arg(long = "root-key")]
         root_keys: Vec<String>,
@@ -160,6 +164,7 @@ fn main() -> ExitCode {
         Command::Ceremony {
             bundle,
             contribution,
+            key,
             root_keys,
         } => {
             let pinned = match pinned_keys(&root_keys) {
@@ -197,7 +202,8 @@ fn main() -> ExitCode {
                 );
                 return ExitCode::from(1);
             }
-            for l in found {
+            let mut signed_by_key = false;
+            for l in &found {
                 println!(
                     "contribution {} by {} ({}) is in phase {} of the ceremony; the chain through it verifies and ends in this bundle's keys{}",
                     l.hash,
@@ -206,6 +212,27 @@ fn main() -> ExitCode {
                     l.phase,
                     if report.authority_key_pinned { "" } else { " (authority key not pinned: pass --root-key)" }
                 );
+                match (&l.key, &key) {
+                    (Some(k), Some(mine)) if k.eq_ignore_ascii_case(mine.trim()) => {
+                        signed_by_key = true;
+                        println!("  it is signed by your key {k}: the bundle records it as yours");
+                    }
+                    (Some(k), Some(_)) => println!(
+                        "  it is signed by key {k} (fingerprint {}), NOT by your key: someone else signed it in your name, or you gave another key",
+                        circuits::ceremony::signatures::fingerprint(k)
+                    ),
+                    (None, Some(_)) => println!(
+                        "  it is NOT signed: the bundle carries no signature of it, so the name on it is the coordinator's word"
+                    ),
+                    (Some(k), None) => println!(
+                        "  signed by key {k} (fingerprint {}); pass --key to compare it with yours",
+                        circuits::ceremony::signatures::fingerprint(k)
+                    ),
+                    (None, None) => println!("  unsigned"),
+                }
+            }
+            if key.is_some() && !signed_by_key {
+                return ExitCode::from(1);
             }
             return ExitCode::from(code);
         }

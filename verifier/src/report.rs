@@ -529,8 +529,15 @@ impl Report {
             for line in &c.contributions {
                 let _ = writeln!(
                     s,
-                    "          phase {}  {}  {} ({})",
-                    line.phase, line.hash, line.name, line.role
+                    "          phase {}  {}  {} ({}), {}",
+                    line.phase,
+                    line.hash,
+                    line.name,
+                    line.role,
+                    line.key.as_deref().map_or_else(
+                        || "unsigned".to_string(),
+                        |k| format!("key {}", circuits::ceremony::signatures::fingerprint(k))
+                    )
                 );
             }
         }

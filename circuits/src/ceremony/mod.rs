@@ -20,6 +20,7 @@ mod encoding;
 mod equation;
 pub mod phase1;
 pub mod phase2;
+pub mod signatures;
 mod state;
 
 pub use encoding::{g1_from_hex, g1_to_hex, g2_from_hex, g2_to_hex};

@@ -67,6 +67,10 @@ pub struct ContributionLine {
     pub role: String,
     /// Contribution hash, hex.
     pub hash: String,
+    /// The Ed25519 key (hex) that signed the contribution, when the bundle carries its
+    /// signature and it verifies (filled in by V2.h, [`super::signatures::check`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// What a verified ceremony shows.
@@ -166,6 +170,7 @@ fn report(
         name: c.name.clone(),
         role: c.role.clone(),
         hash: hex::encode(h),
+        key: None,
     };
     CeremonyReport {
         power,

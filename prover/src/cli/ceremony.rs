@@ -39,6 +39,17 @@ pub enum CeremonyCommand {
         /// Extra entropy typed in (mixed with the operating system's; optional).
         #[arg(long)]
         entropy: Option<String>,
+        /// Your contributor key (`ceremony keygen`): signs the contribution, written beside the
+        /// new state as OUT.sig.json; hand both to the coordinator.
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
+    /// A contributor's own Ed25519 key, to sign its contributions (publish the public key it
+    /// prints before the ceremony; keep the file to yourself).
+    Keygen {
+        /// The secret key file to write (never overwritten).
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Closes phase 1 and derives each shape's initial phase-2 state (deterministic, slow).
     Phase2 {
@@ -58,12 +69,28 @@ pub enum CeremonyCommand {
         input: PathBuf,
         #[arg(long)]
         out: PathBuf,
+        /// The contributors' signature files (`contribute --key`), each checked against the
+        /// ceremony; the bundle then carries them.
+        #[arg(long, value_delimiter = ',')]
+        signatures: Vec<PathBuf>,
     },
 }
 
 fn print_contributions(r: &circuits::ceremony::CeremonyReport) {
     for c in &r.contributions {
-        println!("  phase {}  {}  {} ({})", c.phase, c.hash, c.name, c.role);
+        let key = c.key.as_deref().map_or_else(
+            || "unsigned".to_string(),
+            |k| {
+                format!(
+                    "signed by key {}",
+                    circuits::ceremony::signatures::fingerprint(k)
+                )
+            },
+        );
+        println!(
+            "  phase {}  {}  {} ({}), {key}",
+            c.phase, c.hash, c.name, c.role
+        );
     }
 }
 
@@ -86,6 +113,7 @@ pub fn run_ceremony(cmd: CeremonyCommand) -> Result<(), ProverError> {
             name,
             role,
             entropy,
+            key,
         } => {
             let who = circuits::ceremony::Contributor { name, role };
             let (phase, hash) = ceremony::contribute(
@@ -101,6 +129,15 @@ pub fn run_ceremony(cmd: CeremonyCommand) -> Result<(), ProverError> {
             };
             println!("contributed to phase {n}; new state -> {}", out.display());
             println!("contribution hash {hash}");
+            if let Some(key) = key {
+                let (sig, public_key) = ceremony::sign_last(&out, &key)?;
+                println!(
+                    "signed with your key {} (fingerprint {}) -> {}",
+                    public_key,
+                    circuits::ceremony::signatures::fingerprint(&public_key),
+                    sig.display()
+                );
+            }
             println!("publish it; anyone can later find it with: verifier ceremony --contribution {} BUNDLE", &hash[..16]);
         }
         CeremonyCommand::Phase2 { input, out } => {
@@ -120,8 +157,20 @@ pub fn run_ceremony(cmd: CeremonyCommand) -> Result<(), ProverError> {
             );
             print_contributions(&r);
         }
-        CeremonyCommand::Finalize { input, out } => {
-            let r = ceremony::finalize(&input, &out)?;
+        CeremonyCommand::Keygen { out } => {
+            let public_key = ceremony::keygen(&out)?;
+            println!("contributor key -> {} (keep it to yourself)", out.display());
+            println!(
+                "public key {public_key} (fingerprint {}): publish it before the ceremony",
+                circuits::ceremony::signatures::fingerprint(&public_key)
+            );
+        }
+        CeremonyCommand::Finalize {
+            input,
+            out,
+            signatures,
+        } => {
+            let r = ceremony::finalize(&input, &out, &signatures)?;
             println!(
                 "keys for {} from a ceremony of {} contributions by {} contributors -> {}",
                 r.shapes.join(", "),

@@ -7,6 +7,7 @@ use super::read::read_capped;
 use crate::report::{At, Findings, Severity};
 use bundle::digest::sha256_hex;
 use bundle::{paths, ElectionManifest};
+use circuits::ceremony::signatures::{self, SignatureFile};
 use circuits::ceremony::{BundleCeremony, CeremonyReport};
 use circuits::{PreparedKey, Shape};
 use std::collections::{BTreeMap, BTreeSet};
@@ -101,6 +102,22 @@ pub(crate) fn check_ceremony(
             return None;
         }
     };
+    // The contributors' signatures, when the manifest binds them (ceremony.md §8).
+    let sig_path = format!("{CEREMONY_DIR}/{}", signatures::FILE);
+    let sigs: Option<SignatureFile> = if refs.contains_key(sig_path.as_str()) {
+        let parsed = read(&sig_path, None).and_then(|b| {
+            serde_json::from_slice(&b).map_err(|e| format!("{sig_path}: not a signature file: {e}"))
+        });
+        match parsed {
+            Ok(s) => Some(s),
+            Err(e) => {
+                f.fail("V2.h", &at, e);
+                return None;
+            }
+        }
+    } else {
+        None
+    };
     let unused: Vec<&str> = refs
         .keys()
         .copied()
@@ -133,8 +150,22 @@ pub(crate) fn check_ceremony(
         vks.push((shape, k.pvk.vk.clone()));
     }
     match part.verify(&vks, &mut rand_core::OsRng) {
-        Ok(report) => {
+        Ok(mut report) => {
+            if let Some(file) = &sigs {
+                match signatures::check(&report, file) {
+                    Ok(keys) => {
+                        for (line, key) in report.contributions.iter_mut().zip(keys) {
+                            line.key = key;
+                        }
+                    }
+                    Err(e) => {
+                        f.fail("V2.h", &At::file(&sig_path), e.to_string());
+                        return None;
+                    }
+                }
+            }
             f.checked("V2.h");
+            notice_signers(&report, &at, f);
             let names: Vec<String> = {
                 let mut v: Vec<String> = report
                     .contributions
@@ -163,6 +194,43 @@ pub(crate) fn check_ceremony(
             None
         }
     }
+}
+
+/// A notice of which contributions their contributors signed, with each key's fingerprint, and
+/// which are known only by the name the coordinator recorded.
+fn notice_signers(report: &CeremonyReport, at: &At, f: &mut Findings) {
+    let unsigned: Vec<String> = report
+        .contributions
+        .iter()
+        .filter(|c| c.key.is_none())
+        .map(|c| format!("phase {} {} ({})", c.phase, c.name, c.role))
+        .collect();
+    let signed: Vec<String> = report
+        .contributions
+        .iter()
+        .filter_map(|c| {
+            let k = c.key.as_deref()?;
+            Some(format!(
+                "phase {} {} by key {}",
+                c.phase,
+                c.name,
+                signatures::fingerprint(k)
+            ))
+        })
+        .collect();
+    let rule = match (signed.is_empty(), unsigned.is_empty()) {
+        (true, _) => "no contribution is signed by its contributor: the names and roles are the coordinator's word; a contributor can sign with `prover ceremony contribute --key`".to_string(),
+        (false, true) => format!(
+            "every contribution is signed by its contributor's key ({}); each contributor can check the fingerprint against the key it published, or ask `verifier ceremony --contribution HASH --key KEY`",
+            signed.join("; ")
+        ),
+        (false, false) => format!(
+            "contributions signed by their contributors' keys: {}; unsigned, so their names are the coordinator's word: {}",
+            signed.join("; "),
+            unsigned.join("; ")
+        ),
+    };
+    f.push(Severity::Notice, "V2.h", at, rule);
 }
 
 /// Where a contribution hash appears in a verified ceremony.

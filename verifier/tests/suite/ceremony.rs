@@ -15,7 +15,7 @@ use prover::ceremony as pc;
 use prover::prove::{prove, ProveOptions};
 use prover::seal::seal;
 use prover::simulate::{simulate, SimOptions};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use verifier::{verify_bundle, Options, Report, Severity};
@@ -28,6 +28,9 @@ struct Made {
     /// The final state file and each contribution hash.
     state: PathBuf,
     hashes: Vec<String>,
+    /// The public keys of the two contributors who signed (Party A in phase 1, the observer in
+    /// phase 2), by contribution index.
+    signers: Vec<(usize, String)>,
 }
 
 fn who(name: &str, role: &str) -> Contributor {
@@ -42,7 +45,8 @@ fn shape() -> Shape {
 }
 
 /// A ceremony of four contributors (the SEC and a party in phase 1, another party and an
-/// observer in phase 2) for the 16x4 shape (the smallest of four choices that the stations' votes
+/// observer in phase 2; the party in phase 1 and the observer sign their contributions with
+/// keys of their own) for the 16x4 shape (the smallest of four choices that the stations' votes
 /// fit: every test here shares it, so it is kept small), and an election proved with its keys.
 fn made() -> &'static Made {
     static M: OnceLock<Made> = OnceLock::new();
@@ -58,6 +62,8 @@ fn made() -> &'static Made {
         for (i, o, w) in steps {
             hashes.push(pc::contribute(&p(i), &p(o), w, b"").unwrap().1);
         }
+        let party_a = pc::keygen(&p("party-a.key")).unwrap();
+        let (sig_a, _) = pc::sign_last(&p("s2"), &p("party-a.key")).unwrap();
         pc::begin_phase2(&p("s2"), &p("s3")).unwrap();
         let steps = [
             ("s3", "s4", who("Party B", "candidate's agent")),
@@ -66,10 +72,12 @@ fn made() -> &'static Made {
         for (i, o, w) in steps {
             hashes.push(pc::contribute(&p(i), &p(o), w, b"typed").unwrap().1);
         }
+        let observer = pc::keygen(&p("observer.key")).unwrap();
+        let (sig_o, _) = pc::sign_last(&p("s5"), &p("observer.key")).unwrap();
         let (_, report) = pc::verify(&p("s5")).unwrap();
         assert_eq!(report.contributions.len(), 4);
         let keys = p("keys");
-        pc::finalize(&p("s5"), &keys).unwrap();
+        pc::finalize(&p("s5"), &keys, &[sig_o, sig_a]).unwrap();
         let input = p("input");
         simulate(
             &SimOptions {
@@ -102,6 +110,7 @@ fn made() -> &'static Made {
             keys,
             bundle,
             hashes,
+            signers: vec![(1, party_a), (3, observer)],
         }
     })
 }
@@ -183,8 +192,125 @@ fn a_ceremony_bundle_passes_and_names_its_contributors() {
         assert_eq!(verifier::ceremony::find(c, &h[..16]).len(), 1);
     }
     assert!(verifier::ceremony::find(c, &"ab".repeat(32)).is_empty());
-    // The whole chain so far verifies from the state file too.
-    assert_eq!(pc::verify(&m.state).unwrap().1, *c);
+    // Two contributions are signed by their contributors' keys, two are not, and the report
+    // says which.
+    let keys: Vec<Option<String>> = c.contributions.iter().map(|l| l.key.clone()).collect();
+    let mut want = vec![None; 4];
+    for (i, k) in &m.signers {
+        want[*i] = Some(k.clone());
+    }
+    assert_eq!(keys, want);
+    let fp = circuits::ceremony::signatures::fingerprint(&m.signers[0].1);
+    assert!(
+        text.contains(&format!("Party A (candidate's agent), key {fp}")),
+        "{text}"
+    );
+    assert!(r.findings.iter().any(|f| f.step == "V2.h"
+        && f.rule
+            .contains("unsigned, so their names are the coordinator's word")
+        && f.rule.contains("SEC Gujarat")));
+    // The whole chain so far verifies from the state file too (which holds no signature).
+    let mut unsigned = c.clone();
+    unsigned.contributions.iter_mut().for_each(|l| l.key = None);
+    assert_eq!(pc::verify(&m.state).unwrap().1, unsigned);
+}
+
+#[test]
+fn v2h_a_signature_over_another_state_or_that_does_not_verify_fails() {
+    for (what, edit) in [
+        ("over another contribution", 0usize),
+        ("over a state that is no contribution", 1),
+        ("by a key that did not make it", 2),
+    ] {
+        let c = copy();
+        let m = made();
+        c.edit("ceremony/signatures.json", |v| {
+            let other_key = v["signatures"][1]["public_key"].clone();
+            let s = &mut v["signatures"][0];
+            match edit {
+                0 => s["hash"] = json!(m.hashes[0]),
+                1 => s["hash"] = json!("ab".repeat(32)),
+                _ => s["public_key"] = other_key,
+            }
+        });
+        rebind(&c);
+        let r = verify(&c.path);
+        assert_eq!(
+            failed_steps(&r),
+            set(&["V2.h"]),
+            "{what}: {:#?}",
+            r.findings
+        );
+        let f = r.findings.iter().find(|f| f.step == "V2.h").unwrap();
+        assert!(f.rule.contains("signatures.json"), "{what}: {}", f.rule);
+    }
+}
+
+#[test]
+fn a_contributor_asks_whether_its_key_signed_its_contribution() {
+    // The coordinator re-signs Party A's contribution with a key of its own (valid, so the
+    // bundle verifies): only Party A, asking with its published key, can tell.
+    let m = made();
+    let (_, party_a) = &m.signers[0];
+    let run = |bundle: &Path, key: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_verifier"))
+            .arg("ceremony")
+            .arg(bundle)
+            .args(["--contribution", &m.hashes[1][..16], "--key", key])
+            .output()
+            .unwrap()
+    };
+    let out = run(&m.bundle, party_a);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("signed by your key"));
+
+    let c = copy();
+    let dir = tempfile::tempdir().unwrap();
+    let forged = dir.path().join("coordinator.key");
+    pc::keygen(&forged).unwrap();
+    let state = dir.path().join("s2");
+    // The state after Party A's contribution, as the coordinator kept it.
+    std::fs::copy(m.state.parent().unwrap().join("s2"), &state).unwrap();
+    let (sig, _) = pc::sign_last(&state, &forged).unwrap();
+    let forged_sig: Value = serde_json::from_slice(&std::fs::read(sig).unwrap()).unwrap();
+    c.edit("ceremony/signatures.json", |v| {
+        v["signatures"][0] = forged_sig["signatures"][0].clone();
+    });
+    rebind(&c);
+    assert_eq!(
+        verify(&c.path).exit_code(),
+        0,
+        "a valid signature by some key"
+    );
+    let out = run(&c.path, party_a);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("NOT by your key"), "{stdout}");
+}
+
+#[test]
+fn a_ceremony_without_signatures_verifies_with_a_notice() {
+    let c = copy();
+    std::fs::remove_file(c.path.join("ceremony/signatures.json")).unwrap();
+    c.edit("election.json", |v| {
+        v["body"]["setup"]["ceremony"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|r| r["path"] != "ceremony/signatures.json");
+        c.resign(v, kinds::MANIFEST, &c.authority());
+    });
+    c.reindex();
+    let r = verify(&c.path);
+    assert_eq!(r.exit_code(), 0, "{:#?}", r.findings);
+    assert!(r.findings.iter().any(|f| f.step == "V2.h"
+        && f.rule
+            .contains("no contribution is signed by its contributor")));
+    assert!(r.to_text().contains("unsigned"));
 }
 
 #[test]

@@ -285,7 +285,17 @@ pub(super) fn check_manifest(
                     hex::decode(&sk.vk_sha256).unwrap_or_default(),
                 );
             }
-            Err(e) => f.fail("V2.e", &kat, format!("verifying key of shape {shape}: {e}")),
+            Err(e) => {
+                let reason = format!("verifying key of shape {shape}: {e}");
+                match super::read::secret_in(&bytes) {
+                    Some(secret) => f.fail(
+                        "V1.c",
+                        &kat,
+                        super::read::secret_rule(&secret, "V2.e", &reason),
+                    ),
+                    None => f.fail("V2.e", &kat, reason),
+                }
+            }
         }
     }
     if m.body.setup.kind == "single-party" {

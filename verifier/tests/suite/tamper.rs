@@ -619,6 +619,44 @@ fn v2e_verifying_key_digest_changed() {
 }
 
 #[test]
+fn v1c_a_sealed_log_as_a_verifying_key_fails() {
+    // An insider puts a station's sealed log where a key belongs and binds it in the manifest.
+    let c = copy(A);
+    let a = c.authority();
+    let log = std::fs::read_dir(c.input.join("SECRET_logs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let bytes = std::fs::read(log).unwrap();
+    let m = c.read("election.json");
+    let vk = m["body"]["shapes"][0]["path"].as_str().unwrap().to_string();
+    std::fs::write(c.path.join(&vk), &bytes).unwrap();
+    c.edit("election.json", |v| {
+        v["body"]["shapes"][0]["vk_sha256"] = json!(bundle::digest::sha256_hex(&bytes));
+        c.resign(v, kinds::MANIFEST, &a);
+    });
+    c.reindex();
+    let r = c.verify();
+    assert_eq!(r.exit_code(), 1);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.step == "V1.c")
+        .expect("a V1.c failure");
+    assert!(
+        f.rule.contains("secret material") && f.rule.contains("sealed EVM log"),
+        "{}",
+        f.rule
+    );
+    assert!(
+        !failed_steps(&r).contains("V2.e"),
+        "the key is reported under V1.c, not V2.e"
+    );
+}
+
+#[test]
 fn v2e_single_party_setup_is_stated() {
     let r = copy(A).verify();
     assert!(r

@@ -237,14 +237,17 @@ pub fn court_report(report: &Report, meta: &CourtMeta) -> String {
             for l in &c.contributions {
                 let _ = writeln!(
                     h,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td>{}</tr>",
                     l.phase,
                     esc(&l.name),
                     esc(&l.role),
                     esc(&l.hash),
                     l.key.as_deref().map_or_else(
-                        || "unsigned (name not verified)".to_string(),
-                        |k| esc(&circuits::ceremony::signatures::fingerprint(k))
+                        || "<td>unsigned: the name is not verified</td>".to_string(),
+                        |k| format!(
+                            "<td class=\"mono\" style=\"white-space:nowrap\">{}</td>",
+                            esc(&circuits::ceremony::signatures::fingerprint(k))
+                        )
                     )
                 );
             }

@@ -841,12 +841,7 @@ fn expect_secret(c: &Copy, place: &str, secret_text: &str) {
 #[test]
 fn v1c_a_sealed_log_as_the_audit_record_fails() {
     let c = copy();
-    let log = std::fs::read_dir(c.input.join("SECRET_logs"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let log = c.a_sealed_log();
     let bytes = std::fs::read(&log).unwrap();
     std::fs::write(c.path.join(record_path()), &bytes).unwrap();
     c.reindex();
@@ -897,17 +892,22 @@ fn reveal_again<'k>(
     rebuild_record(c);
 }
 
+/// Removes `party`'s seed commitment from the bundle (the index not yet re-signed).
+fn drop_commitment(c: &Copy, party: &str) {
+    c.edit(&format!("audit/commitments/{C}.json"), |v| {
+        v.as_array_mut()
+            .unwrap()
+            .retain(|x| x["body"]["party_id"] != party);
+    });
+}
+
 /// The insider's lever against a named party: its commitment and reveal removed after the
 /// reveals, the index re-signed (a new results root), the RO's own reveal re-signed against
 /// that root, and the draw and record re-made from the RO's share alone. Everything an insider
 /// holding every SEC key can re-sign is consistent; only the pinned manifest's rule says OBS-1
 /// had to be there.
 fn without_named_party(c: &Copy) {
-    c.edit(&format!("audit/commitments/{C}.json"), |v| {
-        v.as_array_mut()
-            .unwrap()
-            .retain(|x| x["body"]["party_id"] != "OBS-1");
-    });
+    drop_commitment(c, "OBS-1");
     let ro = c.key("ro/RO-AC001.json");
     reveal_again(
         c,
@@ -984,11 +984,7 @@ fn a_named_party_that_never_committed_stops_the_draw() {
     // The prover refuses to form a seed without a named party's share (audit.md §3): run on a
     // copy of the fixture's input whose OBS-1 commitment is gone from the published bundle.
     let c = copy();
-    c.edit(&format!("audit/commitments/{C}.json"), |v| {
-        v.as_array_mut()
-            .unwrap()
-            .retain(|x| x["body"]["party_id"] != "OBS-1");
-    });
+    drop_commitment(&c, "OBS-1");
     c.reindex();
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("input");

@@ -206,6 +206,16 @@ impl Copy {
         self.key(&format!("po/PO-{station}.json"))
     }
 
+    /// A station's sealed EVM log as the prover keeps it (secret), to plant in a bundle.
+    pub fn a_sealed_log(&self) -> PathBuf {
+        std::fs::read_dir(self.input.join("SECRET_logs"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path()
+    }
+
     pub fn authority(&self) -> KeyPair {
         self.key("authority.json")
     }

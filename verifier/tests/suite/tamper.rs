@@ -158,12 +158,7 @@ fn v1b_and_v5e_missing_shard_is_an_error() {
 #[test]
 fn v1c_secret_log_in_bundle_even_when_listed() {
     let c = copy(A);
-    let station = std::fs::read_dir(c.input.join("SECRET_logs"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let station = c.a_sealed_log();
     std::fs::create_dir_all(c.path.join("SECRET_logs")).unwrap();
     std::fs::copy(
         &station,
@@ -623,12 +618,7 @@ fn v1c_a_sealed_log_as_a_verifying_key_fails() {
     // An insider puts a station's sealed log where a key belongs and binds it in the manifest.
     let c = copy(A);
     let a = c.authority();
-    let log = std::fs::read_dir(c.input.join("SECRET_logs"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let log = c.a_sealed_log();
     let bytes = std::fs::read(log).unwrap();
     let m = c.read("election.json");
     let vk = m["body"]["shapes"][0]["path"].as_str().unwrap().to_string();

@@ -7,6 +7,7 @@
 pub mod digest;
 pub mod error;
 pub mod inputs;
+pub mod log;
 pub mod model;
 pub mod signing;
 pub mod tally;

@@ -256,6 +256,9 @@ pub struct ElectionManifest {
     pub station_lists: Vec<StationListRef>,
     /// Unix seconds.
     pub signed_at: u64,
+    /// The election's witnessed log (spec `log.md`), when it has one: fixed before the poll.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<crate::log::LogRef>,
 }
 
 /// A contest's station list as the manifest binds it.
@@ -535,6 +538,8 @@ pub mod kinds {
     pub const CONTEST_RESULT: &str = "contest-result";
     /// The bundle index.
     pub const BUNDLE_INDEX: &str = "bundle-index";
+    /// One counting round's station results (logged, spec `log.md` §2).
+    pub const COUNTING_ROUND: &str = "counting-round";
 }
 
 /// Bundle file names.

@@ -284,6 +284,37 @@ impl<T: Serialize + DeserializeOwned> Signed<T> {
     }
 }
 
+impl<T: Serialize> Signed<T> {
+    /// The bytes the signature covers, for the statement `kind` (protocol.md §5).
+    pub fn message(&self, kind: &str) -> Result<Vec<u8>, BundleError> {
+        let fresh;
+        let body = match &self.published {
+            Some(v) => v,
+            None => {
+                fresh = to_value(&self.body)?;
+                &fresh
+            }
+        };
+        message(kind, &self.signer, self.role, body)
+    }
+
+    /// The statement as published: `{body, signer, role, public_key, signature}`, with the body
+    /// exactly as read (or as signed here).
+    pub fn as_published(&self) -> Result<Value, BundleError> {
+        let body = match &self.published {
+            Some(v) => v.clone(),
+            None => to_value(&self.body)?,
+        };
+        Ok(serde_json::json!({
+            "body": body,
+            "signer": self.signer,
+            "role": self.role,
+            "public_key": self.public_key,
+            "signature": self.signature,
+        }))
+    }
+}
+
 /// A decoded signature waiting to be checked: the message, the signature and the key.
 #[derive(Clone, Debug)]
 pub struct PendingSignature {

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod ceremony;
 pub mod error;
 pub mod io;
+pub mod log;
 pub mod prove;
 pub mod seal;
 pub mod setup;

@@ -5,7 +5,7 @@
 mod cli;
 
 use clap::{Parser, Subcommand};
-use cli::{audit, ceremony, election, import, shard};
+use cli::{audit, ceremony, election, import, log, shard};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -47,6 +47,10 @@ enum Command {
     /// The multi-party key ceremony: keys sound if any one contributor destroyed its secret.
     #[command(subcommand)]
     Ceremony(ceremony::CeremonyCommand),
+    /// The election's witnessed log: every statement as it is made, in an append-only Merkle
+    /// log whose heads independent witnesses cosign with their own clocks.
+    #[command(subcommand)]
+    Log(log::LogCommand),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +72,7 @@ fn main() -> ExitCode {
         Command::Assemble(a) => shard::run_assemble(a),
         Command::Audit(cmd) => audit::run_audit(cmd),
         Command::Ceremony(cmd) => ceremony::run_ceremony(cmd),
+        Command::Log(cmd) => log::run_log(cmd),
     };
     match done {
         Ok(()) => ExitCode::SUCCESS,

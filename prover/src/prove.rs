@@ -242,7 +242,8 @@ pub(crate) fn finish(
     }
 
     // Manifest: the same bytes `prover manifest` publishes before the poll.
-    let published = build_manifest(def, keys, &authority, &ro_keys)?;
+    let log_ref = crate::log::log_ref(input)?;
+    let published = build_manifest(def, keys, &authority, &ro_keys, log_ref.as_ref())?;
     files.extend(published.files);
 
     // Index and root.
@@ -289,6 +290,7 @@ pub fn build_manifest(
     keys: &KeyDir,
     authority: &KeyPair,
     ro_keys: &BTreeMap<String, KeyPair>,
+    log_ref: Option<&bundle::log::LogRef>,
 ) -> Result<PublishedManifest, ProverError> {
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut shapes = Vec::new();
@@ -364,6 +366,7 @@ pub fn build_manifest(
         signed_at: crate::unix_midnight(&def.poll_date)
             .unwrap_or(0)
             .saturating_sub(86_400),
+        log: log_ref.cloned(),
     };
     let bytes = pretty(&authority.sign(kinds::MANIFEST, manifest)?)?;
     let digest = sha256_hex(&bytes);
@@ -381,7 +384,8 @@ pub fn publish_manifest(
     let def = read_definition(input)?;
     let authority = signing_key(input, "authority.json")?;
     let ro_keys = ro_keys(input, &def)?;
-    let published = build_manifest(&def, keys, &authority, &ro_keys)?;
+    let log_ref = crate::log::log_ref(input)?;
+    let published = build_manifest(&def, keys, &authority, &ro_keys, log_ref.as_ref())?;
     for (rel, bytes) in &published.files {
         write_bytes(&out.join(rel), bytes)?;
     }

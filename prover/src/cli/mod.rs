@@ -5,6 +5,7 @@ pub mod audit;
 pub mod ceremony;
 pub mod election;
 pub mod import;
+pub mod log;
 pub mod shard;
 
 use circuits::Shape;

@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod check;
+pub mod follow;
 pub mod html;
 pub mod open;
 pub mod pdf;

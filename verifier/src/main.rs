@@ -59,7 +59,16 @@ enum Command {
         /// (repeatable).
         #[arg(long = "signatory")]
         signatories: Vec<String>,
+        #[command(flatten)]
+        log: LogArgs,
     },
+    /// Counting day: follow a witnessed log as it grows, checking only what is new (each head
+    /// an extension of the last one seen, cosigned by the quorum) and printing each counting
+    /// round's tally per contest.
+    Follow(verifier::follow::FollowArgs),
+    /// Check that head B extends head A of the same log (a consistency proof from the log's
+    /// tiles) and list, check and tally what was appended between them.
+    Diff(verifier::follow::DiffArgs),
     /// A contributor's question: is my contribution in the ceremony that made this bundle's
     /// keys? Checks the index, the manifest, the keys and the ceremony (V1, V2.a-V2.h), and
     /// looks for the hash (at least 16 hex digits) among the contributions.
@@ -104,6 +113,26 @@ enum Command {
     },
 }
 
+/// The witnessed log to check a bundle against (V8).
+#[derive(clap::Args, Clone, Default)]
+struct LogArgs {
+    /// The election's witnessed log: a folder (a mirror) or a URL; one per bundle, in the
+    /// bundles' order (repeatable).
+    #[arg(long = "log")]
+    logs: Vec<String>,
+    /// A witness you trust: its key, `<name>+<id>+<key>`, or a file of such lines (`#`
+    /// comments). Repeatable. Needed with --log.
+    #[arg(long = "witness")]
+    witnesses: Vec<String>,
+    /// How many of the pinned witnesses must have cosigned the head (default: all of them).
+    #[arg(long)]
+    quorum: Option<usize>,
+    /// A head of the log you were shown elsewhere (a checkpoint note file): it must be a
+    /// prefix of the log's head (repeatable).
+    #[arg(long = "head")]
+    heads: Vec<PathBuf>,
+}
+
 /// The pinned keys, or the usage exit code after printing why.
 fn pinned_keys(args: &[String]) -> Result<Vec<String>, ExitCode> {
     usage(hex_list("--root-key", "key", args))
@@ -141,7 +170,9 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let (bundles, root_keys, pin_manifests, json, contests, stations, court) = match cli.command {
+    let (bundles, root_keys, pin_manifests, json, contests, stations, court, log) = match cli
+        .command
+    {
         Command::Check {
             bundles,
             root_keys,
@@ -152,6 +183,7 @@ fn main() -> ExitCode {
             html,
             pdf,
             signatories,
+            log,
         } => (
             bundles,
             root_keys,
@@ -160,7 +192,10 @@ fn main() -> ExitCode {
             contests,
             stations,
             (html, pdf, signatories),
+            log,
         ),
+        Command::Follow(a) => return ExitCode::from(verifier::follow::run_follow(&a)),
+        Command::Diff(a) => return ExitCode::from(verifier::follow::run_diff(&a)),
         Command::Ceremony {
             bundle,
             contribution,
@@ -282,13 +317,43 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     let (html, pdf, signatories) = court;
+    let log_in = match usage(verifier::follow::LogPins::parse(
+        &log.witnesses,
+        log.quorum,
+        &log.heads,
+    )) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    if !log.logs.is_empty() && log.logs.len() != bundles.len() {
+        eprintln!(
+            "error: --log is given once per bundle, in the bundles' order ({} bundles, {} logs)",
+            bundles.len(),
+            log.logs.len()
+        );
+        return ExitCode::from(64);
+    }
+    if !log.logs.is_empty() && log_in.witnesses.is_empty() {
+        eprintln!("error: --log needs the witnesses you trust (--witness KEY or FILE)");
+        return ExitCode::from(64);
+    }
+    let mut fetches = Vec::new();
+    for l in &log.logs {
+        match verifier::follow::log_source(l) {
+            Ok(f) => fetches.push(f),
+            Err(e) => {
+                eprintln!("error: --log {l}: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     if (html.is_some() || pdf.is_some()) && bundles.len() != 1 {
         eprintln!("error: --html and --pdf write the report of one bundle: give exactly one");
         return ExitCode::from(64);
     }
     let mut worst = 0u8;
     let mut reports = Vec::new();
-    for b in &bundles {
+    for (k, b) in bundles.iter().enumerate() {
         let bar = if std::io::stderr().is_terminal() && !json {
             let bar = ProgressBar::new(0);
             bar.set_style(
@@ -314,6 +379,7 @@ fn main() -> ExitCode {
             share: None,
             contests: contests.clone(),
             stations: stations.clone(),
+            log: fetches.get(k).map(|f| log_in.input(f.as_ref())),
         };
         let report = verify_bundle(b, &opts);
         if let Some(bar) = bar {

@@ -192,6 +192,51 @@ pub struct Report {
     pub out_of_scope: Vec<&'static str>,
     /// Contests of a scoped run (`None`: the whole bundle).
     pub scope: Option<Vec<String>>,
+    /// The witnessed log the bundle was checked against (V8), if one was read.
+    pub log: Option<LogLine>,
+}
+
+/// The witnessed log a bundle was checked against (V8).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct LogLine {
+    /// The log's origin, as the manifest certifies it.
+    pub origin: String,
+    /// Where it was read (folder or URL).
+    pub place: String,
+    /// Entries in the head checked against.
+    pub size: u64,
+    /// The head's root (base64, as in the checkpoint).
+    pub root: String,
+    /// Cosignatures the reader asked for.
+    pub quorum: usize,
+    /// Every pinned witness, and whether and when it cosigned the head.
+    pub witnesses: Vec<WitnessLine>,
+    /// Counting rounds checked.
+    pub rounds: u64,
+    /// Statements of the bundle looked up in the log.
+    pub statements: u64,
+}
+
+impl LogLine {
+    /// How many pinned witnesses cosigned the head.
+    pub fn cosigned(&self) -> usize {
+        self.witnesses.iter().filter(|w| w.cosigned).count()
+    }
+}
+
+/// One pinned witness.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct WitnessLine {
+    /// Its name.
+    pub name: String,
+    /// Its key, note format.
+    pub key: String,
+    /// A short fingerprint of the key.
+    pub fingerprint: String,
+    /// Whether it cosigned the head.
+    pub cosigned: bool,
+    /// Its timestamp on the head.
+    pub time: Option<u64>,
 }
 
 /// What one share of a run adds to share 0's report (`Options::share`): its proof verdicts
@@ -537,6 +582,30 @@ impl Report {
                     line.key.as_deref().map_or_else(
                         || "unsigned".to_string(),
                         |k| format!("key {}", circuits::ceremony::signatures::fingerprint(k))
+                    )
+                );
+            }
+        }
+        if let Some(l) = &self.log {
+            let _ = writeln!(
+                s,
+                "log       {}: head of {} entries (root {}), witnessed by {} of {} pinned witnesses (quorum {})",
+                l.origin,
+                l.size,
+                l.root,
+                l.cosigned(),
+                l.witnesses.len(),
+                l.quorum
+            );
+            for w in &l.witnesses {
+                let _ = writeln!(
+                    s,
+                    "          {} (key {}): {}",
+                    w.name,
+                    w.fingerprint,
+                    w.time.map_or_else(
+                        || "did not cosign this head".to_string(),
+                        |t| format!("cosigned at {}", crate::html::utc_text(t))
                     )
                 );
             }

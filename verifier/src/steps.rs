@@ -58,6 +58,11 @@ steps! {
     "V7.d" => "statutory sample is the one the seed gives",
     "V7.e" => "risk-limiting draws are the seed's; the audit stops only at its risk limit or a full count",
     "V7.f" => "slips recorded for every station counted; slips prevail in the final totals and winners",
+    "V8.a" => "witnessed log: the head is signed by the log key the manifest certifies; its tiles hold its entries",
+    "V8.b" => "the head is cosigned by the quorum of pinned witnesses; every head the log published is a prefix of it (no fork)",
+    "V8.c" => "every statement of the bundle is in the log",
+    "V8.d" => "every logged statement is in the bundle, once; the counting rounds are the bundle's rows; this is the latest bundle",
+    "V8.e" => "by the witnesses' clocks: manifest before the poll, close of poll before counting and within its bound, commitments before the result, reveals after",
 }
 
 /// Whether `id` is a step of the spec.

@@ -19,6 +19,7 @@ mod v4_station_results;
 mod v5_contest_results;
 mod v6_across_contests;
 mod v7_audit;
+pub mod v8_log;
 
 use contest::{check_contest, ContestOutcome};
 pub use read::MAX_DOCUMENT;
@@ -65,6 +66,9 @@ pub struct Options<'a> {
     /// Check only the index, the manifest and the keys with their ceremony (V1, V2.a-V2.e,
     /// V2.g, V2.h): `verifier ceremony`.
     pub keys_only: bool,
+    /// The election's witnessed log, the witnesses pinned and the quorum (V8). `None`: the
+    /// report notes that the statements' times are their signers' claims.
+    pub log: Option<v8_log::LogInput<'a>>,
 }
 
 impl core::fmt::Debug for Options<'_> {
@@ -154,6 +158,19 @@ pub fn verify_source(src: &dyn Source, opts: &Options<'_>) -> Report {
         .map(|o| (o.contest_id.as_str(), o.rows.as_slice()))
         .collect();
     check_cross(&def, &ctx, &rows, &mut f);
+    // V8: the witnessed log (share 0 only: it reads the whole log once).
+    if opts.share.is_none_or(|(k, _)| k == 0) {
+        report.log = v8_log::check_log(
+            src,
+            &manifest,
+            &def,
+            &ctx,
+            index.as_ref(),
+            scope.as_ref(),
+            opts.log.as_ref(),
+            &mut f,
+        );
+    }
     for o in outcomes {
         report.proofs_verified += o.proofs_verified;
         report.contests.extend(o.line);

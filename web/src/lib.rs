@@ -79,6 +79,7 @@ fn run(
             share: o.share,
             progress,
             keys_only: false,
+            log: None,
         },
     )
 }

@@ -10,6 +10,7 @@ mod ceremony;
 mod cli;
 mod court;
 mod fixture;
+mod log;
 mod malformed;
 mod mutations;
 mod real;

@@ -1,0 +1,621 @@
+//! V8, the witnessed log: a small audited election logged as it happened, cosigned by three
+//! witnesses whose clocks follow its timeline; then each way an insider at the SEC could bend
+//! the timeline or show two audiences two bundles, each caught by its step.
+#![allow(clippy::unwrap_used)] // fixture helpers outside #[test]
+
+use crate::fixture::{copy_dir, failed_steps, set};
+use bundle::log::LogEntry;
+use bundle::{kinds, ElectionKind, KeyPair, Signed};
+use circuits::Shape;
+use prover::log::{election_entries, replay, Timed};
+use prover::prove::{prove, ProveOptions};
+use prover::seal::seal;
+use prover::setup::setup;
+use prover::simulate::{simulate, SimOptions};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use tlog::note::KeyKind;
+use tlog::reader::DirFetch;
+use tlog::witness::Witness;
+use tlog::writer::LogWriter;
+use tlog::{NoteKey, PublicKey};
+use verifier::check::v8_log::LogInput;
+use verifier::{verify_bundle, Options, Report, Severity};
+
+const CONTEST: &str = "AC001";
+
+pub struct Logged {
+    _dir: tempfile::TempDir,
+    pub input: PathBuf,
+    pub bundle: PathBuf,
+    pub log: PathBuf,
+    pub keys: PathBuf,
+    /// The witnesses' secret keys (a drill: the test holds them all).
+    pub witness_keys: Vec<String>,
+    pub entries: Vec<Timed>,
+    pub counting: u64,
+}
+
+/// One contest of 6 stations, seeded by the RO and an observer, audited; its log replayed with
+/// three witnesses, rounds of 2 stations.
+pub fn logged() -> &'static Logged {
+    static L: OnceLock<Logged> = OnceLock::new();
+    L.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("input");
+        let bundle = dir.path().join("bundle");
+        let log = dir.path().join("log");
+        let keys = dir.path().join("keys");
+        simulate(
+            &SimOptions {
+                kind: ElectionKind::Assembly,
+                seed: 31,
+                areas: 1,
+                stations: 6,
+                candidates: 3,
+                electors: 60,
+                risk_limit_bp: None,
+                ..SimOptions::default()
+            },
+            &input,
+        )
+        .unwrap();
+        prover::log::init(
+            &input,
+            &log,
+            "log.test.example/sim-31",
+            prover::log::CLOSE_WITHIN,
+        )
+        .unwrap();
+        let mut rng = rand::rngs::OsRng;
+        let kd = setup(&[Shape::new(64, 4).unwrap()], "test", &keys, &mut rng).unwrap();
+        seal(&input, &kd, &mut rng).unwrap();
+        let parties = [
+            ("RO-AC001", prover::audit::Party::ReturningOfficer),
+            ("OBS-1", prover::audit::Party::Observer),
+        ];
+        for (id, party) in parties {
+            prover::audit::commit(&input, CONTEST, id, party, None).unwrap();
+        }
+        prove(&ProveOptions {
+            input: &input,
+            keys: &kd,
+            out: &bundle,
+            force: false,
+            on_progress: None,
+        })
+        .unwrap();
+        for (id, party) in parties {
+            prover::audit::reveal(&input, &bundle, CONTEST, id, party, None).unwrap();
+        }
+        prover::audit::draw(&input, &bundle, CONTEST, None).unwrap();
+        prover::audit::simulate_slips(&input, &bundle, CONTEST, &[], false, None).unwrap();
+        prover::audit::record(&input, &bundle, CONTEST, &[], false, None).unwrap();
+        let entries = election_entries(&bundle, &input, 2).unwrap();
+        let witness_keys: Vec<String> = (0..3)
+            .map(|i| {
+                NoteKey::generate(&format!("witness-{i}.test"), KeyKind::Witness, &mut rng)
+                    .unwrap()
+                    .to_secret_string()
+                    .to_string()
+            })
+            .collect();
+        let def = prover::seal::read_definition(&input).unwrap();
+        let l = Logged {
+            _dir: dir,
+            input,
+            bundle,
+            log: log.clone(),
+            keys,
+            witness_keys,
+            entries,
+            counting: def.counting_starts_at,
+        };
+        let ws = l.witnesses(&l._dir.path().join("wstate"));
+        let mut w = prover::log::open(&l.input, &log).unwrap();
+        replay(&mut w, &l.entries, &ws, 120).unwrap();
+        l
+    })
+}
+
+impl Logged {
+    /// The witnesses, with their state in `state` (one folder each).
+    pub fn witnesses(&self, state: &Path) -> Vec<Witness> {
+        let log_key = self.log_key();
+        self.witness_keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                Witness::open(
+                    NoteKey::parse_secret(k).unwrap(),
+                    vec![log_key.clone()],
+                    &state.join(format!("w{i}")),
+                )
+                .unwrap()
+            })
+            .collect()
+    }
+
+    pub fn pins(&self) -> Vec<PublicKey> {
+        self.witness_keys
+            .iter()
+            .map(|k| NoteKey::parse_secret(k).unwrap().public().clone())
+            .collect()
+    }
+
+    pub fn log_key(&self) -> PublicKey {
+        NoteKey::read(&self.input.join("SECRET_keys/log.key"))
+            .unwrap()
+            .public()
+            .clone()
+    }
+
+    pub fn key(&self, rel: &str) -> KeyPair {
+        let text = std::fs::read_to_string(self.input.join("SECRET_keys").join(rel)).unwrap();
+        KeyPair::from_secret_json(&text).unwrap()
+    }
+
+    /// A new log, in `dir`, of `entries` replayed with `n` of the witnesses (fresh state).
+    pub fn log_of(&self, dir: &Path, entries: &[Timed], n: usize) -> PathBuf {
+        let log = dir.join("log");
+        let key = NoteKey::read(&self.input.join("SECRET_keys/log.key")).unwrap();
+        let mut w = LogWriter::init(&log, key).unwrap();
+        let ws = self.witnesses(&dir.join("wstate"));
+        replay(&mut w, entries, &ws[..n], 120).unwrap();
+        log
+    }
+}
+
+/// Checks `bundle` against `log` with the fixture's three witnesses pinned.
+fn check(bundle: &Path, log: &Path, quorum: usize, heads: Vec<(String, Vec<u8>)>) -> Report {
+    check_with(bundle, log, logged().pins(), quorum, heads)
+}
+
+fn check_with(
+    bundle: &Path,
+    log: &Path,
+    witnesses: Vec<PublicKey>,
+    quorum: usize,
+    heads: Vec<(String, Vec<u8>)>,
+) -> Report {
+    let fetch = DirFetch::new(log).unwrap();
+    verify_bundle(
+        bundle,
+        &Options {
+            log: Some(LogInput {
+                fetch: &fetch,
+                witnesses,
+                quorum,
+                heads,
+            }),
+            ..Options::default()
+        },
+    )
+}
+
+fn rules(r: &Report, step: &str) -> Vec<String> {
+    r.findings
+        .iter()
+        .filter(|f| f.step == step && f.severity != Severity::Notice)
+        .map(|f| f.rule.clone())
+        .collect()
+}
+
+#[test]
+fn an_election_logged_as_it_happened_holds_witnessed_by_3_of_3() {
+    let l = logged();
+    let r = check(&l.bundle, &l.log, 3, vec![]);
+    assert_eq!(failed_steps(&r), set(&[]), "{}", r.to_text());
+    let line = r.log.as_ref().unwrap();
+    assert_eq!(
+        (line.cosigned(), line.witnesses.len(), line.quorum),
+        (3, 3, 3)
+    );
+    assert!(r.to_text().contains("witnessed by 3 of 3 pinned witnesses"));
+    for s in ["V8.a", "V8.b", "V8.c", "V8.d", "V8.e"] {
+        assert!(
+            r.steps.iter().any(|t| t.step == s && t.checked > 0),
+            "{s} checked nothing"
+        );
+    }
+    // Rounds of 2 over 6 stations.
+    assert_eq!(line.rounds, 3);
+    // Without a log: a notice, not a pass in silence.
+    let r = verify_bundle(&l.bundle, &Options::default());
+    assert!(r.findings.iter().any(|f| f.step == "V8.a"
+        && f.severity == Severity::Notice
+        && f.rule.contains("signers' claims")));
+}
+
+#[test]
+fn v8c_a_statement_missing_from_the_log_fails() {
+    let l = logged();
+    let dir = tempfile::tempdir().unwrap();
+    let mut entries = l.entries.clone();
+    let k = entries
+        .iter()
+        .position(|t| t.entry.kind == kinds::CLOSE_OF_POLL)
+        .unwrap();
+    entries.remove(k);
+    let log = l.log_of(dir.path(), &entries, 3);
+    let r = check(&l.bundle, &log, 3, vec![]);
+    assert_eq!(failed_steps(&r), set(&["V8.c"]), "{}", r.to_text());
+    assert!(rules(&r, "V8.c")[0].contains("not in the log"));
+}
+
+#[test]
+fn v8d_a_logged_statement_missing_from_the_bundle_fails() {
+    let l = logged();
+    let dir = tempfile::tempdir().unwrap();
+    // The log holds a close of poll for a station the bundle does not have.
+    let mut entries = l.entries.clone();
+    let k = entries
+        .iter()
+        .position(|t| t.entry.kind == kinds::CLOSE_OF_POLL)
+        .unwrap();
+    let mut extra = entries[k].clone();
+    extra.entry.subject = format!("{CONTEST}/AC001-PS099");
+    entries.insert(k + 1, extra);
+    let log = l.log_of(dir.path(), &entries, 3);
+    let r = check(&l.bundle, &log, 3, vec![]);
+    assert_eq!(failed_steps(&r), set(&["V8.d"]), "{}", r.to_text());
+    assert!(rules(&r, "V8.d")[0].contains("that the bundle does not"));
+}
+
+#[test]
+fn v8d_an_honest_partys_commitment_deleted_from_the_bundle_is_seen_in_the_log() {
+    let l = logged();
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("bundle");
+    copy_dir(&l.bundle, &b);
+    let c = crate::fixture::Copy::new(dir, b.clone(), l.input.clone());
+    c.edit(&format!("audit/commitments/{CONTEST}.json"), |v| {
+        v.as_array_mut()
+            .unwrap()
+            .retain(|x| x["body"]["party_id"] != "OBS-1");
+    });
+    c.reindex();
+    let r = check(&b, &l.log, 3, vec![]);
+    let failed = failed_steps(&r);
+    assert!(failed.contains("V8.d"), "{}", r.to_text());
+    assert!(rules(&r, "V8.d")
+        .iter()
+        .any(|m| m.contains("audit-seed-commitment") && m.contains("OBS-1")));
+}
+
+#[test]
+fn v8e_a_close_of_poll_first_witnessed_after_counting_began_fails_naming_the_witnesses() {
+    let l = logged();
+    let dir = tempfile::tempdir().unwrap();
+    let mut entries = l.entries.clone();
+    let k = entries
+        .iter()
+        .position(|t| t.entry.kind == kinds::CLOSE_OF_POLL)
+        .unwrap();
+    let mut late = entries.remove(k);
+    late.at = l.counting + 60;
+    let at = entries.iter().position(|t| t.at > late.at).unwrap();
+    entries.insert(at, late);
+    let log = l.log_of(dir.path(), &entries, 3);
+    let r = check(&l.bundle, &log, 3, vec![]);
+    assert_eq!(failed_steps(&r), set(&["V8.e"]), "{}", r.to_text());
+    let m = &rules(&r, "V8.e")[0];
+    assert!(
+        m.contains("after counting began") && m.contains("witness-0.test at"),
+        "{m}"
+    );
+}
+
+#[test]
+fn v8e_a_seed_commitment_first_logged_after_the_result_fails() {
+    let l = logged();
+    let dir = tempfile::tempdir().unwrap();
+    let mut entries = l.entries.clone();
+    let k = entries
+        .iter()
+        .position(|t| t.entry.kind == audit::model::kinds::SEED_COMMITMENT)
+        .unwrap();
+    let mut late = entries.remove(k);
+    let result = entries
+        .iter()
+        .position(|t| t.entry.kind == kinds::CONTEST_RESULT)
+        .unwrap();
+    late.at = entries[result].at;
+    entries.insert(result + 1, late);
+    let log = l.log_of(dir.path(), &entries, 3);
+    let r = check(&l.bundle, &log, 3, vec![]);
+    assert_eq!(failed_steps(&r), set(&["V8.e"]), "{}", r.to_text());
+    assert!(rules(&r, "V8.e")[0].contains("after the contest result"));
+}
+
+#[test]
+fn v8d_a_result_logged_twice_with_different_totals_fails() {
+    let l = logged();
+    let dir = tempfile::tempdir().unwrap();
+    let mut entries = l.entries.clone();
+    let k = entries
+        .iter()
+        .position(|t| t.entry.kind == kinds::CONTEST_RESULT)
+        .unwrap();
+    let mut s: Signed<bundle::ContestResult> = entries[k].entry.statement().unwrap();
+    s.body.totals[0] += 10;
+    let ro = l.key("ro/RO-AC001.json");
+    let again = ro.sign(kinds::CONTEST_RESULT, s.body).unwrap();
+    let mut second = entries[k].clone();
+    second.entry = LogEntry::of(
+        kinds::CONTEST_RESULT,
+        &entries[k].entry.election_id,
+        CONTEST,
+        &again,
+    )
+    .unwrap();
+    entries.insert(k + 1, second);
+    let log = l.log_of(dir.path(), &entries, 3);
+    let r = check(&l.bundle, &log, 3, vec![]);
+    assert_eq!(failed_steps(&r), set(&["V8.d"]), "{}", r.to_text());
+    assert!(rules(&r, "V8.d")[0].contains("2 different contest-result statements"));
+}
+
+#[test]
+fn v8b_a_head_cosigned_by_fewer_than_the_quorum_or_by_an_unpinned_key_fails() {
+    let l = logged();
+    let dir = tempfile::tempdir().unwrap();
+    let log = l.log_of(dir.path(), &l.entries, 2);
+    let r = check(&l.bundle, &log, 3, vec![]);
+    assert_eq!(failed_steps(&r), set(&["V8.b", "V8.e"]), "{}", r.to_text());
+    assert!(rules(&r, "V8.b")[0].contains("cosigned by 2 of the 3 pinned witnesses"));
+    // Quorum 2 of the same: holds.
+    let r = check(&l.bundle, &log, 2, vec![]);
+    assert_eq!(failed_steps(&r), set(&[]), "{}", r.to_text());
+    // A stranger pinned in place of a real witness: its absence counts, the real one's
+    // cosignature is not counted (and is named as unpinned).
+    let mut pins = l.pins();
+    pins[0] = NoteKey::generate("witness-0.test", KeyKind::Witness, &mut rand::rngs::OsRng)
+        .unwrap()
+        .public()
+        .clone();
+    let r = check_with(&l.bundle, &l.log, pins, 3, vec![]);
+    assert!(failed_steps(&r).contains("V8.b"), "{}", r.to_text());
+}
+
+#[test]
+fn v8b_a_fork_shown_to_another_audience_is_proved_with_both_notes() {
+    let l = logged();
+    let dir = tempfile::tempdir().unwrap();
+    // Two copies of the log, each extended by the log key with a different entry: one head
+    // shown to observers, the other to a court.
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    copy_dir(&l.log, &a);
+    copy_dir(&l.log, &b);
+    let ws_dir = dir.path().join("ws");
+    copy_dir(&l._dir.path().join("wstate"), &ws_dir);
+    let ws = l.witnesses(&ws_dir);
+    let last = l.entries.last().unwrap().clone();
+    let first = l.entries[0].clone();
+    let mut wa = prover::log::open(&l.input, &a).unwrap();
+    wa.append(&first.entry.to_bytes().unwrap()).unwrap();
+    let ha = {
+        let mut refs: Vec<&mut dyn tlog::writer::Cosigner> = Vec::new();
+        wa.publish(&mut refs).unwrap().head.bytes
+    };
+    let mut wb = prover::log::open(&l.input, &b).unwrap();
+    wb.append(&last.entry.to_bytes().unwrap()).unwrap();
+    let hb = {
+        let mut locals: Vec<tlog::writer::LocalWitness> = ws
+            .iter()
+            .map(|witness| tlog::writer::LocalWitness {
+                witness,
+                now: last.at + 600,
+            })
+            .collect();
+        let mut refs: Vec<&mut dyn tlog::writer::Cosigner> = locals
+            .iter_mut()
+            .map(|x| x as &mut dyn tlog::writer::Cosigner)
+            .collect();
+        // The witnesses cosign `b`'s head; `a`'s, never shown to them, is shown to a court.
+        wb.publish(&mut refs).unwrap().head.bytes
+    };
+    assert_eq!(
+        tlog::SignedHead::parse("a", &ha).unwrap().checkpoint.size(),
+        tlog::SignedHead::parse("b", &hb).unwrap().checkpoint.size()
+    );
+    let r = check(
+        &l.bundle,
+        &b,
+        3,
+        vec![("head-shown-to-the-court".into(), ha)],
+    );
+    assert!(failed_steps(&r).contains("V8.b"), "{}", r.to_text());
+    let m = rules(&r, "V8.b").join("\n");
+    assert!(
+        m.contains("proof of a fork") && m.contains("head-shown-to-the-court"),
+        "{m}"
+    );
+    assert_eq!(
+        m.matches("log.test.example/sim-31\n").count(),
+        2,
+        "both notes printed: {m}"
+    );
+}
+
+#[test]
+fn v8a_damaged_oversized_or_missing_logs_are_refused() {
+    let l = logged();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    copy_dir(&l.log, &log);
+    // A garbage checkpoint: failure.
+    std::fs::write(log.join("checkpoint"), b"garbage").unwrap();
+    let r = check(&l.bundle, &log, 3, vec![]);
+    assert_eq!(failed_steps(&r), set(&["V8.a"]), "{}", r.to_text());
+    copy_dir(&l.log, &log);
+    // An oversized entry bundle: refused unread.
+    let size: u64 = std::fs::read_to_string(log.join("checkpoint"))
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let p = log.join(format!("tile/entries/000.p/{size}"));
+    std::fs::write(&p, vec![0u8; 20 * 1024 * 1024]).unwrap();
+    let r = check(&l.bundle, &log, 3, vec![]);
+    assert!(
+        rules(&r, "V8.a")[0].contains("refused unread"),
+        "{}",
+        r.to_text()
+    );
+    // A missing tile: error (exit 2), not a failure.
+    std::fs::remove_file(&p).unwrap();
+    let r = check(&l.bundle, &log, 3, vec![]);
+    assert_eq!(r.exit_code(), 2, "{}", r.to_text());
+}
+
+/// The insider attack of the threat model: after counting began, an SEC insider holding the PO
+/// keys writes new EVM logs that fit another count, seals them (new commitments, signed as the
+/// POs with the old close times), proves, publishes and logs the new statements. Every check
+/// of V1-V7 holds; the log shows the statements were first witnessed after counting began, and
+/// that others were made at close of poll.
+#[test]
+fn the_insider_who_re_seals_after_counting_began_is_caught_by_the_witnesses_times() {
+    let l = logged();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input");
+    copy_dir(&l.input, &input);
+    let log = dir.path().join("log");
+    copy_dir(&l.log, &log);
+    let ws_dir = dir.path().join("ws");
+    copy_dir(&l._dir.path().join("wstate"), &ws_dir);
+    // New logs: one station's sealed log changed (every vote for the first choice moved to the
+    // second), then every station sealed again with the old close times.
+    let first_log = std::fs::read_dir(input.join("SECRET_logs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut evm: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&first_log).unwrap()).unwrap();
+    let mut moved = 0;
+    for unit in evm["contests"][0]["units"].as_array_mut().unwrap() {
+        for v in unit["votes"].as_array_mut().unwrap() {
+            if v[1] == 0 {
+                v[1] = 1.into();
+                moved += 1;
+            }
+        }
+    }
+    assert!(moved > 0);
+    std::fs::write(&first_log, serde_json::to_vec(&evm).unwrap()).unwrap();
+    let kd = prover::setup::KeyDir::open(&l.keys).unwrap();
+    let mut rng = rand::rngs::OsRng;
+    std::fs::remove_dir_all(input.join("close_of_poll")).unwrap();
+    std::fs::remove_dir_all(input.join("SECRET_salts")).unwrap();
+    seal(&input, &kd, &mut rng).unwrap();
+    let bundle = dir.path().join("bundle");
+    prove(&ProveOptions {
+        input: &input,
+        keys: &kd,
+        out: &bundle,
+        force: true,
+        on_progress: None,
+    })
+    .unwrap();
+    let totals = |b: &Path| {
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(b.join("contests/AC001.json")).unwrap()).unwrap();
+        v["result"]["body"]["totals"].clone()
+    };
+    assert_ne!(totals(&bundle), totals(&l.bundle), "the count was changed");
+    // Without the log, the new bundle passes V1-V6 (its audit is not yet made).
+    let r = verify_bundle(&bundle, &Options::default());
+    let before: Vec<&str> = failed_steps(&r)
+        .into_iter()
+        .filter(|s| !s.starts_with("V7"))
+        .collect();
+    assert!(before.is_empty(), "{}", r.to_text());
+    // Logged as it is made: after counting began.
+    let mut entries = election_entries(&bundle, &input, 2).unwrap();
+    for t in &mut entries {
+        t.at = t.at.max(l.counting + 3600);
+    }
+    let ws = l.witnesses(&ws_dir);
+    let mut w = prover::log::open(&input, &log).unwrap();
+    replay(&mut w, &entries, &ws, 120).unwrap();
+    let r = check(&bundle, &log, 3, vec![]);
+    let failed = failed_steps(&r);
+    assert!(
+        failed.contains("V8.d") && failed.contains("V8.e"),
+        "{}",
+        r.to_text()
+    );
+    let late = rules(&r, "V8.e");
+    assert!(
+        late.iter()
+            .any(|m| m.contains("after counting began") && m.contains("witness-2.test at")),
+        "{late:?}"
+    );
+    // Unlogged, the new bundle's statements are simply not in the log.
+    let r = check(&bundle, &l.log, 3, vec![]);
+    assert!(failed_steps(&r).contains("V8.c"), "{}", r.to_text());
+}
+
+/// A split view: the authority re-issues a contest's result and index after publication and
+/// shows the new bundle to one audience, the old to another. Both are checked against the one
+/// log: the old bundle is seen as older, and two results for one contest are reported.
+#[test]
+fn a_split_view_of_two_bundles_fails_for_both_audiences() {
+    let l = logged();
+    let dir = tempfile::tempdir().unwrap();
+    let b2 = dir.path().join("bundle");
+    copy_dir(&l.bundle, &b2);
+    let c = crate::fixture::Copy::new(tempfile::tempdir().unwrap(), b2.clone(), l.input.clone());
+    let (_, shard) = c.contested();
+    c.edit(&shard, |v| {
+        v["result"]["body"]["signed_at"] =
+            (v["result"]["body"]["signed_at"].as_u64().unwrap() + 1).into();
+        let ro = c.key("ro/RO-AC001.json");
+        c.resign(&mut v["result"], kinds::CONTEST_RESULT, &ro);
+    });
+    c.reindex();
+    // The second bundle unlogged: its result and index are not in the log.
+    let r = check(&b2, &l.log, 3, vec![]);
+    assert!(failed_steps(&r).contains("V8.c"), "{}", r.to_text());
+    // Logged too: both bundles fail against the log.
+    let log = dir.path().join("log");
+    copy_dir(&l.log, &log);
+    let ws_dir = dir.path().join("ws");
+    copy_dir(&l._dir.path().join("wstate"), &ws_dir);
+    let ws = l.witnesses(&ws_dir);
+    let entries = election_entries(&b2, &l.input, 2).unwrap();
+    let last = l.entries.last().unwrap().at + 3600;
+    let fresh: Vec<Timed> = entries
+        .into_iter()
+        .map(|t| Timed {
+            at: last,
+            entry: t.entry,
+        })
+        .collect();
+    let mut w = prover::log::open(&l.input, &log).unwrap();
+    replay(&mut w, &fresh, &ws, 120).unwrap();
+    let r1 = check(&l.bundle, &log, 3, vec![]);
+    let r2 = check(&b2, &log, 3, vec![]);
+    assert!(
+        rules(&r1, "V8.d")
+            .iter()
+            .any(|m| m.contains("not the latest")),
+        "{}",
+        r1.to_text()
+    );
+    assert!(rules(&r1, "V8.d")
+        .iter()
+        .any(|m| m.contains("different contest-result")));
+    assert!(
+        rules(&r2, "V8.d")
+            .iter()
+            .any(|m| m.contains("different contest-result")),
+        "{}",
+        r2.to_text()
+    );
+}

@@ -619,3 +619,185 @@ fn a_split_view_of_two_bundles_fails_for_both_audiences() {
         r2.to_text()
     );
 }
+
+/// Serves `dir` over HTTP on localhost (GET, static files) until the returned guard is
+/// dropped; returns the base URL.
+struct Served {
+    url: String,
+    server: std::sync::Arc<tiny_http::Server>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn serve(dir: &Path) -> Served {
+    let server = std::sync::Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+    let url = match server.server_addr() {
+        tiny_http::ListenAddr::IP(a) => format!("http://{a}"),
+        #[allow(unreachable_patterns)]
+        _ => unreachable!(),
+    };
+    let (s, root) = (server.clone(), dir.to_path_buf());
+    let thread = std::thread::spawn(move || {
+        for req in s.incoming_requests() {
+            let rel = req.url().trim_start_matches('/').to_string();
+            let resp = match std::fs::read(root.join(&rel)) {
+                Ok(d) if !rel.contains("..") => tiny_http::Response::from_data(d),
+                _ => tiny_http::Response::from_data(b"no".to_vec()).with_status_code(404),
+            };
+            let _ = req.respond(resp);
+        }
+    });
+    Served {
+        url,
+        server,
+        thread: Some(thread),
+    }
+}
+
+#[test]
+fn a_log_served_over_http_is_checked_and_followed_like_a_folder() {
+    let l = logged();
+    let s = serve(&l.log);
+    let fetch = verifier::follow::log_source(&s.url).unwrap();
+    let r = verify_bundle(
+        &l.bundle,
+        &Options {
+            log: Some(LogInput {
+                fetch: fetch.as_ref(),
+                witnesses: l.pins(),
+                quorum: 3,
+                heads: vec![],
+            }),
+            ..Options::default()
+        },
+    );
+    assert_eq!(failed_steps(&r), set(&[]), "{}", r.to_text());
+    assert_eq!(r.log.as_ref().unwrap().place, s.url);
+    // The command line, over HTTP: check, follow, diff.
+    let dir = tempfile::tempdir().unwrap();
+    let pins = dir.path().join("witnesses.txt");
+    let text: Vec<String> = l.pins().iter().map(PublicKey::to_vkey).collect();
+    std::fs::write(&pins, text.join("\n")).unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_verifier"))
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let bundle = l.bundle.to_str().unwrap();
+    let p = pins.to_str().unwrap();
+    let (code, out, _) = run(&["check", bundle, "--log", &s.url, "--witness", p]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("witnessed by 3 of 3 pinned witnesses"),
+        "{out}"
+    );
+    let manifest = l.bundle.join("election.json");
+    let m = manifest.to_str().unwrap();
+    let (code, out, err) = run(&["follow", &s.url, "--manifest", m, "--witness", p, "--once"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("AC001 round 3") && out.contains("totals = the rounds + postal"),
+        "{out}"
+    );
+    let a = l.log.join("checkpoints/2");
+    let (code, out, err) = run(&[
+        "diff",
+        a.to_str().unwrap(),
+        l.log.join("checkpoint").to_str().unwrap(),
+        "--log",
+        &s.url,
+        "--manifest",
+        m,
+        "--witness",
+        p,
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("extends A") && out.contains("round 1"),
+        "{out}"
+    );
+    drop(s);
+    // The server gone: a clear error, exit 2.
+    let (code, _, err) = run(&[
+        "check",
+        bundle,
+        "--log",
+        "http://127.0.0.1:9",
+        "--witness",
+        p,
+    ]);
+    assert_eq!(code, 2, "{err}");
+    let (code, out, err) = run(&[
+        "follow",
+        "http://127.0.0.1:9",
+        "--manifest",
+        m,
+        "--witness",
+        p,
+        "--once",
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("cannot be reached"), "{err}");
+    // Usage: a log without witnesses, a quorum larger than the witnesses pinned.
+    let log = l.log.to_str().unwrap();
+    assert_eq!(run(&["check", bundle, "--log", log]).0, 64);
+    assert_eq!(
+        run(&[
+            "check",
+            bundle,
+            "--log",
+            log,
+            "--witness",
+            p,
+            "--quorum",
+            "4"
+        ])
+        .0,
+        64
+    );
+}
+
+#[test]
+fn diff_of_a_head_that_does_not_extend_the_other_is_a_fork() {
+    let l = logged();
+    let dir = tempfile::tempdir().unwrap();
+    // The log key signs another tree of the same size as the first head.
+    let mut entries = l.entries.clone();
+    entries.swap(1, 2);
+    let other = l.log_of(dir.path(), &entries[..3], 0);
+    let a = other.join("checkpoint");
+    let size_a = tlog::SignedHead::parse("a", &std::fs::read(&a).unwrap())
+        .unwrap()
+        .checkpoint
+        .size();
+    assert!(size_a > 1);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_verifier"))
+        .args([
+            "diff",
+            a.to_str().unwrap(),
+            l.log.join("checkpoint").to_str().unwrap(),
+            "--log",
+        ])
+        .arg(&l.log)
+        .arg("--manifest")
+        .arg(l.bundle.join("election.json"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("proof of a fork"), "{text}");
+}

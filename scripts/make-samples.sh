@@ -4,8 +4,9 @@
 # kept: the bundles carry their verifying keys and the ceremony that made them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -p ve-prover
+cargo build --release -p ve-prover -p ve-witness
 P=target/release/prover
+W=target/release/witness
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # The keys come from a multi-party ceremony (spec/ceremony.md): the SEC and a party contribute to
@@ -22,6 +23,16 @@ $P ceremony contribute --in "$work/c3" --out "$work/c4" --name "Sample Party B" 
 $P ceremony contribute --in "$work/c4" --out "$work/c5" --name "Sample Observer" --role "election observer" --key "$work/observer.key"
 $P ceremony verify --in "$work/c5"
 $P ceremony finalize --in "$work/c5" --out "$work/keys" --signatures "$work/c2.sig.json,$work/c5.sig.json"
+# Three witnesses, each run by someone outside the SEC (a party, an observers' group, a civil
+# society group): their public keys are what readers pin (spec/samples/witnesses.txt). In this
+# drill their secret keys are made here and not kept; real witnesses run `witness serve` on
+# their own machines.
+{
+  echo "# The sample elections' witnesses (pin with --witness): <name>+<key id>+<key>"
+  $W keygen --name party-a.witness.example --out "$work/w1.key"
+  $W keygen --name observers.witness.example --out "$work/w2.key"
+  $W keygen --name civil-society.witness.example --out "$work/w3.key"
+} > spec/samples/witnesses.txt
 : > spec/samples/authorities.txt.new
 : > spec/samples/manifests.txt.new
 for kind in assembly municipal panchayat; do
@@ -44,6 +55,8 @@ for kind in assembly municipal panchayat; do
   fi
   rm -rf "spec/samples/$kind"
   mkdir -p "spec/samples/$kind"
+  # Before the poll: the election's log, its key certified in the manifest (spec/log.md).
+  $P log init --input "$work/$kind" --log "spec/samples/$kind/log" --origin "log.sample.example/sim-$kind-2026"
   # Before the poll: the manifest and its digest, which readers pin.
   $P manifest --input "$work/$kind" --keys "$work/keys" --out "$work/$kind-manifest" \
     | awk -v k="$kind" '/^manifest sha256/ {print $3 "  # sim-" k "-2026"}' >> spec/samples/manifests.txt.new
@@ -77,6 +90,12 @@ for kind in assembly municipal panchayat; do
       done
     done
   fi
+  # The log as the election happened: the manifest the day before the poll, each close of poll
+  # minutes after it, seed commitments, counting rounds of 4 stations, results, reveals, audit
+  # records, the index; each head cosigned by the three witnesses two minutes later.
+  $P log replay --input "$work/$kind" --log "spec/samples/$kind/log" --bundle "spec/samples/$kind/bundle" \
+    --witness-key "$work/w1.key" --witness-key "$work/w2.key" --witness-key "$work/w3.key" \
+    --witness-state "$work/witnesses-$kind" --round-size 4
   echo "$(cat "$work/$kind/authority.pub")  # sim-$kind-2026" >> spec/samples/authorities.txt.new
 done
 mv spec/samples/authorities.txt.new spec/samples/authorities.txt

@@ -5,24 +5,12 @@
 //! statement itself, so that a reader of the log alone can check and tally it.
 
 use crate::error::BundleError;
+pub use crate::model::LogRef;
 use crate::model::{kinds, StationResult};
 use crate::signing::Signed;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-
-/// The log as the manifest fixes it before the poll.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LogRef {
-    /// The log's origin (the first line of its checkpoints; its key's name).
-    pub origin: String,
-    /// The log's public key, in the note format `<origin>+<key id>+<base64>`.
-    pub key: String,
-    /// How long after its `poll.closed_at` a close-of-poll statement may first be witnessed,
-    /// in seconds (the SEC's rule, fixed before the poll).
-    pub close_of_poll_within: u64,
-}
 
 /// Statement 3r: one counting round of a contest: the station results counted in it, signed by
 /// the contest's RO as the round is announced (logged, not in the bundle: the bundle holds the

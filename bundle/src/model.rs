@@ -258,7 +258,7 @@ pub struct ElectionManifest {
     pub signed_at: u64,
     /// The election's witnessed log (spec `log.md`), when it has one: fixed before the poll.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub log: Option<crate::log::LogRef>,
+    pub log: Option<LogRef>,
 }
 
 /// A contest's station list as the manifest binds it.
@@ -522,6 +522,19 @@ pub struct BundleIndex {
     pub root: String,
     /// Unix seconds.
     pub signed_at: u64,
+}
+
+/// The log as the manifest fixes it before the poll.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogRef {
+    /// The log's origin (the first line of its checkpoints; its key's name).
+    pub origin: String,
+    /// The log's public key, in the note format `<origin>+<key id>+<base64>`.
+    pub key: String,
+    /// How long after its `poll.closed_at` a close-of-poll statement may first be witnessed,
+    /// in seconds (the SEC's rule, fixed before the poll).
+    pub close_of_poll_within: u64,
 }
 
 /// Statement kinds, as signed (domain separation of signatures).

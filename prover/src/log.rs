@@ -4,7 +4,6 @@
 //! sample elections, with witnesses in this process whose clocks follow that timeline.
 
 use crate::io::read_json;
-use crate::prove::pretty;
 use crate::seal::signing_key;
 use crate::ProverError;
 use audit::model::{kinds as audit_kinds, ContestAudit, SeedCommitment};
@@ -337,13 +336,4 @@ pub fn write_witness_keys(
         text.push('\n');
     }
     crate::io::write_bytes(path, text.as_bytes())
-}
-
-/// Writes an entry list for inspection (JSON lines), e.g. what a drill would append.
-pub fn entries_json(entries: &[Timed]) -> Result<Vec<u8>, ProverError> {
-    let v: Vec<_> = entries
-        .iter()
-        .map(|t| serde_json::json!({"at": t.at, "kind": t.entry.kind, "subject": t.entry.subject}))
-        .collect();
-    pretty(&v)
 }

@@ -42,7 +42,7 @@ fn a_served_log_reads_back_whole_and_nothing_else_is_served() {
         .to_string();
     let fetch = HttpFetch::new(&url);
     let got = read(&fetch, &public);
-    let outside = fetch.get("../secret.txt", 1000);
+    let outside = fetch.get("../secret.txt", 1000); // hostile path: must not be served
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(got.unwrap().entries, entries);

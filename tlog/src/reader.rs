@@ -126,9 +126,19 @@ pub fn read_entries(
     while at < size {
         let n = at / WIDTH;
         let width = (size - n * WIDTH).min(WIDTH);
-        let path = entries_path(n, width);
-        let data = need(f, &path, (2 + tiles::MAX_ENTRY) * width as usize)?;
-        let bundle = tiles::decode_bundle(&path, &data, width)?;
+        let mut path = entries_path(n, width);
+        let mut data = f.get(&path, (2 + tiles::MAX_ENTRY) * width as usize)?;
+        let mut have = width;
+        if data.is_none() && width < WIDTH {
+            // A smaller head than the log's current one: its partial bundle may be gone once
+            // the full one exists; the full one begins with the same entries.
+            path = entries_path(n, WIDTH);
+            data = f.get(&path, (2 + tiles::MAX_ENTRY) * WIDTH as usize)?;
+            have = WIDTH;
+        }
+        let data = data.ok_or_else(|| LogError::Missing { path: path.clone() })?;
+        let mut bundle = tiles::decode_bundle(&path, &data, have)?;
+        bundle.truncate(usize::try_from(width).unwrap_or(0));
         for (i, e) in bundle.into_iter().enumerate() {
             if n * WIDTH + i as u64 >= at {
                 tree.push(&e);

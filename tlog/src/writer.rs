@@ -64,6 +64,18 @@ fn write_new(path: &Path, data: &[u8]) -> Result<(), LogError> {
     write_atomic(dir, path, data)
 }
 
+/// Once a tile is full, its partial versions (`<N>.p/<W>`) are no longer served: readers of a
+/// smaller head read the full tile's first entries (tlog-tiles allows it).
+fn remove_partials(full: &Path) -> Result<(), LogError> {
+    let mut p = full.as_os_str().to_owned();
+    p.push(".p");
+    let dir = PathBuf::from(p);
+    match std::fs::remove_dir_all(&dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(LogError::io(dir.display(), e)),
+        _ => Ok(()),
+    }
+}
+
 impl LogWriter {
     /// Creates an empty log in `dir` (which must be empty or absent), signed by `key`, whose
     /// name is the log's origin.
@@ -203,6 +215,9 @@ impl LogWriter {
             let full = self.dir.join(&path);
             if !full.exists() {
                 write_new(&full, &data)?;
+                if width == WIDTH {
+                    remove_partials(&full)?;
+                }
             }
             start += width;
         }
@@ -216,6 +231,9 @@ impl LogWriter {
                 .tile(level, n, u32::try_from(width).unwrap_or(0))
                 .ok_or_else(|| LogError::malformed(path.display(), "tile out of the tree"))?;
             write_new(&path, &data)?;
+            if width == WIDTH {
+                remove_partials(&path)?;
+            }
         }
         let note = self.sign_head()?;
         let mut head = SignedHead::parse(CHECKPOINT, &note)?;

@@ -72,8 +72,15 @@ fn a_log_grows_is_cosigned_at_every_head_and_reads_back_whole() -> Result<(), Lo
     // Reopened from its files, the writer goes on.
     let key = NoteKey::generate("x", KeyKind::Log, &mut OsRng)?;
     assert!(LogWriter::open(&s.dir.path().join("log"), key).is_err());
-    let log = read(&DirFetch::new(&s.dir.path().join("log"))?, &s.log_key)?;
+    let fetch = DirFetch::new(&s.dir.path().join("log"))?;
+    let log = read(&fetch, &s.log_key)?;
     assert_eq!(log.entries, all);
+    // The first head's partial bundle is gone (its tile is full); a reader of that head reads
+    // the full bundle's first entries.
+    assert!(!s.dir.path().join("log").join(entries_path(0, 3)).exists());
+    let (mut t, mut e) = (tlog::Tree::new(), Vec::new());
+    tlog::reader::read_entries(&fetch, 3, &mut t, &mut e)?;
+    assert_eq!(e, all[..3].to_vec());
     assert_eq!(log.history.len(), 4);
     let pinned: Vec<PublicKey> = s.witnesses.iter().map(|w| w.public().clone()).collect();
     for (k, (_, h)) in log.history.iter().enumerate() {

@@ -4,7 +4,7 @@
 //! heads shown elsewhere) are shared with `check --log`.
 
 use crate::check::v8_log::LogInput;
-use crate::html::utc_text;
+use crate::time::utc_text;
 use bundle::log::{CountingRound, LogEntry, LogRef};
 use bundle::{kinds, ContestResult, ElectionManifest, RoCertificate, Role, Signed};
 use std::collections::BTreeMap;
@@ -63,6 +63,31 @@ impl LogPins {
             witnesses: keys,
             quorum,
             heads: shown,
+        })
+    }
+
+    /// From a pin file's text (one witness key per line, `#` comments) and the quorum
+    /// (default: all): what the web page's fields hold.
+    pub fn from_text(text: &str, quorum: Option<usize>) -> Result<Self, String> {
+        let mut keys = Vec::new();
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            if !line.is_empty() {
+                keys.push(parse_witness(line)?);
+            }
+        }
+        keys.dedup();
+        let quorum = quorum.unwrap_or(keys.len());
+        if !keys.is_empty() && (quorum == 0 || quorum > keys.len()) {
+            return Err(format!(
+                "quorum {quorum}: between 1 and the {} witnesses pinned",
+                keys.len()
+            ));
+        }
+        Ok(Self {
+            witnesses: keys,
+            quorum,
+            heads: Vec::new(),
         })
     }
 

@@ -48,27 +48,7 @@ pub fn now_utc() -> String {
     utc_text(secs)
 }
 
-/// A time in seconds since 1970-01-01 UTC as `YYYY-MM-DD HH:MM UTC` (a web page passes its
-/// clock's time: WebAssembly has no clock of its own).
-pub fn utc_text(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil date from days since 1970-01-01 (proleptic Gregorian).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        rem / 3_600,
-        (rem % 3_600) / 60
-    )
-}
+pub use crate::time::utc_text;
 
 const STYLE: &str = r#"
 :root { --ink: #111; --muted: #555; --rule: #bbb; --ok: #0a5d2a; --bad: #a10d0d; --warn: #7a5200; }
@@ -221,8 +201,42 @@ pub fn court_report(report: &Report, meta: &CourtMeta) -> String {
             esc(report.spec_version)
         ),
     );
+    row(
+        &mut h,
+        "Witnessed log",
+        match &report.log {
+            Some(l) => format!(
+                "<span class=\"mono\">{}</span>, head of {} entries (root <span class=\"mono\">{}</span>), read from {}<br>witnessed by {} of {} pinned witnesses (quorum {}): the order and times of the statements are the witnesses' word, not the signers' (steps V8.a-V8.e)",
+                esc(&l.origin),
+                l.size,
+                esc(&l.root),
+                esc(&l.place),
+                l.cosigned(),
+                l.witnesses.len(),
+                l.quorum
+            ),
+            None => "none given: the times of the close-of-poll statements, seed commitments and reveals are their signers' claims".into(),
+        },
+    );
     row(&mut h, "Report made", esc(&meta.generated));
     let _ = writeln!(h, "</table>");
+    if let Some(l) = &report.log {
+        let _ = writeln!(
+            h,
+            "<p>Witnesses of the log (pinned by the person running the verifier; each promises never to cosign two versions of the log that disagree):</p>\n<table><tr><th>Witness</th><th>Key fingerprint</th><th>Cosigned the head at</th></tr>"
+        );
+        for w in &l.witnesses {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td class=\"mono\">{}</td><td>{}</td></tr>",
+                esc(&w.name),
+                esc(&w.fingerprint),
+                w.time
+                    .map_or_else(|| "did not cosign this head".to_string(), utc_text)
+            );
+        }
+        let _ = writeln!(h, "</table>");
+    }
 
     // The keys.
     let _ = writeln!(h, "<h2>2. The proving keys</h2>");

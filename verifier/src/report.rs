@@ -605,7 +605,7 @@ impl Report {
                     w.fingerprint,
                     w.time.map_or_else(
                         || "did not cosign this head".to_string(),
-                        |t| format!("cosigned at {}", crate::html::utc_text(t))
+                        |t| format!("cosigned at {}", crate::time::utc_text(t))
                     )
                 );
             }

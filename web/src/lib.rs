@@ -7,6 +7,7 @@
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use tlog::reader::Fetch;
 use verifier::report::SharePart;
 use verifier::source::{Kind, Listing};
 use verifier::{Memory, Options, Report, Source};
@@ -33,6 +34,15 @@ pub struct PageOptions {
     /// This worker's share `[k, n]` of the run.
     #[serde(default)]
     pub share: Option<(u32, u32)>,
+    /// Witnesses the reader pinned, as a pin file holds them (`--witness`).
+    #[serde(default)]
+    pub witnesses: String,
+    /// `--quorum` (default: all the witnesses pinned).
+    #[serde(default)]
+    pub quorum: Option<usize>,
+    /// `witnesses` and `quorum` read by [`PageOptions::parse`].
+    #[serde(skip)]
+    log_pins: verifier::follow::LogPins,
     /// `root_keys` read by [`PageOptions::parse`].
     #[serde(skip)]
     pinned_keys: Vec<String>,
@@ -54,22 +64,32 @@ impl PageOptions {
             verifier::pins(&o.root_keys, "key").map_err(|e| format!("authority key: {e}"))?;
         o.pinned_manifests = verifier::pins(&o.manifests, "manifest digest")
             .map_err(|e| format!("manifest digest: {e}"))?;
+        o.log_pins = verifier::follow::LogPins::from_text(&o.witnesses, o.quorum)
+            .map_err(|e| format!("witnesses: {e}"))?;
         Ok(o)
     }
 }
 
 /// Verifies a bundle under the page's options, as [`PageOptions::parse`] read them (without
-/// progress reports).
-pub fn verify(bundle: &dyn Source, o: &PageOptions) -> Report {
-    run(bundle, o, None)
+/// progress reports), against its log if one is given.
+pub fn verify(
+    bundle: &dyn Source,
+    log: Option<&dyn Fetch>,
+    o: &PageOptions,
+) -> Result<Report, String> {
+    run(bundle, log, o, None)
 }
 
 fn run(
     bundle: &dyn Source,
+    log: Option<&dyn Fetch>,
     o: &PageOptions,
     progress: Option<&(dyn Fn(u64, u64) + Sync)>,
-) -> Report {
-    verifier::verify_source(
+) -> Result<Report, String> {
+    if log.is_some() && o.log_pins.witnesses.is_empty() {
+        return Err("a log was chosen: paste the witnesses you trust".into());
+    }
+    Ok(verifier::verify_source(
         bundle,
         &Options {
             pinned_keys: o.pinned_keys.clone(),
@@ -79,9 +99,40 @@ fn run(
             share: o.share,
             progress,
             keys_only: false,
-            log: None,
+            log: log.map(|f| o.log_pins.input(f)),
         },
-    )
+    ))
+}
+
+/// The files of a log folder chosen in the page (tlog-tiles paths), read as a check needs
+/// them, each refused unread when larger than its format allows.
+#[derive(Debug, Default)]
+pub struct GivenLog {
+    name: String,
+    /// Path inside the log folder -> (index for `veRead`, size when chosen).
+    at: BTreeMap<String, (u32, u64)>,
+}
+
+impl Fetch for GivenLog {
+    fn get(&self, path: &str, limit: usize) -> Result<Option<Vec<u8>>, tlog::LogError> {
+        let Some(&(i, size)) = self.at.get(path) else {
+            return Ok(None);
+        };
+        if size > limit as u64 {
+            return Err(tlog::LogError::TooLarge {
+                path: path.into(),
+                limit,
+            });
+        }
+        read_given(i).map(Some).map_err(|e| tlog::LogError::Io {
+            path: path.into(),
+            source: e,
+        })
+    }
+
+    fn place(&self) -> String {
+        self.name.clone()
+    }
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -189,6 +240,7 @@ fn js(e: String) -> JsError {
 pub struct Bundle {
     files: Files,
     notes: Vec<String>,
+    log: Option<GivenLog>,
 }
 
 #[wasm_bindgen]
@@ -202,7 +254,18 @@ impl Bundle {
                 ..Given::default()
             }),
             notes: Vec::new(),
+            log: None,
         }
+    }
+
+    /// Adds a file of the chosen log folder (named `folder`) by its path inside it, the index
+    /// `veRead` reads it by, and its size.
+    pub fn add_log(&mut self, folder: &str, path: &str, index: u32, size: f64) {
+        let log = self.log.get_or_insert_with(|| GivenLog {
+            name: folder.to_string(),
+            ..GivenLog::default()
+        });
+        log.at.insert(path.to_string(), (index, size as u64));
     }
 
     /// Adds a file of the chosen folder by its path inside it, the index the worker's
@@ -222,6 +285,7 @@ impl Bundle {
         Ok(Bundle {
             files: Files::Zip(files),
             notes,
+            log: None,
         })
     }
 
@@ -246,7 +310,8 @@ impl Bundle {
             Files::Given(g) => g,
             Files::Zip(m) => m,
         };
-        let report = run(src, &o, Some(&progress));
+        let log = self.log.as_ref().map(|l| l as &dyn Fetch);
+        let report = run(src, log, &o, Some(&progress)).map_err(js)?;
         Ok(Verdict {
             report,
             share: o.share.unwrap_or((0, 1)),

@@ -66,6 +66,23 @@ try {
     if (name === "assembly") await page.screenshot({ path: path.join(out, "sample-pass.png"), fullPage: true });
   }
 
+  // 1b. The assembly sample with its witnessed log: witnessed by 3 of 3, the native report.
+  {
+    const bundle = `${samples}/assembly/bundle`;
+    const log = `${samples}/assembly/log`;
+    const witnesses = text(`${samples}/witnesses.txt`);
+    const got = await run(page, { bundle, rootKeys: keys, manifests, workers: 2, log, witnesses });
+    const want = native(bundle, [...pins, "--log", log, "--witness", `${samples}/witnesses.txt`]);
+    assert.equal(want.exit, 0, "assembly with its log: the native verifier does not pass");
+    assert.equal(got.exit, 0, `assembly with its log: ${got.status}`);
+    assert.deepEqual(comparable(got.report), comparable(want.report), "assembly with its log: the page's report differs");
+    assert.equal(got.report.log.witnesses.filter((w) => w.cosigned).length, 3);
+    const shown = await page.getAttribute("#report", "srcdoc");
+    assert.ok(shown.includes("witnessed by 3 of 3 pinned witnesses"), "the court report names the witnesses");
+    await page.screenshot({ path: path.join(out, "sample-log-pass.png"), fullPage: true });
+    console.log(`assembly with its log: PASS in the page, witnessed by 3 of 3 (${got.timing})`);
+  }
+
   // 2. A tampered bundle as a zip: fails where the native verifier says it fails.
   const t = tampered();
   const bad = await run(page, { bundle: t.zip, rootKeys: keys, manifests, workers: 3 });

@@ -51,7 +51,7 @@ export async function open(browser, page_file) {
 
 // One run: the bundle (a folder or a .zip), pins, scope and workers; returns the page's
 // verdict, failing steps, JSON report, timing text and the seconds it took.
-export async function run(page, { bundle, rootKeys = "", manifests = "", contests = "", stations = "", workers = 2 }) {
+export async function run(page, { bundle, rootKeys = "", manifests = "", contests = "", stations = "", workers = 2, log = "", witnesses = "", quorum = "" }) {
   await page.evaluate(() => {
     delete document.getElementById("verdict").dataset.exit;
   });
@@ -62,6 +62,9 @@ export async function run(page, { bundle, rootKeys = "", manifests = "", contest
   await page.fill("#contests", contests);
   await page.fill("#stations", stations);
   await page.fill("#workers", String(workers));
+  await page.setInputFiles("#log-folder", log ? log : []);
+  await page.fill("#witnesses", witnesses);
+  await page.fill("#quorum", String(quorum));
   const t0 = Date.now();
   await page.click("#verify");
   await page.waitForSelector("#verdict[data-exit]", { timeout: 600_000 });
@@ -96,6 +99,7 @@ export function native(bundle, args = []) {
 export function comparable(report) {
   const r = structuredClone(report);
   delete r.bundle;
+  if (r.log) delete r.log.place;
   return r;
 }
 

@@ -5,7 +5,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { module: null, chosen: null, workers: [], started: 0 };
+const state = { module: null, chosen: null, log: null, workers: [], started: 0 };
 
 function words(text) {
   return text.split(/[\s,]+/).map((s) => s.trim()).filter((s) => s.length > 0);
@@ -47,6 +47,19 @@ function chooseFolder(files) {
   $("zip").value = "";
   $("chosen").textContent = state.chosen ? `${name}: ${list.length} files` : "";
   $("verify").disabled = !state.chosen;
+}
+
+function chooseLog(files) {
+  const list = [];
+  let name = "log";
+  for (const file of files) {
+    const rel = file.webkitRelativePath || file.name;
+    const cut = rel.indexOf("/");
+    name = cut > 0 ? rel.slice(0, cut) : name;
+    list.push({ path: cut > 0 ? rel.slice(cut + 1) : rel, file });
+  }
+  state.log = list.length > 0 ? { name, files: list } : null;
+  $("log-chosen").textContent = state.log ? `${name}: ${list.length} files` : "";
 }
 
 function chooseZip(file) {
@@ -102,7 +115,10 @@ function verify() {
     manifests: $("manifest").value,
     contests: words($("contests").value),
     stations: words($("stations").value),
+    witnesses: $("witnesses").value,
   };
+  const quorum = parseInt($("quorum").value, 10);
+  if (quorum > 0) options.quorum = quorum;
   const signatories = lines($("signatories").value);
   const done = new Array(n).fill(0);
   const total = new Array(n).fill(0);
@@ -157,6 +173,8 @@ function verify() {
     const run = { kind: "run", module: state.module, options: { ...options, ...share } };
     if (state.chosen.zip) run.zip = state.chosen.zip;
     else Object.assign(run, { name: state.chosen.name, files: state.chosen.files });
+    // The log is read once, by share 0 (V8 runs there); every share checks the pins.
+    if (state.log && k === 0) run.log = state.log;
     w.postMessage(run);
   }
 }
@@ -172,6 +190,7 @@ window.addEventListener("DOMContentLoaded", async () => {
   $("workers").value = String(Math.max(1, Math.min(8, navigator.hardwareConcurrency || 2)));
   $("folder").addEventListener("change", (e) => chooseFolder(e.target.files));
   $("zip").addEventListener("change", (e) => chooseZip(e.target.files[0]));
+  $("log-folder").addEventListener("change", (e) => chooseLog(e.target.files));
   $("verify").addEventListener("click", verify);
   try {
     await compile();

@@ -1,7 +1,8 @@
 // One share of a verification run, in a Web Worker. The wasm-bindgen glue (`wasm_bindgen`) is
 // placed before this code when the page is built. Messages in: `run` (the compiled module, the
-// bundle's files or zip, the options with this worker's share), then for share 0 `gather` (the
-// other shares' parts). Messages out: `progress`, `checked`, `report`, `error`.
+// bundle's files or zip, the log's files for share 0, the options with this worker's share),
+// then for share 0 `gather` (the other shares' parts). Messages out: `progress`, `checked`,
+// `report`, `error`.
 "use strict";
 
 let verdict = null;
@@ -14,13 +15,22 @@ self.veProgress = (done, total) => postMessage({ kind: "progress", done, total }
 self.veRead = (i) => new Uint8Array(new FileReaderSync().readAsArrayBuffer(given[i].file));
 
 async function load(m) {
+  let bundle;
+  given = [];
   if (m.zip) {
     const bytes = new Uint8Array(await m.zip.arrayBuffer());
-    return wasm_bindgen.Bundle.from_zip(m.zip.name, bytes);
+    bundle = wasm_bindgen.Bundle.from_zip(m.zip.name, bytes);
+  } else {
+    bundle = new wasm_bindgen.Bundle(m.name);
+    given = m.files.slice();
+    given.forEach((f, i) => bundle.add(f.path, i, f.file.size));
   }
-  const bundle = new wasm_bindgen.Bundle(m.name);
-  given = m.files;
-  given.forEach((f, i) => bundle.add(f.path, i, f.file.size));
+  if (m.log) {
+    for (const f of m.log.files) {
+      bundle.add_log(m.log.name, f.path, given.length, f.file.size);
+      given.push(f);
+    }
+  }
   return bundle;
 }
 

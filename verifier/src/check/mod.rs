@@ -170,6 +170,9 @@ pub fn verify_source(src: &dyn Source, opts: &Options<'_>) -> Report {
             opts.log.as_ref(),
             &mut f,
         );
+        if report.log.is_some() {
+            report.out_of_scope = crate::OUT_OF_SCOPE_WITH_LOG.to_vec();
+        }
     }
     for o in outcomes {
         report.proofs_verified += o.proofs_verified;

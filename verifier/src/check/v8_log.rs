@@ -18,9 +18,9 @@
 
 use super::read::read;
 use super::v2_manifest::Context;
-use crate::html::utc_text;
 use crate::report::{At, Findings, LogLine, Severity, WitnessLine};
 use crate::source::Source;
+use crate::time::utc_text;
 use audit::model::{kinds as audit_kinds, paths as audit_paths, ContestAudit, SeedCommitment};
 use bundle::log::{station_subject, CountingRound, LogEntry};
 use bundle::{

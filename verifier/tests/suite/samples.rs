@@ -28,17 +28,34 @@ fn committed_samples_pass_under_their_pinned_keys() {
         3,
         "spec/samples/authorities.txt lists the three sample authorities"
     );
+    let witnesses = samples().join("witnesses.txt");
+    let pins =
+        verifier::follow::LogPins::parse(&[witnesses.display().to_string()], None, &[]).unwrap();
+    assert_eq!(
+        pins.witnesses.len(),
+        3,
+        "spec/samples/witnesses.txt pins three witnesses"
+    );
     for kind in ["assembly", "municipal", "panchayat"] {
+        let log = tlog::reader::DirFetch::new(&samples().join(kind).join("log")).unwrap();
         let r = verify_bundle(
             &samples().join(kind).join("bundle"),
             &Options {
                 pinned_keys: keys.clone(),
                 progress: None,
+                log: Some(pins.input(&log)),
                 ..Default::default()
             },
         );
         assert_eq!(r.exit_code(), 0, "{kind}: {:#?}", r.findings);
         assert!(r.authority_key_pinned);
+        let line = r.log.as_ref().unwrap();
+        assert_eq!(
+            (line.cosigned(), line.quorum),
+            (3, 3),
+            "{kind}: witnessed by 3 of 3"
+        );
+        assert!(r.to_text().contains("witnessed by 3 of 3 pinned witnesses"));
         assert!(
             r.proofs_verified >= 20,
             "{kind}: {} proofs",

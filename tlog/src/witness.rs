@@ -81,13 +81,20 @@ pub fn request(old: u64, proof: &[Hash], note: &[u8]) -> Vec<u8> {
     out
 }
 
-struct Request {
-    old: u64,
-    proof: Vec<Hash>,
-    head: SignedHead,
+/// An `add-checkpoint` request as parsed.
+#[derive(Debug)]
+pub struct Request {
+    /// The size the log believes the witness last cosigned.
+    pub old: u64,
+    /// The consistency proof from `old`.
+    pub proof: Vec<Hash>,
+    /// The new checkpoint.
+    pub head: SignedHead,
 }
 
-fn parse_request(body: &[u8]) -> Result<Request, Refusal> {
+/// Parses an `add-checkpoint` request (at most [`MAX_REQUEST`] bytes, at most 63 proof
+/// hashes); a malformed one is a 400.
+pub fn parse_request(body: &[u8]) -> Result<Request, Refusal> {
     let bad = |m: &str| Refusal::BadRequest(m.into());
     if body.len() > MAX_REQUEST {
         return Err(bad("request too large"));

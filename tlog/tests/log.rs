@@ -195,3 +195,17 @@ fn damaged_or_oversized_tiles_are_refused() -> Result<(), LogError> {
     ));
     Ok(())
 }
+
+proptest::proptest! {
+    /// Untrusted bytes as a checkpoint, an entry bundle or a witness request: parsed or
+    /// refused, never a panic.
+    #[test]
+    fn parsers_refuse_garbage_without_panicking(data in proptest::collection::vec(proptest::num::u8::ANY, 0..600)) {
+        let _ = tlog::SignedHead::parse("checkpoint", &data);
+        let _ = tlog::tiles::decode_bundle("b", &data, 2);
+        let _ = tlog::witness::parse_request(&data);
+        let mut req = b"old 3\n".to_vec();
+        req.extend_from_slice(&data);
+        let _ = tlog::witness::parse_request(&req);
+    }
+}

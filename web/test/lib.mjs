@@ -62,7 +62,14 @@ export async function run(page, { bundle, rootKeys = "", manifests = "", contest
   await page.fill("#contests", contests);
   await page.fill("#stations", stations);
   await page.fill("#workers", String(workers));
-  await page.setInputFiles("#log-folder", log ? log : []);
+  if (log) await page.setInputFiles("#log-folder", log);
+  else {
+    await page.evaluate(() => {
+      const input = document.getElementById("log-folder");
+      input.value = "";
+      input.dispatchEvent(new Event("change"));
+    });
+  }
   await page.fill("#witnesses", witnesses);
   await page.fill("#quorum", String(quorum));
   const t0 = Date.now();

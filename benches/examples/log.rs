@@ -50,7 +50,7 @@ fn entries(t: &CloseOfPoll, from: usize, n: usize) -> Result<Vec<Vec<u8>>, Error
                 &station_subject("AC", &s.body.station_id),
                 &s,
             )?;
-            Ok(e.to_bytes()?)
+            e.to_bytes()
         })
         .collect::<Result<Vec<_>, bundle::BundleError>>()
         .map_err(Into::into)

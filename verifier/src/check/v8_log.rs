@@ -22,7 +22,7 @@ use crate::report::{At, Findings, LogLine, Severity, WitnessLine};
 use crate::source::Source;
 use crate::time::utc_text;
 use audit::model::{kinds as audit_kinds, paths as audit_paths, ContestAudit, SeedCommitment};
-use bundle::log::{station_subject, CountingRound, LogEntry};
+use bundle::log::{carries_statement, station_subject, CountingRound, LogEntry};
 use bundle::{
     kinds, paths, BundleIndex, ContestShard, ElectionDefinition, ElectionManifest, Role, Signed,
     StationResult,
@@ -56,6 +56,18 @@ impl std::fmt::Debug for LogInput<'_> {
 
 const LOG_FILE: &str = "log";
 
+/// Every kind of statement a log entry may have (log.md §2).
+const KINDS: &[&str] = &[
+    kinds::MANIFEST,
+    kinds::CLOSE_OF_POLL,
+    kinds::COUNTING_ROUND,
+    kinds::CONTEST_RESULT,
+    audit_kinds::SEED_COMMITMENT,
+    audit_kinds::SEED_REVEAL,
+    audit_kinds::AUDIT_RECORD,
+    kinds::BUNDLE_INDEX,
+];
+
 fn at_log(path: &str) -> At {
     At::file(&format!("{LOG_FILE}/{path}"))
 }
@@ -66,6 +78,8 @@ struct Expected {
     subject: String,
     sha256: String,
     at: At,
+    /// A close of poll's `poll.closed_at`, Unix seconds (from the bundle's statement).
+    closed_at: Option<u64>,
 }
 
 fn expected<T: serde::Serialize>(
@@ -82,6 +96,7 @@ fn expected<T: serde::Serialize>(
             subject,
             sha256: e.sha256,
             at,
+            closed_at: None,
         });
     }
 }
@@ -127,6 +142,12 @@ fn bundle_statements(
                     at,
                     &mut out,
                 );
+                if let (Some(last), Some(midnight)) = (
+                    out.last_mut(),
+                    bundle::inputs::unix_midnight(&manifest.body.definition.poll_date),
+                ) {
+                    last.closed_at = Some(midnight + u64::from(c.body.poll.closed_at));
+                }
             }
             expected(
                 kinds::CONTEST_RESULT,
@@ -439,7 +460,6 @@ pub(super) fn check_log(
     check_times(
         def,
         certified.close_of_poll_within,
-        &entries,
         &found,
         &times,
         input,
@@ -477,12 +497,36 @@ fn parse_entries(log: &ReadLog, election: &str, f: &mut Findings) -> Vec<(u64, L
     for (i, bytes) in log.entries.iter().enumerate() {
         let at = at_log(&format!("entry {i}"));
         match LogEntry::parse(bytes) {
-            Ok(e) if e.election_id == election => out.push((i as u64, e)),
-            Ok(e) => f.fail(
+            Ok(e) if e.election_id != election => f.fail(
                 "V8.a",
                 &at,
                 format!("entry {i} is of another election ({:?})", e.election_id),
             ),
+            Ok(e) if !KINDS.contains(&e.kind.as_str()) => f.fail(
+                "V8.a",
+                &at,
+                format!("entry {i} is of a kind no statement has ({:?})", e.kind),
+            ),
+            Ok(e) if carries_statement(&e.kind) != e.statement.is_some() => f.fail(
+                "V8.a",
+                &at,
+                format!(
+                    "entry {i} ({}) {} the statement (log.md §2)",
+                    e.kind,
+                    if e.statement.is_some() {
+                        "carries"
+                    } else {
+                        "lacks"
+                    }
+                ),
+            ),
+            Ok(e) if e.statement.is_some() && e.statement::<serde_json::Value>().is_err() => f
+                .fail(
+                    "V8.a",
+                    &at,
+                    format!("entry {i} carries a statement that is not the one its sha256 names"),
+                ),
+            Ok(e) => out.push((i as u64, e)),
             Err(e) => f.fail("V8.a", &at, format!("entry {i} is not a log entry: {e}")),
         }
     }
@@ -741,7 +785,6 @@ fn check_rounds(
 fn check_times(
     def: &ElectionDefinition,
     close_within: u64,
-    entries: &[(u64, LogEntry)],
     found: &HashMap<(String, String), u64>,
     times: &Times,
     input: &LogInput<'_>,
@@ -755,7 +798,6 @@ fn check_times(
     let q = input.quorum;
     let index_of =
         |kind: &str, subject: &str| found.get(&(kind.to_string(), subject.to_string())).copied();
-    let by_index: HashMap<u64, &LogEntry> = entries.iter().map(|(i, e)| (*i, e)).collect();
     for w in want {
         let Some(i) = index_of(&w.kind, &w.subject) else {
             continue;
@@ -780,12 +822,7 @@ fn check_times(
                 });
             }
             kinds::CLOSE_OF_POLL => {
-                let closed = by_index
-                    .get(&i)
-                    .and_then(|e| e.statement.as_ref())
-                    .and_then(|s| s.pointer("/body/poll/closed_at"))
-                    .and_then(serde_json::Value::as_u64)
-                    .map(|c| midnight + c);
+                let closed = w.closed_at;
                 f.expect("V8.e", t < counting, &w.at, || {
                     format!(
                         "this close-of-poll statement was first witnessed (by {q}) at {}, after counting began at {} ({}): it could have been made to fit the count",

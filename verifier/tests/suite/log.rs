@@ -244,6 +244,27 @@ fn v8c_a_statement_missing_from_the_log_fails() {
 }
 
 #[test]
+fn v8a_an_entry_whose_statement_is_not_the_one_it_names_fails() {
+    let l = logged();
+    let dir = tempfile::tempdir().unwrap();
+    let mut entries = l.entries.clone();
+    let k = entries
+        .iter()
+        .position(|t| t.entry.kind == kinds::CLOSE_OF_POLL)
+        .unwrap();
+    // The entry names the bundle's statement, but carries one with a later close.
+    let st = entries[k].entry.statement.as_mut().unwrap();
+    let c = st["body"]["poll"]["closed_at"].as_u64().unwrap();
+    st["body"]["poll"]["closed_at"] = (c + 3600).into();
+    let log = l.log_of(dir.path(), &entries, 3);
+    let r = check(&l.bundle, &log, 3, vec![]);
+    assert!(failed_steps(&r).contains("V8.a"), "{}", r.to_text());
+    assert!(rules(&r, "V8.a")
+        .iter()
+        .any(|m| m.contains("not the one its sha256 names")));
+}
+
+#[test]
 fn v8d_a_logged_statement_missing_from_the_bundle_fails() {
     let l = logged();
     let dir = tempfile::tempdir().unwrap();
@@ -304,6 +325,33 @@ fn v8e_a_close_of_poll_first_witnessed_after_counting_began_fails_naming_the_wit
         m.contains("after counting began") && m.contains("witness-0.test at"),
         "{m}"
     );
+}
+
+#[test]
+fn v8e_a_close_of_poll_witnessed_beyond_the_manifests_bound_fails_even_before_counting() {
+    let l = logged();
+    let dir = tempfile::tempdir().unwrap();
+    let mut entries = l.entries.clone();
+    let k = entries
+        .iter()
+        .position(|t| t.entry.kind == kinds::CLOSE_OF_POLL)
+        .unwrap();
+    let mut late = entries.remove(k);
+    let closed = late.entry.statement.as_ref().unwrap()["body"]["signed_at"]
+        .as_u64()
+        .unwrap();
+    // 13 hours after close (the bound is 12), an hour before counting began.
+    late.at = closed + 13 * 3600;
+    assert!(
+        late.at + 120 < l.counting,
+        "the simulated counting day begins after the bound"
+    );
+    let at = entries.iter().position(|t| t.at > late.at).unwrap();
+    entries.insert(at, late);
+    let log = l.log_of(dir.path(), &entries, 3);
+    let r = check(&l.bundle, &log, 3, vec![]);
+    assert_eq!(failed_steps(&r), set(&["V8.e"]), "{}", r.to_text());
+    assert!(rules(&r, "V8.e")[0].contains("more than the manifest's 43200 s after the close"));
 }
 
 #[test]

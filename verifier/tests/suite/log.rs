@@ -220,6 +220,18 @@ fn an_election_logged_as_it_happened_holds_witnessed_by_3_of_3() {
     }
     // Rounds of 2 over 6 stations.
     assert_eq!(line.rounds, 3);
+    // The court report names the log, the quorum and every witness with its time.
+    let html = verifier::html::court_report(
+        &r,
+        &verifier::html::CourtMeta {
+            signatories: vec![],
+            generated: "2026-12-01 00:00 UTC".into(),
+        },
+    );
+    assert!(html.contains("witnessed by 3 of 3 pinned witnesses (quorum 3)"));
+    for w in &line.witnesses {
+        assert!(html.contains(&w.name) && html.contains(&w.fingerprint));
+    }
     // Without a log: a notice, not a pass in silence.
     let r = verify_bundle(&l.bundle, &Options::default());
     assert!(r.findings.iter().any(|f| f.step == "V8.a"

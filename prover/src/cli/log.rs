@@ -242,13 +242,16 @@ fn serve(dir: &Path, listen: &str) -> Result<(), ProverError> {
         ));
     }
     let server = tiny_http::Server::http(listen).map_err(|e| io(e.to_string()))?;
-    match server.server_addr() {
-        tiny_http::ListenAddr::IP(a) => println!("serving {} on http://{a}", dir.display()),
+    let addr = match server.server_addr() {
+        tiny_http::ListenAddr::IP(a) => format!(" on http://{a}"),
         #[allow(unreachable_patterns)]
-        _ => println!("serving {}", dir.display()),
-    }
+        _ => String::new(),
+    };
+    // Errors ignored: whoever started the server may stop reading its output.
     use std::io::Write;
-    let _ = std::io::stdout().flush();
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "serving {}{addr}", dir.display());
+    let _ = out.flush();
     for req in server.incoming_requests() {
         let rel = req
             .url()

@@ -110,16 +110,21 @@ fn serve(w: &Witness, listen: &str) -> Result<(), LogError> {
         place: listen.into(),
         reason: e.to_string(),
     })?;
-    match server.server_addr() {
-        tiny_http::ListenAddr::IP(a) => {
-            println!("witness {} listening on http://{a}", w.public().name)
-        }
+    let addr = match server.server_addr() {
+        tiny_http::ListenAddr::IP(a) => format!(" on http://{a}"),
         #[allow(unreachable_patterns)]
-        _ => println!("witness {} listening", w.public().name),
-    }
-    println!("public key: {}", w.public().to_vkey());
+        _ => String::new(),
+    };
+    // One write, errors ignored: whoever started the witness may stop reading its output.
     use std::io::Write;
-    let _ = std::io::stdout().flush();
+    let mut out = std::io::stdout();
+    let _ = write!(
+        out,
+        "witness {} listening{addr}\npublic key: {}\n",
+        w.public().name,
+        w.public().to_vkey()
+    );
+    let _ = out.flush();
     for mut req in server.incoming_requests() {
         let path_ok = req.url().trim_end_matches('/').ends_with("/add-checkpoint");
         let (status, body) = if !path_ok {

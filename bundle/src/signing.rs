@@ -285,26 +285,24 @@ impl<T: Serialize + DeserializeOwned> Signed<T> {
 }
 
 impl<T: Serialize> Signed<T> {
+    /// The body the signature covers: exactly as read from a file, or serialised now for a
+    /// statement signed here.
+    fn body_value(&self) -> Result<std::borrow::Cow<'_, Value>, BundleError> {
+        Ok(match &self.published {
+            Some(v) => std::borrow::Cow::Borrowed(v),
+            None => std::borrow::Cow::Owned(to_value(&self.body)?),
+        })
+    }
+
     /// The bytes the signature covers, for the statement `kind` (protocol.md §5).
     pub fn message(&self, kind: &str) -> Result<Vec<u8>, BundleError> {
-        let fresh;
-        let body = match &self.published {
-            Some(v) => v,
-            None => {
-                fresh = to_value(&self.body)?;
-                &fresh
-            }
-        };
-        message(kind, &self.signer, self.role, body)
+        message(kind, &self.signer, self.role, self.body_value()?.as_ref())
     }
 
     /// The statement as published: `{body, signer, role, public_key, signature}`, with the body
     /// exactly as read (or as signed here).
     pub fn as_published(&self) -> Result<Value, BundleError> {
-        let body = match &self.published {
-            Some(v) => v.clone(),
-            None => to_value(&self.body)?,
-        };
+        let body = self.body_value()?.into_owned();
         Ok(serde_json::json!({
             "body": body,
             "signer": self.signer,
@@ -337,16 +335,8 @@ impl<T: Serialize> Signed<T> {
         }
         let sig_bytes = hex::decode(&self.signature).map_err(|_| bad())?;
         let arr: [u8; 64] = sig_bytes.try_into().map_err(|_| bad())?;
-        let fresh;
-        let body = match &self.published {
-            Some(v) => v,
-            None => {
-                fresh = to_value(&self.body)?;
-                &fresh
-            }
-        };
         Ok(PendingSignature {
-            msg: message(kind, &self.signer, self.role, body)?,
+            msg: self.message(kind)?,
             sig: Signature::from_bytes(&arr),
             key,
         })

@@ -31,39 +31,26 @@ impl LogPins {
         quorum: Option<usize>,
         heads: &[PathBuf],
     ) -> Result<Self, String> {
-        let mut keys = Vec::new();
+        // Keys given directly and the lines of key files, read as one pin file.
+        let mut text = String::new();
         for a in witnesses {
             let p = Path::new(a);
             if p.is_file() {
-                let text = std::fs::read_to_string(p).map_err(|e| format!("--witness {a}: {e}"))?;
-                for line in text.lines() {
-                    let line = line.split('#').next().unwrap_or("").trim();
-                    if !line.is_empty() {
-                        keys.push(parse_witness(line).map_err(|e| format!("--witness {a}: {e}"))?);
-                    }
-                }
+                text += &std::fs::read_to_string(p).map_err(|e| format!("--witness {a}: {e}"))?;
             } else {
-                keys.push(parse_witness(a).map_err(|e| format!("--witness: {e}"))?);
+                text += a;
             }
+            text.push('\n');
         }
-        keys.dedup();
-        let quorum = quorum.unwrap_or(keys.len());
-        if !keys.is_empty() && (quorum == 0 || quorum > keys.len()) {
-            return Err(format!(
-                "--quorum {quorum}: between 1 and the {} witnesses pinned",
-                keys.len()
-            ));
-        }
+        let mut pins =
+            Self::from_text(&text, quorum).map_err(|e| format!("--witness, --quorum: {e}"))?;
         let mut shown = Vec::new();
         for h in heads {
             let bytes = std::fs::read(h).map_err(|e| format!("--head {}: {e}", h.display()))?;
             shown.push((h.display().to_string(), bytes));
         }
-        Ok(Self {
-            witnesses: keys,
-            quorum,
-            heads: shown,
-        })
+        pins.heads = shown;
+        Ok(pins)
     }
 
     /// From a pin file's text (one witness key per line, `#` comments) and the quorum
@@ -73,10 +60,12 @@ impl LogPins {
         for line in text.lines() {
             let line = line.split('#').next().unwrap_or("").trim();
             if !line.is_empty() {
-                keys.push(parse_witness(line)?);
+                let k = parse_witness(line)?;
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
             }
         }
-        keys.dedup();
         let quorum = quorum.unwrap_or(keys.len());
         if !keys.is_empty() && (quorum == 0 || quorum > keys.len()) {
             return Err(format!(
@@ -283,25 +272,13 @@ impl Tally {
                 b.round, b.contest_id
             ));
         }
-        let t = self
-            .rounds
-            .entry(b.contest_id.clone())
-            .or_insert_with(|| (0, vec![0; contest.candidates.len()]));
-        if b.round != t.0 + 1 {
-            let msg = format!(
-                "entry {i}: round {} of {} follows round {}",
-                b.round, b.contest_id, t.0
-            );
-            return self.fail(msg);
-        }
-        t.0 = b.round;
-        for s in &b.stations {
-            for (k, v) in s.counts.iter().enumerate() {
-                if let Some(x) = t.1.get_mut(k) {
-                    *x += v;
-                }
-            }
-        }
+        let Some(t) = self.add_round(contest, b) else {
+            let last = self.rounds.get(&b.contest_id).map_or(0, |t| t.0);
+            return self.fail(format!(
+                "entry {i}: round {} of {} follows round {last}",
+                b.round, b.contest_id
+            ));
+        };
         let parts: Vec<String> = contest
             .candidates
             .iter()
@@ -328,22 +305,29 @@ fn quorum_holds(head: &SignedHead, pins: &LogPins) -> (usize, bool) {
     (n, n >= pins.quorum && pins.quorum > 0)
 }
 
+/// The pins and the election a follower or a diff needs, or the exit code after saying why.
+fn prepare(
+    witnesses: &[String],
+    quorum: Option<usize>,
+    manifest: &Path,
+) -> Result<(LogPins, Election), u8> {
+    let pins = LogPins::parse(witnesses, quorum, &[]).map_err(|e| {
+        eprintln!("error: {e}");
+        64
+    })?;
+    let e = load_election(manifest).map_err(|err| {
+        eprintln!("error: {err}");
+        2
+    })?;
+    Ok((pins, e))
+}
+
 /// `verifier follow`: exit 0 when everything seen holds, 1 on a failure (fork, bad
 /// signature, a result that is not its rounds), 2 when the log cannot be read, 64 usage.
 pub fn run_follow(a: &FollowArgs) -> u8 {
-    let pins = match LogPins::parse(&a.witnesses, a.quorum, &[]) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 64;
-        }
-    };
-    let e = match load_election(&a.manifest) {
-        Ok(e) => e,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return 2;
-        }
+    let (pins, e) = match prepare(&a.witnesses, a.quorum, &a.manifest) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     let fetch = match log_source(&a.log) {
         Ok(f) => f,
@@ -420,19 +404,9 @@ pub fn run_follow(a: &FollowArgs) -> u8 {
 /// `verifier diff`: exit 0 when B extends A and everything appended holds, 1 otherwise, 2 when
 /// the log or a head cannot be read.
 pub fn run_diff(a: &DiffArgs) -> u8 {
-    let pins = match LogPins::parse(&a.witnesses, a.quorum, &[]) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 64;
-        }
-    };
-    let e = match load_election(&a.manifest) {
-        Ok(e) => e,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return 2;
-        }
+    let (pins, e) = match prepare(&a.witnesses, a.quorum, &a.manifest) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     let read_note = |p: &Path| -> Result<SignedHead, String> {
         let bytes = std::fs::read(p).map_err(|x| format!("{}: {x}", p.display()))?;
@@ -493,10 +467,10 @@ pub fn run_diff(a: &DiffArgs) -> u8 {
     );
     let mut tally = Tally::default();
     // Rounds before A count toward the tallies, silently.
-    for (i, bytes) in entries.iter().enumerate().take(na as usize) {
+    for bytes in entries.iter().take(na as usize) {
         if let Ok(x) = LogEntry::parse(bytes) {
             if x.kind == kinds::COUNTING_ROUND {
-                tally.round_quiet(&e, i as u64, &x);
+                tally.round_quiet(&e, &x);
             }
         }
     }
@@ -508,24 +482,38 @@ pub fn run_diff(a: &DiffArgs) -> u8 {
 }
 
 impl Tally {
-    fn round_quiet(&mut self, e: &Election, _i: u64, entry: &LogEntry) {
-        let Ok(r) = entry.statement::<CountingRound>() else {
-            return;
-        };
-        let Some(contest) = e.manifest.definition.contest(&r.body.contest_id) else {
-            return;
-        };
+    /// Adds a round's rows to its contest's tally; `None` (nothing added) when it is not the
+    /// round after the last one seen.
+    fn add_round(
+        &mut self,
+        contest: &bundle::Contest,
+        b: &CountingRound,
+    ) -> Option<&(u64, Vec<u64>)> {
         let t = self
             .rounds
-            .entry(r.body.contest_id.clone())
+            .entry(b.contest_id.clone())
             .or_insert_with(|| (0, vec![0; contest.candidates.len()]));
-        t.0 = r.body.round;
-        for s in &r.body.stations {
+        if b.round != t.0 + 1 {
+            return None;
+        }
+        t.0 = b.round;
+        for s in &b.stations {
             for (k, v) in s.counts.iter().enumerate() {
                 if let Some(x) = t.1.get_mut(k) {
                     *x += v;
                 }
             }
+        }
+        Some(t)
+    }
+
+    /// A round logged before the first head of a diff: counted, not printed.
+    fn round_quiet(&mut self, e: &Election, entry: &LogEntry) {
+        let Ok(r) = entry.statement::<CountingRound>() else {
+            return;
+        };
+        if let Some(contest) = e.manifest.definition.contest(&r.body.contest_id) {
+            self.add_round(contest, &r.body);
         }
     }
 }

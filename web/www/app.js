@@ -34,32 +34,29 @@ async function compile() {
   state.module = await WebAssembly.compile(bytes);
 }
 
-function chooseFolder(files) {
+// A chosen folder's files, each with its path inside the folder, and the folder's name.
+function listed(files, fallback) {
   const list = [];
-  let name = "bundle";
+  let name = fallback;
   for (const file of files) {
     const rel = file.webkitRelativePath || file.name;
     const cut = rel.indexOf("/");
     name = cut > 0 ? rel.slice(0, cut) : name;
     list.push({ path: cut > 0 ? rel.slice(cut + 1) : rel, file });
   }
-  state.chosen = list.length > 0 ? { name, files: list } : null;
+  return list.length > 0 ? { name, files: list } : null;
+}
+
+function chooseFolder(files) {
+  state.chosen = listed(files, "bundle");
   $("zip").value = "";
-  $("chosen").textContent = state.chosen ? `${name}: ${list.length} files` : "";
+  $("chosen").textContent = state.chosen ? `${state.chosen.name}: ${state.chosen.files.length} files` : "";
   $("verify").disabled = !state.chosen;
 }
 
 function chooseLog(files) {
-  const list = [];
-  let name = "log";
-  for (const file of files) {
-    const rel = file.webkitRelativePath || file.name;
-    const cut = rel.indexOf("/");
-    name = cut > 0 ? rel.slice(0, cut) : name;
-    list.push({ path: cut > 0 ? rel.slice(cut + 1) : rel, file });
-  }
-  state.log = list.length > 0 ? { name, files: list } : null;
-  $("log-chosen").textContent = state.log ? `${name}: ${list.length} files` : "";
+  state.log = listed(files, "log");
+  $("log-chosen").textContent = state.log ? `${state.log.name}: ${state.log.files.length} files` : "";
 }
 
 function chooseZip(file) {

@@ -166,6 +166,33 @@ impl Logged {
     }
 }
 
+/// The fixture's bundle checked against a new log of its entries as `edit` leaves them,
+/// replayed with the three witnesses.
+fn relogged(edit: impl FnOnce(&mut Vec<Timed>)) -> Report {
+    let l = logged();
+    let dir = tempfile::tempdir().unwrap();
+    let mut entries = l.entries.clone();
+    edit(&mut entries);
+    let log = l.log_of(dir.path(), &entries, 3);
+    check(&l.bundle, &log, 3, vec![])
+}
+
+/// The position of the first entry of `kind`.
+fn first(entries: &[Timed], kind: &str) -> usize {
+    entries.iter().position(|t| t.entry.kind == kind).unwrap()
+}
+
+/// Moves entry `k` to time `at`, keeping the list in time order.
+fn move_to(entries: &mut Vec<Timed>, k: usize, at: u64) {
+    let mut e = entries.remove(k);
+    e.at = at;
+    let pos = entries
+        .iter()
+        .position(|t| t.at > at)
+        .unwrap_or(entries.len());
+    entries.insert(pos, e);
+}
+
 /// Checks `bundle` against `log` with the fixture's three witnesses pinned.
 fn check(bundle: &Path, log: &Path, quorum: usize, heads: Vec<(String, Vec<u8>)>) -> Report {
     check_with(bundle, log, logged().pins(), quorum, heads)
@@ -241,35 +268,23 @@ fn an_election_logged_as_it_happened_holds_witnessed_by_3_of_3() {
 
 #[test]
 fn v8c_a_statement_missing_from_the_log_fails() {
-    let l = logged();
-    let dir = tempfile::tempdir().unwrap();
-    let mut entries = l.entries.clone();
-    let k = entries
-        .iter()
-        .position(|t| t.entry.kind == kinds::CLOSE_OF_POLL)
-        .unwrap();
-    entries.remove(k);
-    let log = l.log_of(dir.path(), &entries, 3);
-    let r = check(&l.bundle, &log, 3, vec![]);
+    let r = relogged(|entries| {
+        let k = first(entries, kinds::CLOSE_OF_POLL);
+        entries.remove(k);
+    });
     assert_eq!(failed_steps(&r), set(&["V8.c"]), "{}", r.to_text());
     assert!(rules(&r, "V8.c")[0].contains("not in the log"));
 }
 
 #[test]
 fn v8a_an_entry_whose_statement_is_not_the_one_it_names_fails() {
-    let l = logged();
-    let dir = tempfile::tempdir().unwrap();
-    let mut entries = l.entries.clone();
-    let k = entries
-        .iter()
-        .position(|t| t.entry.kind == kinds::CLOSE_OF_POLL)
-        .unwrap();
-    // The entry names the bundle's statement, but carries one with a later close.
-    let st = entries[k].entry.statement.as_mut().unwrap();
-    let c = st["body"]["poll"]["closed_at"].as_u64().unwrap();
-    st["body"]["poll"]["closed_at"] = (c + 3600).into();
-    let log = l.log_of(dir.path(), &entries, 3);
-    let r = check(&l.bundle, &log, 3, vec![]);
+    let r = relogged(|entries| {
+        let k = first(entries, kinds::CLOSE_OF_POLL);
+        // The entry names the bundle's statement, but carries one with a later close.
+        let st = entries[k].entry.statement.as_mut().unwrap();
+        let c = st["body"]["poll"]["closed_at"].as_u64().unwrap();
+        st["body"]["poll"]["closed_at"] = (c + 3600).into();
+    });
     assert!(failed_steps(&r).contains("V8.a"), "{}", r.to_text());
     assert!(rules(&r, "V8.a")
         .iter()
@@ -278,19 +293,13 @@ fn v8a_an_entry_whose_statement_is_not_the_one_it_names_fails() {
 
 #[test]
 fn v8d_a_logged_statement_missing_from_the_bundle_fails() {
-    let l = logged();
-    let dir = tempfile::tempdir().unwrap();
     // The log holds a close of poll for a station the bundle does not have.
-    let mut entries = l.entries.clone();
-    let k = entries
-        .iter()
-        .position(|t| t.entry.kind == kinds::CLOSE_OF_POLL)
-        .unwrap();
-    let mut extra = entries[k].clone();
-    extra.entry.subject = format!("{CONTEST}/AC001-PS099");
-    entries.insert(k + 1, extra);
-    let log = l.log_of(dir.path(), &entries, 3);
-    let r = check(&l.bundle, &log, 3, vec![]);
+    let r = relogged(|entries| {
+        let k = first(entries, kinds::CLOSE_OF_POLL);
+        let mut extra = entries[k].clone();
+        extra.entry.subject = format!("{CONTEST}/AC001-PS099");
+        entries.insert(k + 1, extra);
+    });
     assert_eq!(failed_steps(&r), set(&["V8.d"]), "{}", r.to_text());
     assert!(rules(&r, "V8.d")[0].contains("that the bundle does not"));
 }
@@ -319,18 +328,10 @@ fn v8d_an_honest_partys_commitment_deleted_from_the_bundle_is_seen_in_the_log() 
 #[test]
 fn v8e_a_close_of_poll_first_witnessed_after_counting_began_fails_naming_the_witnesses() {
     let l = logged();
-    let dir = tempfile::tempdir().unwrap();
-    let mut entries = l.entries.clone();
-    let k = entries
-        .iter()
-        .position(|t| t.entry.kind == kinds::CLOSE_OF_POLL)
-        .unwrap();
-    let mut late = entries.remove(k);
-    late.at = l.counting + 60;
-    let at = entries.iter().position(|t| t.at > late.at).unwrap();
-    entries.insert(at, late);
-    let log = l.log_of(dir.path(), &entries, 3);
-    let r = check(&l.bundle, &log, 3, vec![]);
+    let r = relogged(|entries| {
+        let k = first(entries, kinds::CLOSE_OF_POLL);
+        move_to(entries, k, l.counting + 60);
+    });
     assert_eq!(failed_steps(&r), set(&["V8.e"]), "{}", r.to_text());
     let m = &rules(&r, "V8.e")[0];
     assert!(
@@ -342,48 +343,32 @@ fn v8e_a_close_of_poll_first_witnessed_after_counting_began_fails_naming_the_wit
 #[test]
 fn v8e_a_close_of_poll_witnessed_beyond_the_manifests_bound_fails_even_before_counting() {
     let l = logged();
-    let dir = tempfile::tempdir().unwrap();
-    let mut entries = l.entries.clone();
-    let k = entries
-        .iter()
-        .position(|t| t.entry.kind == kinds::CLOSE_OF_POLL)
-        .unwrap();
-    let mut late = entries.remove(k);
-    let closed = late.entry.statement.as_ref().unwrap()["body"]["signed_at"]
-        .as_u64()
-        .unwrap();
-    // 13 hours after close (the bound is 12), an hour before counting began.
-    late.at = closed + 13 * 3600;
-    assert!(
-        late.at + 120 < l.counting,
-        "the simulated counting day begins after the bound"
-    );
-    let at = entries.iter().position(|t| t.at > late.at).unwrap();
-    entries.insert(at, late);
-    let log = l.log_of(dir.path(), &entries, 3);
-    let r = check(&l.bundle, &log, 3, vec![]);
+    let r = relogged(|entries| {
+        let k = first(entries, kinds::CLOSE_OF_POLL);
+        let closed = entries[k].entry.statement.as_ref().unwrap()["body"]["signed_at"]
+            .as_u64()
+            .unwrap();
+        // 13 hours after close (the bound is 12), before counting began.
+        let at = closed + 13 * 3600;
+        assert!(
+            at + 120 < l.counting,
+            "the simulated counting day begins after the bound"
+        );
+        move_to(entries, k, at);
+    });
     assert_eq!(failed_steps(&r), set(&["V8.e"]), "{}", r.to_text());
     assert!(rules(&r, "V8.e")[0].contains("more than the manifest's 43200 s after the close"));
 }
 
 #[test]
 fn v8e_a_seed_commitment_first_logged_after_the_result_fails() {
-    let l = logged();
-    let dir = tempfile::tempdir().unwrap();
-    let mut entries = l.entries.clone();
-    let k = entries
-        .iter()
-        .position(|t| t.entry.kind == audit::model::kinds::SEED_COMMITMENT)
-        .unwrap();
-    let mut late = entries.remove(k);
-    let result = entries
-        .iter()
-        .position(|t| t.entry.kind == kinds::CONTEST_RESULT)
-        .unwrap();
-    late.at = entries[result].at;
-    entries.insert(result + 1, late);
-    let log = l.log_of(dir.path(), &entries, 3);
-    let r = check(&l.bundle, &log, 3, vec![]);
+    let r = relogged(|entries| {
+        let k = first(entries, audit::model::kinds::SEED_COMMITMENT);
+        let mut late = entries.remove(k);
+        let result = first(entries, kinds::CONTEST_RESULT);
+        late.at = entries[result].at;
+        entries.insert(result + 1, late);
+    });
     assert_eq!(failed_steps(&r), set(&["V8.e"]), "{}", r.to_text());
     assert!(rules(&r, "V8.e")[0].contains("after the contest result"));
 }
@@ -391,27 +376,22 @@ fn v8e_a_seed_commitment_first_logged_after_the_result_fails() {
 #[test]
 fn v8d_a_result_logged_twice_with_different_totals_fails() {
     let l = logged();
-    let dir = tempfile::tempdir().unwrap();
-    let mut entries = l.entries.clone();
-    let k = entries
-        .iter()
-        .position(|t| t.entry.kind == kinds::CONTEST_RESULT)
+    let r = relogged(|entries| {
+        let k = first(entries, kinds::CONTEST_RESULT);
+        let mut s: Signed<bundle::ContestResult> = entries[k].entry.statement().unwrap();
+        s.body.totals[0] += 10;
+        let ro = l.key("ro/RO-AC001.json");
+        let again = ro.sign(kinds::CONTEST_RESULT, s.body).unwrap();
+        let mut second = entries[k].clone();
+        second.entry = LogEntry::of(
+            kinds::CONTEST_RESULT,
+            &entries[k].entry.election_id,
+            CONTEST,
+            &again,
+        )
         .unwrap();
-    let mut s: Signed<bundle::ContestResult> = entries[k].entry.statement().unwrap();
-    s.body.totals[0] += 10;
-    let ro = l.key("ro/RO-AC001.json");
-    let again = ro.sign(kinds::CONTEST_RESULT, s.body).unwrap();
-    let mut second = entries[k].clone();
-    second.entry = LogEntry::of(
-        kinds::CONTEST_RESULT,
-        &entries[k].entry.election_id,
-        CONTEST,
-        &again,
-    )
-    .unwrap();
-    entries.insert(k + 1, second);
-    let log = l.log_of(dir.path(), &entries, 3);
-    let r = check(&l.bundle, &log, 3, vec![]);
+        entries.insert(k + 1, second);
+    });
     assert_eq!(failed_steps(&r), set(&["V8.d"]), "{}", r.to_text());
     assert!(rules(&r, "V8.d")[0].contains("2 different contest-result statements"));
 }

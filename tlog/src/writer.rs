@@ -199,6 +199,67 @@ impl LogWriter {
         self.key.sign_checkpoint(&cp)
     }
 
+    /// The published head, as served (`checkpoint`).
+    pub fn head(&self) -> Result<SignedHead, LogError> {
+        let p = self.dir.join(CHECKPOINT);
+        SignedHead::parse(
+            CHECKPOINT,
+            &std::fs::read(&p).map_err(|e| LogError::io(p.display(), e))?,
+        )
+    }
+
+    /// An `add-checkpoint` request for the published head, from size `old`: for a witness
+    /// reached by file (`witness cosign --request`).
+    pub fn request(&self, old: u64) -> Result<Vec<u8>, LogError> {
+        let head = self.head()?;
+        let proof = self.tree.consistency(old, self.published).ok_or_else(|| {
+            LogError::malformed(
+                "request",
+                format!("no proof from size {old} to {}", self.published),
+            )
+        })?;
+        Ok(request(old, &proof, &head.bytes))
+    }
+
+    /// Adds a witness's answer (its cosignature line, from a file) to the published head, in
+    /// `checkpoint` and in the last `checkpoints/<k>`. A line that is not `witness`'s valid
+    /// cosignature of this head is refused.
+    pub fn attach(
+        &mut self,
+        lines: &[u8],
+        witness: &crate::PublicKey,
+    ) -> Result<SignedHead, LogError> {
+        let head = self.head()?.with_lines(lines)?;
+        if !matches!(
+            head.cosignatures(std::slice::from_ref(witness))[0],
+            Some(Ok(_))
+        ) {
+            return Err(LogError::BadSignature {
+                path: CHECKPOINT.into(),
+                reason: format!("not a valid cosignature of this head by {}", witness.name),
+            });
+        }
+        let text = head.text().to_vec();
+        let Some(last) = self.history.checked_sub(1) else {
+            return Err(LogError::malformed("checkpoints", "no head published yet"));
+        };
+        let hp = self.dir.join(history_path(last));
+        let hist = SignedHead::parse(
+            &history_path(last),
+            &std::fs::read(&hp).map_err(|e| LogError::io(hp.display(), e))?,
+        )?;
+        if hist.text() != text.as_slice() {
+            return Err(LogError::malformed(
+                history_path(last),
+                "the last published head is not the one served: publish again",
+            ));
+        }
+        let hist = hist.with_lines(lines)?;
+        write_new(&hp, &hist.bytes)?;
+        write_new(&self.dir.join(CHECKPOINT), &head.bytes)?;
+        Ok(head)
+    }
+
     /// Writes every appended entry and tile, signs the head, asks each cosigner (trying the last
     /// published size, then the size a witness says it last cosigned), and writes the cosigned
     /// head as `checkpoint` and `checkpoints/<k>`.

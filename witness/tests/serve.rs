@@ -107,3 +107,43 @@ fn an_unreachable_witness_is_a_clear_refusal() {
         "{r:?}"
     );
 }
+
+#[test]
+fn offline_a_witness_answers_a_request_file_and_refuses_a_stale_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let wkey = NoteKey::generate("offline.test", KeyKind::Witness, &mut OsRng).unwrap();
+    let kpath = dir.path().join("SECRET_witness.key");
+    wkey.write(&kpath).unwrap();
+    let lkey = NoteKey::generate("log.test/offline", KeyKind::Log, &mut OsRng).unwrap();
+    let vkey = lkey.public().to_vkey();
+    let mut log = LogWriter::init(&dir.path().join("log"), lkey).unwrap();
+    log.append(b"one").unwrap();
+    log.publish(&mut []).unwrap();
+    let req = dir.path().join("req");
+    std::fs::write(&req, log.request(0).unwrap()).unwrap();
+    let cosign = || {
+        Command::new(env!("CARGO_BIN_EXE_witness"))
+            .args(["cosign", "--time", "1800000000", "--log", &vkey, "--key"])
+            .arg(&kpath)
+            .arg("--state")
+            .arg(dir.path().join("state"))
+            .arg("--request")
+            .arg(&req)
+            .output()
+            .unwrap()
+    };
+    let out = cosign();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let head = log.attach(&out.stdout, wkey.public()).unwrap();
+    assert!(
+        matches!(head.cosignatures(&[wkey.public().clone()])[0], Some(Ok(ref c)) if c.time == 1_800_000_000)
+    );
+    // The same request again: the witness has moved on to size 1; refused (409), exit 1.
+    let out = cosign();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("last cosigned size 1"));
+}

@@ -66,6 +66,38 @@ pub enum LogCommand {
         #[arg(long, default_value_t = 1)]
         quorum: usize,
     },
+    /// For a witness reached by file (an offline machine): write the add-checkpoint request
+    /// for the published head, from the size the witness last cosigned (0 for a new witness).
+    Request {
+        /// Input folder (the log key).
+        #[arg(long)]
+        input: PathBuf,
+        /// The log folder.
+        #[arg(long)]
+        log: PathBuf,
+        /// The size the witness last cosigned.
+        #[arg(long, default_value_t = 0)]
+        old: u64,
+        /// Where to write the request (hand it to `witness cosign --request`).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Add a witness's cosignature (the line `witness cosign` printed, in a file) to the
+    /// published head; refused unless it is that witness's valid cosignature of this head.
+    Attach {
+        /// Input folder (the log key).
+        #[arg(long)]
+        input: PathBuf,
+        /// The log folder.
+        #[arg(long)]
+        log: PathBuf,
+        /// The witness's public key, `<name>+<id>+<key>`.
+        #[arg(long)]
+        witness: String,
+        /// The file holding its cosignature line.
+        #[arg(long)]
+        cosignature: PathBuf,
+    },
     /// A drill or a sample election: log a whole bundle in its timeline's order, publishing a
     /// head at every step, cosigned by witnesses run in this process whose clocks follow the
     /// timeline (real witnesses run `witness serve` on their own machines and clocks).
@@ -212,6 +244,41 @@ pub fn run_log(cmd: LogCommand) -> Result<(), ProverError> {
                 r.entries,
                 r.heads,
                 witnesses.len()
+            );
+            Ok(())
+        }
+        LogCommand::Request {
+            input,
+            log,
+            old,
+            out,
+        } => {
+            let w = elog::open(&input, &log)?;
+            prover::io::write_bytes(&out, &w.request(old)?)?;
+            println!(
+                "request for the head of {} entries, from size {old} -> {}",
+                w.published(),
+                out.display()
+            );
+            Ok(())
+        }
+        LogCommand::Attach {
+            input,
+            log,
+            witness,
+            cosignature,
+        } => {
+            let mut w = elog::open(&input, &log)?;
+            let key = tlog::PublicKey::parse(&witness)?;
+            let lines = std::fs::read(&cosignature).map_err(|e| ProverError::Io {
+                path: cosignature.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            let head = w.attach(&lines, &key)?;
+            println!(
+                "the head of {} entries now carries {}'s cosignature",
+                head.checkpoint.size(),
+                key.name
             );
             Ok(())
         }

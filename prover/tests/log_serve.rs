@@ -156,7 +156,7 @@ fn an_offline_witness_cosigns_from_a_request_file() {
     );
     let head =
         tlog::SignedHead::parse("cp", &std::fs::read(log.join("checkpoint")).unwrap()).unwrap();
-    let c = head.cosignatures(&[wpub.clone()]);
+    let c = head.cosignatures(std::slice::from_ref(&wpub));
     assert!(matches!(&c[0], Some(Ok(x)) if x.time == 1_800_000_000));
     let hist =
         tlog::SignedHead::parse("h", &std::fs::read(log.join("checkpoints/0")).unwrap()).unwrap();

@@ -27,6 +27,7 @@ use bundle::{
     kinds, paths, BundleIndex, ContestShard, ElectionDefinition, ElectionManifest, Role, Signed,
     StationResult,
 };
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tlog::reader::{read as read_log, Fetch, ReadLog};
 use tlog::{LogError, PublicKey, SignedHead};
@@ -129,75 +130,100 @@ fn bundle_statements(
             &mut out,
         );
     }
-    for cid in contests {
-        let file = format!("{}/{cid}.json", paths::CONTESTS);
-        if let Ok((_, shard)) = read::<ContestShard>(src, &file) {
-            for c in &shard.close_of_poll {
-                let sid = &c.body.station_id;
-                let at = At::station(&file, cid, sid);
-                expected(
-                    kinds::CLOSE_OF_POLL,
-                    station_subject(cid, sid),
-                    c,
-                    at,
-                    &mut out,
-                );
-                if let (Some(last), Some(midnight)) = (
-                    out.last_mut(),
-                    bundle::inputs::unix_midnight(&manifest.body.definition.poll_date),
-                ) {
-                    last.closed_at = Some(midnight + u64::from(c.body.poll.closed_at));
-                }
-            }
+    // One contest's files per worker: their statements and rows, then merged in contest order.
+    let per: Vec<ContestStatements> = contests
+        .par_iter()
+        .map(|cid| contest_statements(src, manifest, cid))
+        .collect();
+    for (e, r) in per {
+        out.extend(e);
+        rows.extend(r);
+    }
+    (out, rows)
+}
+
+/// A contest's statements, and its station rows by station (when its shard was read).
+type ContestStatements = (
+    Vec<Expected>,
+    Option<(String, BTreeMap<String, StationResult>)>,
+);
+
+/// One contest's statements (close of poll, result, seed commitments, reveals, record) and its
+/// station rows, from its files; a file that cannot be read is its own step's finding.
+fn contest_statements(
+    src: &dyn Source,
+    manifest: &Signed<ElectionManifest>,
+    cid: &String,
+) -> ContestStatements {
+    let mut out = Vec::new();
+    let mut rows = None;
+    let file = format!("{}/{cid}.json", paths::CONTESTS);
+    if let Ok((_, shard)) = read::<ContestShard>(src, &file) {
+        for c in &shard.close_of_poll {
+            let sid = &c.body.station_id;
+            let at = At::station(&file, cid, sid);
             expected(
-                kinds::CONTEST_RESULT,
-                cid.clone(),
-                &shard.result,
-                At::contest(&file, cid),
+                kinds::CLOSE_OF_POLL,
+                station_subject(cid, sid),
+                c,
+                at,
                 &mut out,
             );
-            rows.insert(
-                cid.clone(),
-                shard
-                    .stations
-                    .into_iter()
-                    .map(|r| (r.station_id.clone(), r))
-                    .collect(),
+            if let (Some(last), Some(midnight)) = (
+                out.last_mut(),
+                bundle::inputs::unix_midnight(&manifest.body.definition.poll_date),
+            ) {
+                last.closed_at = Some(midnight + u64::from(c.body.poll.closed_at));
+            }
+        }
+        expected(
+            kinds::CONTEST_RESULT,
+            cid.clone(),
+            &shard.result,
+            At::contest(&file, cid),
+            &mut out,
+        );
+        rows = Some((
+            cid.clone(),
+            shard
+                .stations
+                .into_iter()
+                .map(|r| (r.station_id.clone(), r))
+                .collect(),
+        ));
+    }
+    let cfile = format!("{}/{cid}.json", audit_paths::COMMITMENTS);
+    if let Ok((_, list)) = read::<Vec<Signed<SeedCommitment>>>(src, &cfile) {
+        for c in &list {
+            let subject = format!("{cid}/{}", c.body.party_id);
+            expected(
+                audit_kinds::SEED_COMMITMENT,
+                subject,
+                c,
+                At::contest(&cfile, cid),
+                &mut out,
             );
         }
-        let cfile = format!("{}/{cid}.json", audit_paths::COMMITMENTS);
-        if let Ok((_, list)) = read::<Vec<Signed<SeedCommitment>>>(src, &cfile) {
-            for c in &list {
-                let subject = format!("{cid}/{}", c.body.party_id);
-                expected(
-                    audit_kinds::SEED_COMMITMENT,
-                    subject,
-                    c,
-                    At::contest(&cfile, cid),
-                    &mut out,
-                );
-            }
-        }
-        let rfile = format!("{}/{cid}.json", audit_paths::RECORDS);
-        if let Ok((_, a)) = read::<ContestAudit>(src, &rfile) {
-            for r in &a.reveals {
-                let subject = format!("{cid}/{}", r.body.party_id);
-                expected(
-                    audit_kinds::SEED_REVEAL,
-                    subject,
-                    r,
-                    At::contest(&rfile, cid),
-                    &mut out,
-                );
-            }
+    }
+    let rfile = format!("{}/{cid}.json", audit_paths::RECORDS);
+    if let Ok((_, a)) = read::<ContestAudit>(src, &rfile) {
+        for r in &a.reveals {
+            let subject = format!("{cid}/{}", r.body.party_id);
             expected(
-                audit_kinds::AUDIT_RECORD,
-                cid.clone(),
-                &a.record,
+                audit_kinds::SEED_REVEAL,
+                subject,
+                r,
                 At::contest(&rfile, cid),
                 &mut out,
             );
         }
+        expected(
+            audit_kinds::AUDIT_RECORD,
+            cid.clone(),
+            &a.record,
+            At::contest(&rfile, cid),
+            &mut out,
+        );
     }
     (out, rows)
 }
@@ -494,20 +520,31 @@ fn at_entry(kind: &str, subject: &str) -> At {
 /// V8.a: every entry parses, in canonical form, for this election.
 fn parse_entries(log: &ReadLog, election: &str, f: &mut Findings) -> Vec<(u64, LogEntry)> {
     let mut out = Vec::with_capacity(log.entries.len());
-    for (i, bytes) in log.entries.iter().enumerate() {
+    // Parsed (and inline statements matched to their digests) on every core, judged in order.
+    let parsed: Vec<_> = log
+        .entries
+        .par_iter()
+        .map(|b| {
+            LogEntry::parse(b).map(|e| {
+                let matches = e.statement.is_none() || e.statement::<serde_json::Value>().is_ok();
+                (e, matches)
+            })
+        })
+        .collect();
+    for (i, p) in parsed.into_iter().enumerate() {
         let at = at_log(&format!("entry {i}"));
-        match LogEntry::parse(bytes) {
-            Ok(e) if e.election_id != election => f.fail(
+        match p {
+            Ok((e, _)) if e.election_id != election => f.fail(
                 "V8.a",
                 &at,
                 format!("entry {i} is of another election ({:?})", e.election_id),
             ),
-            Ok(e) if !KINDS.contains(&e.kind.as_str()) => f.fail(
+            Ok((e, _)) if !KINDS.contains(&e.kind.as_str()) => f.fail(
                 "V8.a",
                 &at,
                 format!("entry {i} is of a kind no statement has ({:?})", e.kind),
             ),
-            Ok(e) if carries_statement(&e.kind) != e.statement.is_some() => f.fail(
+            Ok((e, _)) if carries_statement(&e.kind) != e.statement.is_some() => f.fail(
                 "V8.a",
                 &at,
                 format!(
@@ -520,13 +557,12 @@ fn parse_entries(log: &ReadLog, election: &str, f: &mut Findings) -> Vec<(u64, L
                     }
                 ),
             ),
-            Ok(e) if e.statement.is_some() && e.statement::<serde_json::Value>().is_err() => f
-                .fail(
-                    "V8.a",
-                    &at,
-                    format!("entry {i} carries a statement that is not the one its sha256 names"),
-                ),
-            Ok(e) => out.push((i as u64, e)),
+            Ok((_, false)) => f.fail(
+                "V8.a",
+                &at,
+                format!("entry {i} carries a statement that is not the one its sha256 names"),
+            ),
+            Ok((e, true)) => out.push((i as u64, e)),
             Err(e) => f.fail("V8.a", &at, format!("entry {i} is not a log entry: {e}")),
         }
     }

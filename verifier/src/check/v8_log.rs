@@ -235,6 +235,8 @@ struct Times {
     /// Per witness (pinned order): (head size, time) of every valid cosignature, by size.
     per_witness: Vec<Vec<(u64, u64)>>,
     quorum: usize,
+    /// Sizes of the published heads cosigned by at least the quorum, in order.
+    quorum_heads: Vec<u64>,
 }
 
 impl Times {
@@ -242,20 +244,33 @@ impl Times {
         Self {
             per_witness: vec![Vec::new(); witnesses],
             quorum,
+            quorum_heads: Vec::new(),
         }
     }
 
     fn add(&mut self, head: &SignedHead, pinned: &[PublicKey]) {
         let size = head.checkpoint.size();
+        let mut valid = 0;
         for (w, c) in head.cosignatures(pinned).into_iter().enumerate() {
             if let Some(Ok(c)) = c {
                 self.per_witness[w].push((size, c.time));
+                valid += 1;
             }
         }
+        if valid >= self.quorum.max(1) {
+            self.quorum_heads.push(size);
+        }
+    }
+
+    /// Whether a head cosigned by the quorum holds entry `a` and not entry `b` (`a < b`): then
+    /// `a` was witnessed before `b` existed, whatever order one append put them in.
+    fn separated(&self, a: u64, b: u64) -> bool {
+        self.quorum_heads.iter().any(|&s| a < s && s <= b)
     }
 
     /// For each witness, the suffix minimum over sizes, ready for lookups.
     fn finish(&mut self) {
+        self.quorum_heads.sort_unstable();
         for list in &mut self.per_witness {
             list.sort_unstable();
             let mut best = u64::MAX;
@@ -877,16 +892,16 @@ fn check_times(
             audit_kinds::SEED_COMMITMENT => {
                 let contest = w.subject.split('/').next().unwrap_or("");
                 if let Some(r) = index_of(kinds::CONTEST_RESULT, contest) {
-                    f.expect("V8.e", i < r, &w.at, || {
-                        format!("this seed commitment was logged (entry {i}, witnessed {}) after the contest result (entry {r}): it was made knowing the results", who())
+                    f.expect("V8.e", i < r && times.separated(i, r), &w.at, || {
+                        format!("this seed commitment was not witnessed before the contest result (it is entry {i}, witnessed {}; the result is entry {r}, and no head cosigned by {q} holds the commitment without the result): it may have been made after the contest result was known", who())
                     });
                 }
             }
             audit_kinds::SEED_REVEAL => {
                 let contest = w.subject.split('/').next().unwrap_or("");
                 if let Some(r) = index_of(kinds::CONTEST_RESULT, contest) {
-                    f.expect("V8.e", i > r, &w.at, || {
-                        format!("this share was revealed in the log (entry {i}) before the contest result was logged (entry {r})")
+                    f.expect("V8.e", i > r && times.separated(r, i), &w.at, || {
+                        format!("this share was not revealed after the contest result was witnessed: it is entry {i}, the result entry {r}, and no head cosigned by {q} holds the result without the reveal")
                     });
                 }
             }
@@ -900,8 +915,8 @@ fn check_times(
                     .filter_map(|x| index_of(&x.kind, &x.subject))
                     .max();
                 if let Some(r) = last_reveal {
-                    f.expect("V8.e", i > r, &w.at, || {
-                        format!("the audit record was logged (entry {i}) before the last reveal (entry {r})")
+                    f.expect("V8.e", i > r && times.separated(r, i), &w.at, || {
+                        format!("the audit record (entry {i}) was not made after the last reveal (entry {r}) was witnessed: no head cosigned by {q} holds the reveal without the record")
                     });
                 }
             }

@@ -374,6 +374,22 @@ fn v8e_a_seed_commitment_first_logged_after_the_result_fails() {
 }
 
 #[test]
+fn v8e_a_seed_commitment_appended_with_the_result_in_one_head_fails() {
+    // The commitment is put before the result in the log's order, but both are first witnessed
+    // in the same head: nothing shows the commitment was made before the result was known.
+    let r = relogged(|entries| {
+        let k = first(entries, audit::model::kinds::SEED_COMMITMENT);
+        let mut c = entries.remove(k);
+        let result = first(entries, kinds::CONTEST_RESULT);
+        c.at = entries[result].at;
+        entries.insert(result, c);
+    });
+    assert_eq!(failed_steps(&r), set(&["V8.e"]), "{}", r.to_text());
+    assert!(rules(&r, "V8.e")[0]
+        .contains("no head cosigned by 3 holds the commitment without the result"));
+}
+
+#[test]
 fn v8d_a_result_logged_twice_with_different_totals_fails() {
     let l = logged();
     let r = relogged(|entries| {

@@ -221,6 +221,65 @@ pub fn election_entries(
     Ok(out)
 }
 
+/// The manifest's entry, from `election.json` as `prover manifest` wrote it (before the poll).
+pub fn manifest_entry(path: &Path) -> Result<Vec<Timed>, ProverError> {
+    let m: Signed<ElectionManifest> = read_file(path)?;
+    Ok(vec![Timed {
+        at: m.body.signed_at,
+        entry: LogEntry::of(kinds::MANIFEST, &m.body.definition.election_id, "", &m)?,
+    }])
+}
+
+/// The entries of the audit's seed commitments or reveals an input folder holds
+/// (`audit/commitments/<contest>/<party>.json`, `audit/reveals/...`), as each party makes them:
+/// commitments before the results, reveals after them, each logged then.
+pub fn audit_entries(input: &Path, reveals: bool) -> Result<Vec<Timed>, ProverError> {
+    let (folder, kind) = if reveals {
+        (layout::AUDIT_REVEALS, audit_kinds::SEED_REVEAL)
+    } else {
+        (layout::AUDIT_COMMITMENTS, audit_kinds::SEED_COMMITMENT)
+    };
+    let root = input.join(folder);
+    let mut out = Vec::new();
+    let Ok(contests) = std::fs::read_dir(&root) else {
+        return Ok(out);
+    };
+    let mut dirs: Vec<_> = contests
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        for path in crate::io::json_files(&dir)? {
+            let v: serde_json::Value = read_file(&path)?;
+            let body = &v["body"];
+            let (Some(e), Some(c), Some(p), Some(at)) = (
+                body["election_id"].as_str(),
+                body["contest_id"].as_str(),
+                body["party_id"].as_str(),
+                body["signed_at"].as_u64(),
+            ) else {
+                return Err(ProverError::input(
+                    path.display().to_string(),
+                    None,
+                    "not a signed seed commitment or reveal",
+                ));
+            };
+            let entry = if reveals {
+                let s: Signed<audit::model::SeedReveal> = read_file(&path)?;
+                LogEntry::of(kind, e, &format!("{c}/{p}"), &s)?
+            } else {
+                let s: Signed<SeedCommitment> = read_file(&path)?;
+                LogEntry::of(kind, e, &format!("{c}/{p}"), &s)?
+            };
+            out.push(Timed { at, entry });
+        }
+    }
+    out.sort_by_key(|t| t.at);
+    Ok(out)
+}
+
 /// The entries of the close-of-poll statements in an input folder (`close_of_poll/`), as the
 /// RO's office appends them on poll night, before any bundle exists.
 pub fn close_of_poll_entries(input: &Path) -> Result<Vec<Timed>, ProverError> {

@@ -30,9 +30,10 @@ pub enum LogCommand {
         #[arg(long, default_value_t = prover::log::CLOSE_WITHIN)]
         close_within: u64,
     },
-    /// Append what has been published and is not yet in the log: the close-of-poll statements
-    /// of the input folder (poll night), or a whole bundle's statements in the order they were
-    /// made, with its counting rounds signed by each RO. Entries already logged are skipped.
+    /// Append what has been published and is not yet in the log: the manifest (before the
+    /// poll), the close-of-poll statements of the input folder (poll night), or a whole
+    /// bundle's statements in the order they were made, with its counting rounds signed by each
+    /// RO. Entries already logged are skipped.
     Append {
         /// Input folder (the log key, the ROs' keys for the rounds).
         #[arg(long)]
@@ -41,11 +42,22 @@ pub enum LogCommand {
         #[arg(long)]
         log: PathBuf,
         /// A bundle to log (manifest, close of poll, rounds, results, audit, index).
-        #[arg(long, conflicts_with = "close_of_poll")]
+        #[arg(long)]
         bundle: Option<PathBuf>,
+        /// The manifest (`election.json` as `prover manifest` wrote it), before the poll.
+        #[arg(long)]
+        manifest: Option<PathBuf>,
         /// Log the input folder's close-of-poll statements (from `seal`).
         #[arg(long)]
         close_of_poll: bool,
+        /// Log the input folder's audit seed commitments (from `audit commit`), before the
+        /// results.
+        #[arg(long)]
+        audit_commitments: bool,
+        /// Log the input folder's revealed shares (from `audit reveal`), after the results and
+        /// before the draw.
+        #[arg(long)]
+        audit_reveals: bool,
         /// Stations per counting round.
         #[arg(long, default_value_t = prover::log::ROUND_SIZE)]
         round_size: usize,
@@ -153,20 +165,35 @@ pub fn run_log(cmd: LogCommand) -> Result<(), ProverError> {
             input,
             log,
             bundle,
+            manifest,
             close_of_poll,
+            audit_commitments,
+            audit_reveals,
             round_size,
         } => {
-            let entries: Vec<Timed> = match (bundle, close_of_poll) {
-                (Some(b), _) => elog::election_entries(&b, &input, round_size)?,
-                (None, true) => elog::close_of_poll_entries(&input)?,
-                (None, false) => {
-                    return Err(ProverError::input(
-                        "prover log append",
-                        None,
-                        "say what to log: --bundle DIR or --close-of-poll",
-                    ))
-                }
-            };
+            let mut entries: Vec<Timed> = Vec::new();
+            if let Some(m) = manifest {
+                entries.extend(elog::manifest_entry(&m)?);
+            }
+            if close_of_poll {
+                entries.extend(elog::close_of_poll_entries(&input)?);
+            }
+            if audit_commitments {
+                entries.extend(elog::audit_entries(&input, false)?);
+            }
+            if audit_reveals {
+                entries.extend(elog::audit_entries(&input, true)?);
+            }
+            if let Some(b) = bundle {
+                entries.extend(elog::election_entries(&b, &input, round_size)?);
+            }
+            if entries.is_empty() {
+                return Err(ProverError::input(
+                    "prover log append",
+                    None,
+                    "nothing to log: give --manifest FILE, --close-of-poll, --audit-commitments, --audit-reveals or --bundle DIR",
+                ));
+            }
             let mut w = elog::open(&input, &log)?;
             let added = elog::append(&mut w, &entries)?;
             println!(

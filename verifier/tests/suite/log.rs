@@ -857,3 +857,56 @@ fn diff_of_a_head_that_does_not_extend_the_other_is_a_fork() {
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("proof of a fork"), "{text}");
 }
+
+/// The log as an SEC runs it, stage by stage with `prover log append` and `publish` (not a
+/// replay): the manifest before the poll, the close-of-poll statements on poll night, the seed
+/// commitments before the results, the counting day's rounds and results, the reveals, the
+/// audit record. Each stage's head is cosigned when it is published; the bundle holds.
+#[test]
+fn the_log_made_stage_by_stage_as_an_sec_runs_it_holds() {
+    let l = logged();
+    let dir = tempfile::tempdir().unwrap();
+    let key = NoteKey::read(&l.input.join("SECRET_keys/log.key")).unwrap();
+    let mut w = LogWriter::init(&dir.path().join("log"), key).unwrap();
+    let ws = l.witnesses(&dir.path().join("wstate"));
+    let mut stage = |entries: Vec<Timed>| {
+        let added = prover::log::append(&mut w, &entries).unwrap();
+        let now = entries.iter().map(|t| t.at).max().unwrap() + 60;
+        let mut locals: Vec<tlog::writer::LocalWitness> = ws
+            .iter()
+            .map(|witness| tlog::writer::LocalWitness { witness, now })
+            .collect();
+        let mut refs: Vec<&mut dyn tlog::writer::Cosigner> = locals
+            .iter_mut()
+            .map(|x| x as &mut dyn tlog::writer::Cosigner)
+            .collect();
+        w.publish(&mut refs).unwrap();
+        added
+    };
+    let all = election_entries(&l.bundle, &l.input, 2).unwrap();
+    let later = |t: &Timed| {
+        t.entry.kind == audit::model::kinds::SEED_REVEAL
+            || t.entry.kind == audit::model::kinds::AUDIT_RECORD
+    };
+    assert_eq!(
+        stage(prover::log::manifest_entry(&l.bundle.join("election.json")).unwrap()),
+        1
+    );
+    assert_eq!(
+        stage(prover::log::close_of_poll_entries(&l.input).unwrap()),
+        6
+    );
+    assert_eq!(
+        stage(prover::log::audit_entries(&l.input, false).unwrap()),
+        2
+    );
+    // Counting day: rounds, the result and the index (the commitments already logged).
+    stage(all.iter().filter(|t| !later(t)).cloned().collect());
+    assert_eq!(
+        stage(prover::log::audit_entries(&l.input, true).unwrap()),
+        2
+    );
+    assert_eq!(stage(all.clone()), 1, "only the audit record is new");
+    let r = check(&l.bundle, &dir.path().join("log"), 3, vec![]);
+    assert_eq!(failed_steps(&r), set(&[]), "{}", r.to_text());
+}

@@ -112,10 +112,6 @@ pub fn rounds(
     Ok(out)
 }
 
-fn read_file<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ProverError> {
-    read_json(path)
-}
-
 /// Every entry of a published election, in the order (and at the times) its statements were
 /// made: the manifest; each station's close of poll; the seed commitments; each contest's
 /// counting rounds (signed here by its RO, `round_size` stations each, spread over the counting
@@ -125,7 +121,7 @@ pub fn election_entries(
     input: &Path,
     round_size: usize,
 ) -> Result<Vec<Timed>, ProverError> {
-    let manifest: Signed<ElectionManifest> = read_file(&bundle_dir.join(bundle::paths::MANIFEST))?;
+    let manifest: Signed<ElectionManifest> = read_json(&bundle_dir.join(bundle::paths::MANIFEST))?;
     let def = &manifest.body.definition;
     let e = def.election_id.as_str();
     let mut out = vec![Timed {
@@ -134,7 +130,7 @@ pub fn election_entries(
     }];
     for contest in &def.contests {
         let cid = &contest.contest_id;
-        let shard: ContestShard = read_file(
+        let shard: ContestShard = read_json(
             &bundle_dir
                 .join(bundle::paths::CONTESTS)
                 .join(format!("{cid}.json")),
@@ -154,7 +150,7 @@ pub fn election_entries(
             .join(audit::model::paths::COMMITMENTS)
             .join(format!("{cid}.json"));
         if commitments.exists() {
-            let list: Vec<Signed<SeedCommitment>> = read_file(&commitments)?;
+            let list: Vec<Signed<SeedCommitment>> = read_json(&commitments)?;
             for c in &list {
                 out.push(Timed {
                     at: c.body.signed_at,
@@ -193,7 +189,7 @@ pub fn election_entries(
             .join(audit::model::paths::RECORDS)
             .join(format!("{cid}.json"));
         if record.exists() {
-            let a: ContestAudit = read_file(&record)?;
+            let a: ContestAudit = read_json(&record)?;
             for r in &a.reveals {
                 out.push(Timed {
                     at: r.body.signed_at,
@@ -211,7 +207,7 @@ pub fn election_entries(
             });
         }
     }
-    let index: Signed<BundleIndex> = read_file(&bundle_dir.join(bundle::paths::INDEX))?;
+    let index: Signed<BundleIndex> = read_json(&bundle_dir.join(bundle::paths::INDEX))?;
     out.push(Timed {
         at: index.body.signed_at,
         entry: LogEntry::of(kinds::BUNDLE_INDEX, e, "", &index)?,
@@ -223,7 +219,7 @@ pub fn election_entries(
 
 /// The manifest's entry, from `election.json` as `prover manifest` wrote it (before the poll).
 pub fn manifest_entry(path: &Path) -> Result<Vec<Timed>, ProverError> {
-    let m: Signed<ElectionManifest> = read_file(path)?;
+    let m: Signed<ElectionManifest> = read_json(path)?;
     Ok(vec![Timed {
         at: m.body.signed_at,
         entry: LogEntry::of(kinds::MANIFEST, &m.body.definition.election_id, "", &m)?,
@@ -252,26 +248,21 @@ pub fn audit_entries(input: &Path, reveals: bool) -> Result<Vec<Timed>, ProverEr
     dirs.sort();
     for dir in dirs {
         for path in crate::io::json_files(&dir)? {
-            let v: serde_json::Value = read_file(&path)?;
-            let body = &v["body"];
-            let (Some(e), Some(c), Some(p), Some(at)) = (
-                body["election_id"].as_str(),
-                body["contest_id"].as_str(),
-                body["party_id"].as_str(),
-                body["signed_at"].as_u64(),
-            ) else {
-                return Err(ProverError::input(
-                    path.display().to_string(),
-                    None,
-                    "not a signed seed commitment or reveal",
-                ));
-            };
-            let entry = if reveals {
-                let s: Signed<audit::model::SeedReveal> = read_file(&path)?;
-                LogEntry::of(kind, e, &format!("{c}/{p}"), &s)?
+            // Each file read once, as its statement.
+            let (at, entry) = if reveals {
+                let s: Signed<audit::model::SeedReveal> = read_json(&path)?;
+                let subject = format!("{}/{}", s.body.contest_id, s.body.party_id);
+                (
+                    s.body.signed_at,
+                    LogEntry::of(kind, &s.body.election_id, &subject, &s)?,
+                )
             } else {
-                let s: Signed<SeedCommitment> = read_file(&path)?;
-                LogEntry::of(kind, e, &format!("{c}/{p}"), &s)?
+                let s: Signed<SeedCommitment> = read_json(&path)?;
+                let subject = format!("{}/{}", s.body.contest_id, s.body.party_id);
+                (
+                    s.body.signed_at,
+                    LogEntry::of(kind, &s.body.election_id, &subject, &s)?,
+                )
             };
             out.push(Timed { at, entry });
         }
@@ -285,7 +276,7 @@ pub fn audit_entries(input: &Path, reveals: bool) -> Result<Vec<Timed>, ProverEr
 pub fn close_of_poll_entries(input: &Path) -> Result<Vec<Timed>, ProverError> {
     let mut out = Vec::new();
     for path in crate::io::json_files(&input.join(layout::CLOSE_OF_POLL))? {
-        let list: Vec<Signed<CloseOfPoll>> = read_file(&path)?;
+        let list: Vec<Signed<CloseOfPoll>> = read_json(&path)?;
         for c in &list {
             out.push(Timed {
                 at: c.body.signed_at,

@@ -308,18 +308,6 @@ pub struct SignedHead {
     sigs: Vec<Signature>,
 }
 
-impl Clone for SignedHead {
-    fn clone(&self) -> Self {
-        // Parsed from bytes it was parsed from before: cannot fail.
-        Self::parse("checkpoint", &self.bytes).unwrap_or_else(|_| unreachable_head())
-    }
-}
-
-#[allow(clippy::panic)]
-fn unreachable_head() -> SignedHead {
-    panic!("a note that parsed once parses again")
-}
-
 impl SignedHead {
     /// Parses a checkpoint note (`path` names it in errors). Refuses a note over
     /// [`tiles::MAX_NOTE`] bytes.

@@ -182,13 +182,23 @@ struct RawSigned {
     signature: String,
 }
 
-impl<'de, T: DeserializeOwned> Deserialize<'de> for Signed<T> {
+impl<'de, T: DeserializeOwned + Serialize> Deserialize<'de> for Signed<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error;
         let raw = RawSigned::deserialize(d)?;
         let text = raw.body.get();
         let body: T = serde_json::from_str(text).map_err(D::Error::custom)?;
         let published: Value = serde_json::from_str(text).map_err(D::Error::custom)?;
+        // One written form per statement (bundle.md, preamble): an "or null" member present, an
+        // "omitted when absent" member absent when it has no value. A body in another form
+        // would be signed in bytes no writer of this format makes.
+        let written = serde_json::to_value(&body).map_err(D::Error::custom)?;
+        if written != published {
+            let at = first_difference(&written, &published, "body").unwrap_or_default();
+            return Err(D::Error::custom(format!(
+                "{at} is not in the one form this format writes (a member shown \"or null\" is always present; one \"omitted when absent\" never appears empty)"
+            )));
+        }
         Ok(Signed {
             body,
             signer: raw.signer,
@@ -197,6 +207,30 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Signed<T> {
             signature: raw.signature,
             published: Some(published),
         })
+    }
+}
+
+/// Where `written` (the body as its type writes it) and `published` first differ, as a path
+/// (`body.contest.units[0].vvpat`); `None` when they are the same JSON value.
+fn first_difference(written: &Value, published: &Value, at: &str) -> Option<String> {
+    match (written, published) {
+        (Value::Object(w), Value::Object(p)) => {
+            let missing = w
+                .keys()
+                .chain(p.keys())
+                .find(|k| w.contains_key(*k) != p.contains_key(*k));
+            if let Some(k) = missing {
+                return Some(format!("{at}.{k}"));
+            }
+            w.iter()
+                .find_map(|(k, v)| first_difference(v, &p[k], &format!("{at}.{k}")))
+        }
+        (Value::Array(w), Value::Array(p)) if w.len() == p.len() => w
+            .iter()
+            .zip(p)
+            .enumerate()
+            .find_map(|(i, (w, p))| first_difference(w, p, &format!("{at}[{i}]"))),
+        _ => (written != published).then(|| at.to_string()),
     }
 }
 
@@ -415,5 +449,58 @@ mod tests {
         let back = KeyPair::from_secret_json(&k.to_secret_json().expect("json")).expect("read");
         assert_eq!(back.public_hex(), k.public_hex());
         assert!(!format!("{k:?}").contains(&hex::encode(k.key.to_bytes())));
+    }
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug, Clone)]
+    #[serde(deny_unknown_fields)]
+    struct Forms {
+        always: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        omitted: Option<u32>,
+        inner: Vec<Forms>,
+    }
+
+    /// A body read in another form than its type writes is refused, naming the member, even
+    /// when its signature (over that form) verifies.
+    #[test]
+    fn a_body_in_another_form_is_refused() {
+        let k = KeyPair::generate("ro-1", Role::ReturningOfficer, &mut OsRng);
+        let body = Forms {
+            always: None,
+            omitted: None,
+            inner: vec![Forms {
+                always: Some("x".into()),
+                omitted: Some(1),
+                inner: vec![],
+            }],
+        };
+        let good = k.sign("contest-result", body).expect("sign");
+        let text = serde_json::to_string(&good).expect("json");
+        let back: Signed<Forms> = serde_json::from_str(&text).expect("its own form reads");
+        back.verify("contest-result").expect("verifies");
+        for (form, at) in [
+            (serde_json::json!({"inner": []}), "body.always"),
+            (
+                serde_json::json!({"always": null, "omitted": null, "inner": []}),
+                "body.omitted",
+            ),
+            (
+                serde_json::json!({"always": null, "inner": [{"omitted": 1, "inner": []}]}),
+                "body.inner[0].always",
+            ),
+        ] {
+            let signer = |b: &Value| {
+                let msg = message("contest-result", "ro-1", Role::ReturningOfficer, b).expect("m");
+                hex::encode(k.key.sign(&msg).to_bytes())
+            };
+            let doc = serde_json::json!({
+                "body": form, "signer": "ro-1", "role": "returning-officer",
+                "public_key": k.public_hex(), "signature": signer(&form),
+            });
+            let err = serde_json::from_value::<Signed<Forms>>(doc)
+                .expect_err("another form")
+                .to_string();
+            assert!(err.contains(at), "{at}: {err}");
+        }
     }
 }

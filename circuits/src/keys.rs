@@ -5,7 +5,7 @@ use crate::shape::Shape;
 use crate::station::{PublicInputs, StationCircuit};
 use ark_bls12_381::{Bls12_381, Fr};
 use ark_ec::AffineRepr;
-use ark_ff::{BigInteger, PrimeField, UniformRand};
+use ark_ff::{PrimeField, UniformRand};
 use ark_groth16::{Groth16, PreparedVerifyingKey, VerifyingKey};
 use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, SynthesisMode,
@@ -66,28 +66,42 @@ impl Matrices {
         })
     }
 
-    /// SHA-256 of the matrices (spec `vectors/circuit-shapes.json`, `matrix_sha256`): the
-    /// predicate label, then per matrix per row the number of terms (u64 LE) and each term's
-    /// coefficient (32 bytes LE) and variable index (u64 LE).
+    /// SHA-256 of the matrices (spec `ceremony.md` §3.3; `r1cs::R1cs::matrix_digest`).
     pub(crate) fn digest(&self) -> [u8; 32] {
-        let mut h = Sha256::new();
-        h.update(R1CS_PREDICATE_LABEL.as_bytes());
-        for m in &self.abc {
-            for row in m {
-                h.update((row.len() as u64).to_le_bytes());
-                for (coeff, idx) in row {
-                    h.update(coeff.into_bigint().to_bytes_le());
-                    h.update((*idx as u64).to_le_bytes());
-                }
-            }
-        }
-        h.finalize().into()
+        crate::r1cs::digest_of(&self.abc)
     }
 }
 
 /// SHA-256 of a shape's constraint matrices, hex (pinned in `spec/vectors/circuit-shapes.json`).
 pub fn matrix_digest(shape: Shape) -> Result<String, CircuitError> {
     Ok(hex::encode(Matrices::of(shape)?.digest()))
+}
+
+/// The full assignment of `circuit` (the constant one, the public inputs, the private variables:
+/// the wires of its `.r1cs` export, in order) and the number of public variables with the one.
+/// Synthesised in proving mode with the goal of key generation, so that the variables line up.
+pub fn assignment(circuit: StationCircuit) -> Result<(Vec<Fr>, usize), CircuitError> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_optimization_goal(OptimizationGoal::Constraints);
+    cs.set_mode(SynthesisMode::Prove {
+        construct_matrices: false,
+        generate_lc_assignments: false,
+    });
+    circuit
+        .generate_constraints(cs.clone())
+        .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
+    cs.finalize();
+    let inner = cs
+        .borrow()
+        .ok_or_else(|| CircuitError::Synthesis("constraint system gone".into()))?;
+    let instance = inner
+        .instance_assignment()
+        .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
+    let witness = inner
+        .witness_assignment()
+        .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
+    let n = instance.len();
+    Ok(([instance, witness].concat(), n))
 }
 
 /// A verifying key prepared for pairing, with its shape.
@@ -195,30 +209,9 @@ impl ProvingKey {
     /// matrices, no linear-combination inlining (ark-groth16's own `prove` rebuilds both for
     /// every proof). Same optimisation goal as setup, so the variables line up.
     fn witness(&self, circuit: StationCircuit) -> Result<Vec<Fr>, CircuitError> {
-        let cs = ConstraintSystem::<Fr>::new_ref();
-        cs.set_optimization_goal(OptimizationGoal::Constraints);
-        cs.set_mode(SynthesisMode::Prove {
-            construct_matrices: false,
-            generate_lc_assignments: false,
-        });
-        circuit
-            .generate_constraints(cs.clone())
-            .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
-        cs.finalize();
-        let full = {
-            let inner = cs
-                .borrow()
-                .ok_or_else(|| CircuitError::Synthesis("constraint system gone".into()))?;
-            let instance = inner
-                .instance_assignment()
-                .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
-            let witness = inner
-                .witness_assignment()
-                .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
-            [instance, witness].concat()
-        };
+        let (full, num_instance) = assignment(circuit)?;
         let m = &self.r1cs;
-        if full.len() != self.pk.a_query.len() || cs.num_instance_variables() != m.num_instance {
+        if full.len() != self.pk.a_query.len() || num_instance != m.num_instance {
             return Err(CircuitError::Synthesis(format!(
                 "{} variables, the key has {}",
                 full.len(),

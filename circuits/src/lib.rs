@@ -16,6 +16,7 @@ pub mod encoding;
 pub mod error;
 pub mod keys;
 pub mod poseidon;
+pub mod r1cs;
 pub mod shape;
 pub mod station;
 

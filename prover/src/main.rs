@@ -5,7 +5,7 @@
 mod cli;
 
 use clap::{Parser, Subcommand};
-use cli::{audit, ceremony, election, import, log, shard};
+use cli::{audit, ceremony, circuit, election, import, log, shard};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -47,6 +47,10 @@ enum Command {
     /// The multi-party key ceremony: keys sound if any one contributor destroyed its secret.
     #[command(subcommand)]
     Ceremony(ceremony::CeremonyCommand),
+    /// The station circuit as data: its R1CS in the iden3 `.r1cs` format, with the sizes and
+    /// digests spec/vectors/circuit-shapes.json pins, for verifiers written from the spec.
+    #[command(subcommand)]
+    Circuit(circuit::CircuitCommand),
     /// The election's witnessed log: every statement as it is made, in an append-only Merkle
     /// log whose heads independent witnesses cosign with their own clocks.
     #[command(subcommand)]
@@ -72,6 +76,7 @@ fn main() -> ExitCode {
         Command::Assemble(a) => shard::run_assemble(a),
         Command::Audit(cmd) => audit::run_audit(cmd),
         Command::Ceremony(cmd) => ceremony::run_ceremony(cmd),
+        Command::Circuit(cmd) => circuit::run_circuit(cmd),
         Command::Log(cmd) => log::run_log(cmd),
     };
     match done {

@@ -4,4 +4,5 @@
 
 mod encodings;
 mod malformed;
+mod r1cs;
 mod station;

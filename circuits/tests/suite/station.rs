@@ -2,9 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use ark_ff::Field;
-use ark_relations::gr1cs::{
-    ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
-};
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use circuits::station::native_statement_holds;
 use circuits::{keys, station_binding, Fr, LogWitness, PublicInputs, Salt, Shape, StationCircuit};
 use rand::{Rng, SeedableRng};
@@ -206,63 +204,6 @@ fn a_vote_after_close_cannot_be_proved() {
     edge.times[0] = 1;
     let (circuit, _) = StationCircuit::new(shape, b, 1 << OFFSET_BITS, edge).expect("fits");
     assert!(satisfied(circuit));
-}
-
-/// Pins constraint count, public-input order and a digest of the matrices of each small shape
-/// and of the realistic shape 2048x16. `UPDATE_VECTORS=1` rewrites spec/vectors/circuit-shapes.json.
-#[test]
-fn shapes_are_pinned() {
-    let mut lines = Vec::new();
-    for shape in [
-        Shape::new(64, 4).expect("s"),
-        Shape::new(256, 16).expect("s"),
-        Shape::new(2048, 16).expect("s"),
-    ] {
-        let cs = ConstraintSystem::<Fr>::new_ref();
-        cs.set_optimization_goal(OptimizationGoal::Constraints);
-        cs.set_mode(SynthesisMode::Setup);
-        StationCircuit::blank(shape)
-            .generate_constraints(cs.clone())
-            .expect("synthesis");
-        cs.finalize();
-        lines.push(serde_like(
-            &shape,
-            cs.num_constraints(),
-            cs.num_instance_variables() - 1,
-            &PublicInputs::names(&shape),
-            &circuits::matrix_digest(shape).expect("digest"),
-        ));
-    }
-    let text = format!("[\n{}\n]\n", lines.join(",\n"));
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../spec/vectors/circuit-shapes.json"
-    );
-    if std::env::var("UPDATE_VECTORS").as_deref() == Ok("1") {
-        std::fs::write(path, &text).expect("write vectors");
-    }
-    let pinned = std::fs::read_to_string(path).expect("spec/vectors/circuit-shapes.json");
-    assert_eq!(
-        pinned, text,
-        "circuit shape changed; rerun with UPDATE_VECTORS=1 and read the diff"
-    );
-}
-
-fn serde_like(
-    shape: &Shape,
-    constraints: usize,
-    inputs: usize,
-    names: &[String],
-    digest: &str,
-) -> String {
-    let names = names
-        .iter()
-        .map(|n| format!("\"{n}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "  {{\"shape\": \"{shape}\", \"constraints\": {constraints}, \"public_inputs\": {inputs}, \"order\": [{names}], \"matrix_sha256\": \"{digest}\"}}"
-    )
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod ceremony;
+pub mod circuit;
 pub mod election;
 pub mod import;
 pub mod log;

@@ -1,7 +1,7 @@
 //! V2 Election manifest (spec `verification.md` V2): the signed manifest, its definition, the
 //! keys, the station lists, the RO certificates and, per station, the PO certificate (V2.d).
 
-use super::read::{read_capped, safe_path};
+use super::read::read_capped;
 use crate::report::{At, Findings, Severity};
 use crate::source::Source;
 use bundle::digest::sha256_hex;
@@ -255,14 +255,26 @@ pub(super) fn check_manifest(
     }
     // The station indexes (`station_at`, `stations_of`) come from `load_stations`.
     // V2.e: verifying keys.
+    let mut seen = BTreeSet::new();
     for sk in &m.body.shapes {
         let kat = At::file(&sk.path);
         let Ok(shape) = Shape::parse(&sk.shape) else {
             f.fail("V2.e", &kat, format!("{} is not a valid shape", sk.shape));
             continue;
         };
-        if !safe_path(&sk.path) || !sk.path.starts_with(&format!("{}/", paths::KEYS)) {
-            f.fail("V2.e", &kat, "key path is not inside keys/".into());
+        // Exactly keys/<VOTESxCHOICES>.vk (bundle.md §1), the shape written as it parses
+        // back, and each shape once: one key per shape, found by its shape alone.
+        let want = format!("{}/{shape}.vk", paths::KEYS);
+        if sk.path != want || sk.shape != shape.to_string() {
+            f.fail(
+                "V2.e",
+                &kat,
+                format!("the key of shape {} is not at {want}", sk.shape),
+            );
+            continue;
+        }
+        if !seen.insert(shape) {
+            f.fail("V2.e", &kat, format!("shape {shape} has two keys"));
             continue;
         }
         let bytes = match read_capped(src, &sk.path) {

@@ -62,7 +62,11 @@ pub(crate) fn check_winners(
         let ok = lot.is_some_and(|l| {
             let lt: BTreeSet<String> = l.tied.iter().cloned().collect();
             let chosen: BTreeSet<String> = l.chosen.iter().cloned().collect();
-            lt == tied
+            // The lot of this contest, each candidate named once in each list.
+            l.contest_id == contest.contest_id
+                && lt.len() == l.tied.len()
+                && chosen.len() == l.chosen.len()
+                && lt == tied
                 && chosen.len() == by_lot
                 && chosen.is_subset(&tied)
                 && declared == clear.union(&chosen).cloned().collect()

@@ -73,14 +73,18 @@ fn fewest_stations_matches_exhaustive_search() {
 /// the Kaplan-Markov factors over the 42 drawn batches (some drawn twice).
 #[test]
 fn kaplan_markov_reproduces_the_published_example() {
-    let margin = |l: u64| u128::from(155_424 - l);
-    let pairs: Vec<Pair> = [137_971u64, 7_273, 13_378]
+    // The contest's totals from the vector (the paper's, page 2), not from this file.
+    let v = vectors();
+    let cd3 = &v["km"][0];
+    let total = |who: &str| u128::from(cd3["totals"][who].as_u64().expect("a total"));
+    assert_eq!(cd3["winner"], "Lungren");
+    let pairs: Vec<Pair> = ["Durston", "Tuma", "Padilla"]
         .iter()
         .enumerate()
-        .map(|(i, &l)| Pair {
+        .map(|(i, l)| Pair {
             winner: 0,
             loser: i + 1,
-            margin: margin(l),
+            margin: total("Lungren") - total(l),
         })
         .collect();
     // Page 3: u_p of two batches (ballots cast given: paper ballots may be blank).
@@ -115,7 +119,6 @@ fn kaplan_markov_reproduces_the_published_example() {
         }
     }
     let p = stats::km_p_value(u_total, &taints);
-    let v = vectors();
     let want = v["km"][0]["p_value"].as_f64().expect("f64");
     assert!(close(p, want, 1e-9), "{p} vs {want}");
     assert!((p - 0.098616).abs() < 5e-7, "the paper's 0.098616, got {p}");

@@ -112,6 +112,9 @@ pub fn contest_rules(c: &Contest) -> Result<(), String> {
                 .into(),
         );
     }
+    if c.kind != bundle::ContestKind::SingleMember && c.group.is_none() {
+        return Err("D8: a ward seat or post names its ward or ballot in `group`".into());
+    }
     if c.uncontested {
         if c.candidates.len() != 1 || !nota.is_empty() {
             return Err(

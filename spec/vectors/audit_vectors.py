@@ -74,7 +74,9 @@ for line in (Path(__file__).parent / "kaplan-markov-cd3.csv").read_text().splitl
     taint = ep / up
     p *= ((1 - 1 / U) / (1 - float(taint))) ** times
 out["km"].append({"source": "Lindeman 2010, CD3 example", "u_total": U, "p_value": p,
-                  "published_p_value": 0.098616})
+                  "published_p_value": 0.098616,
+                  "totals": tally, "winner": "Lungren",
+                  "b_p": "ballots_cast: paper ballots may be blank, so the paper's b_p is the ballots cast, not the row's sum (spec/audit.md §5)"})
 for u, alpha in [(20.47011975018621, 0.1), (20.47011975018621, 0.05), (1.5, 0.05), (300.0, 0.01)]:
     out["km"].append({"u_total": u, "alpha": alpha,
                       "sample_size": math.ceil(math.log(alpha) / math.log(1 - 1 / u))})

@@ -314,6 +314,20 @@ mod tests {
             failures(&[11, 11, 3, 0], &["C"], lot(&["A", "B", "C"], &["C"])),
             1
         );
+        // A lot of another contest, or naming a candidate twice, is refused.
+        let mut other = lot(&["A", "B"], &["A"]);
+        if let Some(l) = other.as_mut() {
+            l.contest_id = "D".into();
+        }
+        assert_eq!(failures(&[11, 11, 3, 0], &["A"], other), 1);
+        assert_eq!(
+            failures(&[11, 11, 3, 0], &["A"], lot(&["A", "B", "B"], &["A"])),
+            1
+        );
+        assert_eq!(
+            failures(&[11, 11, 3, 0], &["A"], lot(&["A", "B"], &["A", "A"])),
+            1
+        );
         // A lot where there is no tie is refused.
         assert_eq!(failures(&[10, 11, 3, 0], &["B"], lot(&["B"], &["B"])), 1);
         // Nobody voted: every candidate tied at zero, decided by lot.

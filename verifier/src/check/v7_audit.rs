@@ -385,7 +385,29 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
             )
         },
     );
-    // V7.d: the statutory sample is the one the seed gives.
+    // V7.d, V7.e: the bounds, which need no seed.
+    f.expect(
+        "V7.d",
+        rec.per_segment >= bundle::AuditRule::MIN_PER_SEGMENT,
+        &rat,
+        || {
+            format!(
+                "{} stations per segment, fewer than the statutory {} (DOMAIN invariant 9)",
+                rec.per_segment,
+                bundle::AuditRule::MIN_PER_SEGMENT
+            )
+        },
+    );
+    if let Some(rl) = &rec.risk_limited {
+        f.expect(
+            "V7.e",
+            rl.risk_limit_bp >= 1 && rl.risk_limit_bp < 10_000,
+            &rat,
+            || "the risk limit must be between 0.01% and 99.99%".into(),
+        );
+    }
+    // V7.d: the statutory sample is the one the seed gives (with no seed, V7.c has failed and
+    // the draws cannot be checked: verification.md, "Dependent failures").
     if let Some(seed) = seed.filter(|_| seed_ok) {
         let want = audit::statutory_sample(&seed, &batches, rec.per_segment);
         f.expect("V7.d", rec.statutory == want, &rat, || {
@@ -394,18 +416,6 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
                 rec.statutory, want
             )
         });
-        f.expect(
-            "V7.d",
-            rec.per_segment >= bundle::AuditRule::MIN_PER_SEGMENT,
-            &rat,
-            || {
-                format!(
-                    "{} stations per segment, fewer than the statutory {} (DOMAIN invariant 9)",
-                    rec.per_segment,
-                    bundle::AuditRule::MIN_PER_SEGMENT
-                )
-            },
-        );
         // V7.e: the risk-limiting draws are the seed's PPEB stream.
         if let Some(rl) = &rec.risk_limited {
             let frame = Frame::new(a.contest, &batches, a.totals, &winners);
@@ -414,12 +424,6 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
             f.expect("V7.e", drawn == want, &rat, || {
                 "the risk-limiting draws are not the seed's draws (with probability proportional to each station's error bound)".into()
             });
-            f.expect(
-                "V7.e",
-                rl.risk_limit_bp >= 1 && rl.risk_limit_bp < 10_000,
-                &rat,
-                || "the risk limit must be between 0.01% and 99.99%".into(),
-            );
         }
     }
     line.statutory = rec.statutory.clone();

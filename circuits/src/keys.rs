@@ -1,6 +1,7 @@
 //! Groth16 keys, proofs and their encodings (spec §4.4 and §5.3).
 
 use crate::error::CircuitError;
+use crate::r1cs::Matrices;
 use crate::shape::Shape;
 use crate::station::{PublicInputs, StationCircuit};
 use ark_bls12_381::{Bls12_381, Fr};
@@ -8,8 +9,7 @@ use ark_ec::AffineRepr;
 use ark_ff::{PrimeField, UniformRand};
 use ark_groth16::{Groth16, PreparedVerifyingKey, VerifyingKey};
 use ark_relations::gr1cs::{
-    ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, SynthesisMode,
-    R1CS_PREDICATE_LABEL,
+    ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
 };
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use ark_snark::SNARK;
@@ -31,45 +31,6 @@ pub struct ProvingKey {
     /// The R1CS of the shape, built once: proving then only computes the witness, instead of
     /// rebuilding and inlining every linear combination for every station.
     r1cs: Arc<Matrices>,
-}
-
-/// The constraint matrices (A, B, C) of one shape, with the sizes the QAP reduction needs.
-#[derive(Clone, Debug)]
-pub(crate) struct Matrices {
-    pub(crate) abc: Vec<Matrix<Fr>>,
-    pub(crate) num_instance: usize,
-    pub(crate) num_witness: usize,
-    pub(crate) num_constraints: usize,
-}
-
-impl Matrices {
-    /// Synthesises the blank circuit of `shape` in setup mode, exactly as key generation does.
-    pub(crate) fn of(shape: Shape) -> Result<Self, CircuitError> {
-        let cs = ConstraintSystem::<Fr>::new_ref();
-        cs.set_optimization_goal(OptimizationGoal::Constraints);
-        cs.set_mode(SynthesisMode::Setup);
-        StationCircuit::blank(shape)
-            .generate_constraints(cs.clone())
-            .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
-        cs.finalize();
-        let mut all = cs
-            .to_matrices()
-            .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
-        let abc = all
-            .remove(R1CS_PREDICATE_LABEL)
-            .ok_or_else(|| CircuitError::Synthesis("no R1CS matrices".into()))?;
-        Ok(Self {
-            abc,
-            num_instance: cs.num_instance_variables(),
-            num_witness: cs.num_witness_variables(),
-            num_constraints: cs.num_constraints(),
-        })
-    }
-
-    /// SHA-256 of the matrices (spec `ceremony.md` §3.3; `r1cs::R1cs::matrix_digest`).
-    pub(crate) fn digest(&self) -> [u8; 32] {
-        crate::r1cs::digest_of(&self.abc)
-    }
 }
 
 /// SHA-256 of a shape's constraint matrices, hex (pinned in `spec/vectors/circuit-shapes.json`).

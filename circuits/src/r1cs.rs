@@ -8,10 +8,14 @@
 //! repeated wire, a zero or non-canonical coefficient, a section of the wrong size.
 
 use crate::error::CircuitError;
-use crate::keys::Matrices;
 use crate::shape::Shape;
+use crate::station::StationCircuit;
 use ark_bls12_381::Fr;
 use ark_ff::{BigInteger, PrimeField, Zero};
+use ark_relations::gr1cs::{
+    ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, SynthesisMode,
+    R1CS_PREDICATE_LABEL,
+};
 use sha2::{Digest, Sha256};
 
 /// The file's magic bytes.
@@ -20,6 +24,45 @@ pub const MAGIC: &[u8; 4] = b"r1cs";
 const FS: usize = 32;
 /// Largest export the reader accepts (the 2048x64 shape's is well below it).
 pub const MAX_BYTES: usize = 1 << 30;
+
+/// The constraint matrices (A, B, C) of one shape, with the sizes the QAP reduction needs.
+#[derive(Clone, Debug)]
+pub(crate) struct Matrices {
+    pub(crate) abc: Vec<Matrix<Fr>>,
+    pub(crate) num_instance: usize,
+    pub(crate) num_witness: usize,
+    pub(crate) num_constraints: usize,
+}
+
+impl Matrices {
+    /// Synthesises the blank circuit of `shape` in setup mode, exactly as key generation does.
+    pub(crate) fn of(shape: Shape) -> Result<Self, CircuitError> {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        cs.set_optimization_goal(OptimizationGoal::Constraints);
+        cs.set_mode(SynthesisMode::Setup);
+        StationCircuit::blank(shape)
+            .generate_constraints(cs.clone())
+            .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
+        cs.finalize();
+        let mut all = cs
+            .to_matrices()
+            .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
+        let abc = all
+            .remove(R1CS_PREDICATE_LABEL)
+            .ok_or_else(|| CircuitError::Synthesis("no R1CS matrices".into()))?;
+        Ok(Self {
+            abc,
+            num_instance: cs.num_instance_variables(),
+            num_witness: cs.num_witness_variables(),
+            num_constraints: cs.num_constraints(),
+        })
+    }
+
+    /// SHA-256 of the matrices (spec `ceremony.md` §3.3; `r1cs::R1cs::matrix_digest`).
+    pub(crate) fn digest(&self) -> [u8; 32] {
+        digest_of(&self.abc)
+    }
+}
 
 /// One shape's constraint system, as the export holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -305,7 +348,7 @@ impl R1cs {
 /// The matrix digest of A, B, C (rows in order, terms as written).
 pub(crate) fn digest_of(abc: &[Vec<Vec<(Fr, usize)>>]) -> [u8; 32] {
     let mut h = Sha256::new();
-    h.update(ark_relations::gr1cs::R1CS_PREDICATE_LABEL.as_bytes());
+    h.update(R1CS_PREDICATE_LABEL.as_bytes());
     for mat in abc {
         for row in mat {
             h.update((row.len() as u64).to_le_bytes());

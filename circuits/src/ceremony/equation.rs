@@ -14,7 +14,7 @@ use super::phase1::{Accumulator, ChainEnd};
 use super::phase2::{Phase2State, Sizes};
 use super::{ceremony_err, in_subgroup, msm};
 use crate::error::CircuitError;
-use crate::keys::Matrices;
+use crate::r1cs::Matrices;
 use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::pairing::Pairing;
 use ark_ec::{AffineRepr, CurveGroup};

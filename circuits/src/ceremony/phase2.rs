@@ -16,7 +16,7 @@ use super::{
     Digest, Pok,
 };
 use crate::error::CircuitError;
-use crate::keys::Matrices;
+use crate::r1cs::Matrices;
 use crate::shape::Shape;
 use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup};

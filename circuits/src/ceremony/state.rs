@@ -7,7 +7,7 @@ use super::phase1::{self, Accumulator, Phase1Record, Phase1RecordJson};
 use super::phase2::{self, Initial, Phase2Record, Phase2RecordJson, Phase2State, Sizes};
 use super::{ceremony_err, Contributor, Digest};
 use crate::error::CircuitError;
-use crate::keys::Matrices;
+use crate::r1cs::Matrices;
 use crate::shape::Shape;
 use ark_bls12_381::Bls12_381;
 use ark_groth16::VerifyingKey;

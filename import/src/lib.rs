@@ -656,16 +656,7 @@ fn parse_segment(
             // Otherwise a page footer or a blank line.
             continue;
         };
-        let Some(number) = crate::sheet::station_id(label)
-            .then(|| {
-                label
-                    .trim()
-                    .to_ascii_uppercase()
-                    .trim_start_matches('0')
-                    .to_string()
-            })
-            .filter(|n| !n.is_empty() && !n.starts_with(|c: char| c.is_ascii_alphabetic()))
-        else {
+        let Some(number) = crate::sheet::station_number(label) else {
             // A page subtotal (unless it is the last row summing every station: then the
             // segment's total, decided once the sheet is read).
             let s = sum_of(&out, &since_break);
@@ -977,12 +968,54 @@ fn read_electors(path: &Path) -> Result<Electors, ImportError> {
 fn read_declared(path: &Path) -> Result<Vec<(String, String, u64)>, ImportError> {
     let file = path.display().to_string();
     let rows = read_rows(path)?;
-    let mut out = Vec::new();
+    let refuse = |line: Option<u64>, why: String| {
+        let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
+        ImportError::input(&file, None, format!("{at}{why}"))
+    };
+    let Some((first, header)) = rows.first() else {
+        return Err(refuse(
+            None,
+            "empty: a declared result is a CSV Candidate,Party,Votes with a row per candidate and one for NOTA".into(),
+        ));
+    };
+    let heading = |i: usize| normalise_name(cell(header, i));
+    if heading(0) != "CANDIDATE" || heading(2) != "VOTES" {
+        return Err(refuse(
+            Some(*first),
+            format!(
+                "the header is {:?}, not Candidate,Party,Votes",
+                header.iter().map(|c| c.trim()).collect::<Vec<_>>()
+            ),
+        ));
+    }
+    let mut out: Vec<(String, String, u64)> = Vec::new();
     for (line, r) in rows.iter().skip(1) {
-        let votes = num(cell(r, 2)).ok_or_else(|| {
-            ImportError::input(&file, None, format!("line {line}: votes are not a number"))
-        })?;
-        out.push((cell(r, 0).to_string(), cell(r, 1).to_string(), votes));
+        if r.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let name = cell(r, 0).trim().to_string();
+        if name.is_empty() {
+            return Err(refuse(Some(*line), "a row with no candidate name".into()));
+        }
+        let votes = num(cell(r, 2))
+            .ok_or_else(|| refuse(Some(*line), format!("{name}: votes are not a number")))?;
+        if out
+            .iter()
+            .any(|(n, _, _)| normalise_name(n) == normalise_name(&name))
+        {
+            return Err(refuse(Some(*line), format!("{name} is listed twice")));
+        }
+        out.push((name, cell(r, 1).trim().to_string(), votes));
+    }
+    let nota = out.iter().filter(|(n, _, _)| is_nota(n)).count();
+    let candidates = out.len() - nota;
+    if candidates == 0 || nota > 1 {
+        return Err(refuse(
+            None,
+            format!(
+                "{candidates} candidate(s) and {nota} NOTA row(s): a declared result lists every candidate and at most one NOTA row"
+            ),
+        ));
     }
     Ok(out)
 }
@@ -1024,7 +1057,27 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ImportEr
     let mut anomalies = Vec::new();
     let mut segments = Vec::new();
     for (n, p) in &files {
-        segments.push(parse_segment(p, *n, k, &mut anomalies)?);
+        let segment =
+            parse_segment(p, *n, k, &mut anomalies).map_err(|e| match (&declared, e) {
+                // A layout refused with the declared result's count: show its list beside the sheet's.
+                (
+                    Some(d),
+                    ImportError::Input {
+                        file,
+                        station,
+                        rule,
+                    },
+                ) => ImportError::Input {
+                    file,
+                    station,
+                    rule: format!(
+                        "{rule} (the declared result lists {:?})",
+                        d.iter().map(|(n, _, _)| n.as_str()).collect::<Vec<_>>()
+                    ),
+                },
+                (_, e) => e,
+            })?;
+        segments.push(segment);
     }
     // VVPAT: stated, or evidenced by a test-votes column (printed only for VVPAT polls).
     let evidence: Vec<&str> = segments
@@ -1119,6 +1172,32 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ImportEr
         .map(|d| match_declared(&spellings, d))
         .unwrap_or_else(|| vec![None; ncand]);
     if let Some(d) = &declared {
+        // A ballot position no declared candidate matches is refused with both lists: matched
+        // by position alone, a missing or renamed candidate would take a neighbour's votes.
+        if let Some(i) = matched.iter().position(Option::is_none) {
+            let sheet: Vec<String> = spellings
+                .iter()
+                .enumerate()
+                .map(|(j, sp)| format!("{}: {}", j + 1, sp.join(" / ")))
+                .collect();
+            let listed: Vec<&str> = d
+                .iter()
+                .filter(|(n, _, _)| !is_nota(n))
+                .map(|(n, _, _)| n.as_str())
+                .collect();
+            return Err(ImportError::input(
+                opts.declared
+                    .as_deref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                None,
+                format!(
+                    "the sheets' candidate {} ({}) matches no candidate of the declared result by name; the sheets' candidates: {sheet:?}; the declared result's: {listed:?}",
+                    i + 1,
+                    spellings[i].join(" / ")
+                ),
+            ));
+        }
         for (i, m) in matched.iter().enumerate() {
             let Some(m) = m else { continue };
             let official = &d[*m].0;

@@ -121,25 +121,66 @@ pub(crate) fn native_digit(c: char) -> Option<(char, &'static str)> {
         .and_then(|(z, name)| Some((char::from_digit(u - z, 10)?, *name)))
 }
 
-/// A station number as printed: digits, optionally one letter (an auxiliary station, "158A").
+/// A station number as printed: up to five digits, optionally followed by one letter (an
+/// auxiliary station) written `158A`, `158a`, `158-A`, `158 A`, `158/A` or `158(A)`, the letter
+/// Latin or of an Indian script (`158-ક`, `158 अ`).
 pub(crate) fn station_id(cell: &str) -> bool {
-    let t = cell.trim();
-    let digits = t.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-    let letters = t.len() - digits.len();
-    !digits.is_empty()
-        && digits.len() <= 5
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && letters <= 1
+    station_number(cell).is_some()
 }
 
-/// A row of column numbers (1, 2, 3, ... across the sheet, possibly with trailing marks).
+/// The station's id for a printed number: the digits without leading zeros, then an auxiliary
+/// station's letter, upper-case when Latin (`158A`), else `-x` and its code point in hex
+/// (`158-x0a95` for `158-ક`): ids are safe ids (bundle.md), and no two printed forms of
+/// different stations meet. `None` when the cell is no station number.
+pub(crate) fn station_number(cell: &str) -> Option<String> {
+    let t = cell.trim();
+    let digits_end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, rest) = t.split_at(digits_end);
+    if digits.is_empty() || digits.len() > 5 {
+        return None;
+    }
+    let number = digits.trim_start_matches('0');
+    if number.is_empty() {
+        return None;
+    }
+    // The auxiliary letter, after at most one separator, optionally in brackets.
+    let rest = rest.trim_start_matches([' ', '-', '/']);
+    let rest = rest
+        .strip_prefix('(')
+        .and_then(|r| r.strip_suffix(')'))
+        .unwrap_or(rest)
+        .trim();
+    let mut letters = rest.chars();
+    match (letters.next(), letters.next()) {
+        (None, _) => (rest.is_empty() && digits_end == t.len()).then(|| number.to_string()),
+        (Some(c), None) if c.is_ascii_alphabetic() => {
+            Some(format!("{number}{}", c.to_ascii_uppercase()))
+        }
+        (Some(c), None) if c.is_alphabetic() => Some(format!("{number}-x{:04x}", u32::from(c))),
+        _ => None,
+    }
+}
+
+/// A row of column numbers: 1, 2, 3, ... across the sheet (at least four), each possibly in
+/// brackets or with a trailing mark (`3*`, `(4)`, `5.`), with cells of marks only (`*`, `-`,
+/// `**`) anywhere among them, as some sheets print over columns they do not number. Any other
+/// text makes it no such row.
 pub(crate) fn column_numbers(r: &[String]) -> bool {
-    let figs: Vec<&String> = r.iter().filter(|c| figure(c).is_some()).collect();
-    figs.len() >= 4
-        && figs
-            .iter()
-            .enumerate()
-            .all(|(i, c)| figure(c) == Some(i as i64 + 1))
+    let mut next = 1i64;
+    for c in r {
+        let t = c
+            .trim()
+            .trim_start_matches(['(', '['])
+            .trim_end_matches([')', ']', '*', '.', '-', '\u{2013}', '\u{2014}', ' ']);
+        if t.is_empty() {
+            continue; // blank, or marks only
+        }
+        if figure(t) != Some(next) || t.contains(',') {
+            return false;
+        }
+        next += 1;
+    }
+    next > 4
 }
 
 /// Words that head the candidates' columns ("votes cast in favour of"), in English and in the
@@ -290,6 +331,11 @@ pub(crate) fn find(rows: &Rows, file: &str, candidates: Option<usize>) -> Result
             format!("{file}: no heading names a valid, NOTA or total column, and the number of candidates is not known")
         })?,
     };
+    if k == 0 {
+        return Err(format!(
+            "{file}: no candidate column (the declared result lists none)"
+        ));
+    }
     if figure_cols.len() < k + 1 {
         return Err(format!(
             "{file}: {} columns of figures after the station number, fewer than the {k} candidates and NOTA",
@@ -403,6 +449,29 @@ pub(crate) fn find(rows: &Rows, file: &str, candidates: Option<usize>) -> Result
         with_valid.max(with_total)
     };
     let first_after = rest[0].0;
+    // With the number of candidates taken from the declared result, an unheaded column of
+    // figures between the last of them and NOTA's heading is a candidate the declared result
+    // does not list (or a column this reader does not know): refused, never dropped.
+    if let (Some(_), [n, ..]) = (candidates, headed.as_slice()) {
+        let extra = rest
+            .iter()
+            .take_while(|(j, _)| j < n)
+            .find(|(j, r)| r.is_none() && share(&|row, _| Some(get(row, *j)? != 0)) > 0.0);
+        let twin = |j: usize| share(&|r, _| Some(get(r, j)? == get(r, *n)?)) >= 0.9;
+        if let Some((j, _)) = extra.filter(|(j, _)| !twin(*j)) {
+            let sheet_names: Vec<String> = candidate_cols
+                .iter()
+                .chain(std::iter::once(j))
+                .map(|&c| name_text(c))
+                .collect();
+            return Err(format!(
+                "{file}: column {} ({:?}) holds votes between the {k} candidates the declared result lists and NOTA (column {}): the sheet has more candidates than the declared result; the sheet's candidate columns read {sheet_names:?}",
+                j + 1,
+                label(*j),
+                n + 1
+            ));
+        }
+    }
     let (nota_col, _nota_again) = match headed.as_slice() {
         [] => {
             if rest[0].1.is_none() && adds_up(first_after) >= 0.9 {

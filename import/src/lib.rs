@@ -119,8 +119,11 @@ pub struct ImportOptions {
     pub declared: Option<PathBuf>,
     /// Segments to import (all when empty).
     pub segments: Vec<u32>,
-    /// Refuse to write when the importer had to choose anything.
+    /// Refuse to write when an anomaly of a class that may change a vote figure was found
+    /// (spec `import.md`, "Anomaly classes": severity `votes`), unless its class is allowed.
     pub strict: bool,
+    /// Classes `--strict` accepts (`--allow CLASS`), after reading their findings.
+    pub allow: Vec<String>,
     /// Seed of the synthesised vote order.
     pub seed: u64,
     /// Election id.
@@ -151,8 +154,43 @@ pub struct Anomaly {
     pub line: Option<u64>,
     /// What was found and what the importer did.
     pub detail: String,
-    /// Whether the importer had to choose (so `--strict` refuses).
+    /// Whether the importer had to choose.
     pub choice: bool,
+}
+
+/// The most postal ballots a constituency's result may hold, in percent of the votes at its
+/// stations (spec `import.md`): 2014's Gujarat constituencies hold 0.15-0.71%.
+pub const POSTAL_BOUND_PERCENT: u64 = 2;
+
+/// The classes whose findings may mean a vote figure of the contest is wrong or missing (spec
+/// `import.md`, severity `votes`): `--strict` refuses them unless allowed. Every other class
+/// is a `note`: the sheet's own inconsistency, or a figure that is not a vote (electors).
+pub const VOTE_CLASSES: &[&str] = &[
+    "row_without_station_number",
+    "unreadable_row",
+    "duplicate_ps_no",
+    "missing_ps_no",
+    "station_in_booth_list_without_row",
+    "page_subtotal_mismatch",
+    "segment_total_mismatch",
+    "booth_sum_exceeds_declared",
+    "postal_remainder_implausible",
+    "not_in_declared_result",
+];
+
+impl Anomaly {
+    /// `votes` when the finding may mean a vote figure is wrong or missing, else `note`.
+    /// A negative figure or a page subtotal is `votes` only where it made the importer leave
+    /// out a candidate's figures (a candidate's cell; a row printed with a station number).
+    pub fn severity(&self) -> &'static str {
+        let votes = VOTE_CLASSES.contains(&self.class)
+            || (matches!(self.class, "negative_figure" | "unlabelled_subtotal_row") && self.choice);
+        if votes {
+            "votes"
+        } else {
+            "note"
+        }
+    }
 }
 
 /// Per-segment summary.
@@ -398,6 +436,7 @@ pub(crate) fn read_sheet(path: &Path) -> Result<(SheetRows, Vec<String>), Import
         ));
     }
     let text = text.trim_start_matches('\u{feff}');
+    cut_short(text).map_err(|rule| ImportError::input(&file, None, rule))?;
     let sep = separator(text);
     if sep != b',' {
         notes.push(format!(
@@ -451,6 +490,55 @@ pub(crate) fn read_sheet(path: &Path) -> Result<(SheetRows, Vec<String>), Import
         ));
     }
     Ok((out, notes))
+}
+
+/// `1-3, 7, 9-12`: sorted numbers as ranges.
+fn ranges(n: &[u64]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < n.len() {
+        let mut j = i;
+        while j + 1 < n.len() && n[j + 1] == n[j] + 1 {
+            j += 1;
+        }
+        out.push(if i == j {
+            n[i].to_string()
+        } else {
+            format!("{}-{}", n[i], n[j])
+        });
+        i = j + 1;
+    }
+    out.join(", ")
+}
+
+/// A text file cut short is refused before it is read (spec `import.md`, "Reading"): one that
+/// is empty, one whose last line has no line break (cut inside a row or a figure: every
+/// published sheet ends with one), one that ends inside a quoted cell (every row after the
+/// quote would vanish into it).
+fn cut_short(text: &str) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err("empty".into());
+    }
+    let mut open: Option<usize> = None;
+    let mut line = 1usize;
+    for c in text.chars() {
+        match c {
+            '"' => open = if open.is_some() { None } else { Some(line) },
+            '\n' => line += 1,
+            _ => {}
+        }
+    }
+    if let Some(l) = open {
+        return Err(format!(
+            "a quoted cell opened on line {l} is never closed: the file is cut short or broken, and every row after the quote would be lost in it"
+        ));
+    }
+    if !text.ends_with(['\n', '\r']) {
+        return Err(format!(
+            "the last line ({line}) has no line break: the file is cut short inside a row or a figure (a published sheet ends with a line break)"
+        ));
+    }
+    Ok(())
 }
 
 /// Finds the layout with the sheet reader (`sheet.rs`): by what the headings mean and the
@@ -1049,6 +1137,16 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ImportEr
             "no sheet AC<nnn>.csv (for the segments asked)",
         ));
     }
+    if let Some(c) = opts.allow.iter().find(|c| {
+        !VOTE_CLASSES.contains(&c.as_str())
+            && !matches!(c.as_str(), "negative_figure" | "unlabelled_subtotal_row")
+    }) {
+        return Err(ImportError::input(
+            "--allow",
+            None,
+            format!("{c} is not a class --strict refuses (spec import.md, \"Anomaly classes\")"),
+        ));
+    }
     let declared = opts.declared.as_deref().map(read_declared).transpose()?;
     // Candidates without NOTA, when the declared result lists them.
     let k = declared
@@ -1242,6 +1340,8 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ImportEr
     let mut forms = Vec::new();
     let mut logs = Vec::new();
     let mut booth = vec![0u64; candidates.len()];
+    // The booth list's entries a row was found for (segment, line or number).
+    let mut in_list: BTreeSet<(u32, String)> = BTreeSet::new();
     for seg in &segments {
         for row in &seg.rows {
             let sid = format!("AC{:03}-PS{:0>4}", row.segment, row.number);
@@ -1261,7 +1361,11 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ImportEr
                 } else {
                     base
                 };
-                e.map.get(&(row.segment, key)).copied()
+                let found = e.map.get(&(row.segment, key.clone())).copied();
+                if found.is_some() {
+                    in_list.insert((row.segment, key));
+                }
+                found
             });
             let electors = match listed {
                 Some(e) if e >= total => e,
@@ -1314,6 +1418,43 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ImportEr
         }
     }
 
+    // Continuity against the booth list: a station it lists for an imported segment with no row
+    // in the sheet (a sheet cut short at a row's end, rows lost or unread) is a finding, with
+    // the lines or numbers, whatever the numbering of the rows that are there says.
+    if let Some(e) = &electors {
+        for seg in &segments {
+            let n = seg.summary.segment;
+            let missing: Vec<&str> = e
+                .map
+                .keys()
+                .filter(|(s, k)| *s == n && !in_list.contains(&(*s, k.clone())))
+                .map(|(_, k)| k.as_str())
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            let what = if e.by_line {
+                "sheet line(s)"
+            } else {
+                "station number(s)"
+            };
+            let mut shown: Vec<u64> = missing.iter().filter_map(|k| k.parse().ok()).collect();
+            shown.sort_unstable();
+            anomalies.push(Anomaly {
+                class: "station_in_booth_list_without_row",
+                segment: n,
+                station: None,
+                file: seg.summary.file.clone(),
+                line: None,
+                detail: format!(
+                    "the booth list has {} station(s) of this segment at {what} {} with no station row read from the sheet: rows lost, unread, or the sheet cut short",
+                    missing.len(),
+                    ranges(&shown)
+                ),
+                choice: false,
+            });
+        }
+    }
     // Reconciliation and the postal row: declared minus booth sums.
     let all_segments = opts.segments.is_empty();
     let mut reconciliation = Vec::new();
@@ -1364,6 +1505,52 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ImportEr
                 difference: diff,
             });
         }
+        // Postal is a figure with a bound, never whatever is left over: when the remainders
+        // add up to more than POSTAL_BOUND_PERCENT of the votes at the stations, the
+        // stations read are short of the sheets' (rows dropped, a sheet cut short) or the
+        // declared result is another's; no postal row is taken, each candidate's remainder is
+        // a finding with the likely cause.
+        let at_stations: u64 = booth.iter().sum();
+        let remainder: u64 = postal.iter().sum();
+        if all_segments && remainder * 100 > at_stations * POSTAL_BOUND_PERCENT {
+            let lost: usize = anomalies
+                .iter()
+                .filter(|a| {
+                    matches!(
+                        a.class,
+                        "missing_ps_no"
+                            | "station_in_booth_list_without_row"
+                            | "unreadable_row"
+                            | "row_without_station_number"
+                    )
+                })
+                .count();
+            let cause = if lost > 0 {
+                format!("likely rows dropped: {lost} finding(s) of stations missing or rows unread")
+            } else {
+                "stations missing from the sheets, or postal ballots beyond the bound (read the postal row of Form 20 or Form 21)".to_string()
+            };
+            for (i, c) in candidates.iter().enumerate() {
+                if postal[i] == 0 {
+                    continue;
+                }
+                anomalies.push(Anomaly {
+                    class: "postal_remainder_implausible",
+                    segment: 0,
+                    station: None,
+                    file: "declared".into(),
+                    line: None,
+                    detail: format!(
+                        "{}: declared minus stations is {}, and the remainders add up to {remainder}, {:.1}% of the {at_stations} votes at the stations (postal ballots are at most {POSTAL_BOUND_PERCENT}%); not taken as postal votes: {cause}",
+                        c.name,
+                        postal[i],
+                        remainder as f64 * 100.0 / at_stations.max(1) as f64
+                    ),
+                    choice: false,
+                });
+                postal[i] = 0;
+            }
+        }
     }
     anomalies.sort();
     let mut by_class = BTreeMap::new();
@@ -1397,13 +1584,21 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ImportEr
     write_json(&out.join("import-report.json"), &report)?;
     write_bytes(&out.join("import-report.txt"), report.to_text().as_bytes())?;
     if opts.strict {
-        if let Some(a) = report.anomalies.iter().find(|a| a.choice) {
+        let refused: Vec<&Anomaly> = report
+            .anomalies
+            .iter()
+            .filter(|a| a.severity() == "votes" && !opts.allow.iter().any(|c| c == a.class))
+            .collect();
+        if let Some(a) = refused.first() {
+            let classes: BTreeSet<&str> = refused.iter().map(|a| a.class).collect();
             return Err(ImportError::input(
                 &a.file,
                 a.station.as_deref(),
                 format!(
-                    "--strict: the importer had to choose ({}: {}); see import-report.txt",
-                    a.class, a.detail
+                    "--strict: {} finding(s) that may change a vote figure, of class(es) {classes:?} (first: {}: {}); see import-report.txt, and --allow CLASS for a class read and accepted",
+                    refused.len(),
+                    a.class,
+                    a.detail
                 ),
             ));
         }

@@ -17,6 +17,7 @@ fn opts(raw: PathBuf, segments: Vec<u32>, strict: bool) -> ImportOptions {
         declared: Some(data().join("raw/101 Gujarat - Kachchh.csv")),
         segments,
         strict,
+        allow: vec![],
         seed: 1,
         election_id: "ls2014-gujarat-pc01".into(),
         contest_id: "PC01".into(),

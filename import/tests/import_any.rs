@@ -62,6 +62,7 @@ fn every_shared_constituency_imports_and_reconciles() {
             declared: Some(data(e.pc).join("declared.csv")),
             segments: vec![],
             strict: false,
+            allow: vec![],
             seed: 1,
             election_id: format!("ls2014-{}", e.pc),
             contest_id: "PC".into(),
@@ -99,6 +100,7 @@ fn auxiliary_stations_keep_their_own_ids() {
         declared: Some(data(e.pc).join("declared.csv")),
         segments: vec![155],
         strict: false,
+        allow: vec![],
         seed: 1,
         election_id: "ls2014-surat".into(),
         contest_id: "PC24".into(),
@@ -127,6 +129,7 @@ fn unlabelled_total_and_postal_rows_and_negative_summary_figures() {
         declared: Some(data(e.pc).join("declared.csv")),
         segments: vec![155, 167],
         strict: false,
+        allow: vec![],
         seed: 1,
         election_id: "ls2014-surat".into(),
         contest_id: "PC24".into(),
@@ -187,6 +190,7 @@ fn vvpat_import(
         declared: None,
         segments: vec![],
         strict: false,
+        allow: vec![],
         seed: 1,
         election_id: "sec-2026-test".into(),
         contest_id: "PC09".into(),
@@ -291,6 +295,7 @@ fn import_bytes(bytes: &[u8]) -> Result<importer::ImportReport, String> {
         declared: None,
         segments: vec![],
         strict: false,
+        allow: vec![],
         seed: 1,
         election_id: "sec-2026-test".into(),
         contest_id: "PC03".into(),
@@ -401,6 +406,7 @@ fn spelling_column_mismatches_and_declared_result_anomalies() {
         declared: Some(declared),
         segments: vec![],
         strict: false,
+        allow: vec![],
         seed: 1,
         election_id: "sec-2026-test".into(),
         contest_id: "PC05".into(),
@@ -492,6 +498,7 @@ fn a_declared_result_that_cannot_be_the_contests_is_refused() {
         declared: Some(declared.clone()),
         segments: vec![],
         strict: false,
+        allow: vec![],
         seed: 1,
         election_id: "sec-2026-test".into(),
         contest_id: "PC05".into(),
@@ -556,6 +563,7 @@ fn column_number_rows_and_auxiliary_stations_in_every_form() {
         declared: None,
         segments: vec![],
         strict: false,
+        allow: vec![],
         seed: 1,
         election_id: "sec-2026-test".into(),
         contest_id: "PC05".into(),
@@ -589,4 +597,168 @@ fn column_number_rows_and_auxiliary_stations_in_every_form() {
         .filter(|a| a.class == "duplicate_ps_no")
         .collect();
     assert!(dup.is_empty(), "column numbers read as stations: {dup:?}");
+}
+
+/// Mahesana's seven sheets, booth list and declared result copied into a folder of their own,
+/// with `edit` applied to one sheet's text; imported with `strict` and `allow`.
+fn mahesana_with(
+    sheet: &str,
+    edit: impl Fn(&str) -> String,
+    strict: bool,
+    allow: &[&str],
+) -> (tempfile::TempDir, Result<importer::ImportReport, String>) {
+    let e = &EXPECT[0];
+    let d = tempfile::tempdir().unwrap();
+    let raw = d.path().join("raw");
+    std::fs::create_dir_all(&raw).unwrap();
+    for f in std::fs::read_dir(data(e.pc).join("raw")).unwrap() {
+        let p = f.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&p).unwrap();
+        let text = if name == sheet { edit(&text) } else { text };
+        std::fs::write(raw.join(&name), text).unwrap();
+    }
+    let o = ImportOptions {
+        raw_dir: raw,
+        electors: Some(data(e.pc).join("electors.csv")),
+        declared: Some(data(e.pc).join("declared.csv")),
+        segments: vec![],
+        strict,
+        allow: allow.iter().map(|s| (*s).to_string()).collect(),
+        seed: 1,
+        election_id: "ls2014-mahesana".into(),
+        contest_id: "PC04".into(),
+        contest_name: "4 Mahesana".into(),
+        poll_date: "2014-04-30".into(),
+        vvpat: None,
+    };
+    let r = import(&o, &d.path().join("in")).map_err(|e| e.to_string());
+    (d, r)
+}
+
+fn classes(r: &importer::ImportReport, class: &str) -> Vec<String> {
+    r.anomalies
+        .iter()
+        .filter(|a| a.class == class)
+        .map(|a| a.detail.clone())
+        .collect()
+}
+
+/// A sheet cut inside a figure, inside a row or inside a quoted cell is refused, naming the
+/// file and the line; one cut at a row's end loses its last 190 stations, which the booth list
+/// names, and their votes are never taken as postal ballots.
+#[test]
+fn a_sheet_cut_short_is_refused_or_its_lost_stations_are_named() {
+    let cut_at = |text: &str, line: usize, extra: usize| -> String {
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        text[..start + extra].to_string()
+    };
+    // Inside a figure ("1,0,229" -> "1,0,22"), inside a row (after a comma).
+    for (extra, what) in [(6, "inside a figure"), (4, "inside a row")] {
+        let (_, r) = mahesana_with("AC021.csv", |t| cut_at(t, 24, extra), false, &[]);
+        let e = r.expect_err(what);
+        assert!(
+            e.contains("AC021.csv") && e.contains("no line break"),
+            "{what}: {e}"
+        );
+    }
+    // A quote opened on line 100 and never closed.
+    let (_, r) = mahesana_with(
+        "AC021.csv",
+        |t| {
+            let mut lines: Vec<String> = t.lines().map(str::to_string).collect();
+            lines[99].insert(0, '"');
+            lines.join("\n") + "\n"
+        },
+        false,
+        &[],
+    );
+    let e = r.expect_err("an open quote");
+    assert!(e.contains("AC021.csv") && e.contains("line 100"), "{e}");
+    // At a row's end: 25 stations kept of 215.
+    let (d, r) = mahesana_with("AC021.csv", |t| cut_at(t, 27, 0), false, &[]);
+    let r = r.expect("imports, with findings");
+    let lost = classes(&r, "station_in_booth_list_without_row");
+    assert_eq!(lost.len(), 1, "{lost:?}");
+    assert!(
+        lost[0].contains("190 station(s)") && lost[0].contains("26-215"),
+        "{lost:?}"
+    );
+    let postal = classes(&r, "postal_remainder_implausible");
+    assert!(!postal.is_empty(), "no postal finding");
+    assert!(
+        postal.iter().all(|p| p.contains("rows dropped")),
+        "{postal:?}"
+    );
+    let written: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.path().join("in/postal/PC04.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        written["counts"].as_array().unwrap().iter().all(|c| c == 0),
+        "a remainder beyond the bound became a postal row: {written}"
+    );
+    // --strict refuses it, naming the classes; allowing them after reading them imports.
+    let (_, r) = mahesana_with("AC021.csv", |t| cut_at(t, 27, 0), true, &[]);
+    let e = r.expect_err("strict");
+    assert!(
+        e.contains("station_in_booth_list_without_row")
+            && e.contains("postal_remainder_implausible"),
+        "{e}"
+    );
+    let (_, r) = mahesana_with(
+        "AC021.csv",
+        |t| cut_at(t, 27, 0),
+        true,
+        &[
+            "station_in_booth_list_without_row",
+            "postal_remainder_implausible",
+        ],
+    );
+    r.expect("allowed after reading");
+}
+
+/// Mahesana whole passes --strict: its findings are notes (spellings, stations missing from the
+/// booth list), none that could change a vote figure.
+#[test]
+fn a_real_constituency_with_cosmetic_findings_only_passes_strict() {
+    let (_, r) = mahesana_with("none", str::to_string, true, &[]);
+    let r = r.expect("strict import of Mahesana");
+    assert!(r.anomalies.iter().all(|a| a.severity() == "note"));
+    let (_, r) = mahesana_with("none", str::to_string, true, &["candidate_spelling"]);
+    assert!(r.expect_err("not a refused class").contains("--allow"));
+}
+
+/// Rows whose station cell is blank but which hold figures are kept as findings with their votes,
+/// named by line, never silently left out: each is a finding of severity `votes`.
+#[test]
+fn rows_with_a_blank_station_cell_are_named_with_their_votes() {
+    let blank = |t: &str| -> String {
+        t.lines()
+            .enumerate()
+            .map(|(i, l)| {
+                if (40..57).contains(&i) {
+                    let (_, rest) = l.split_once(',').unwrap();
+                    format!(",{rest}\n")
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect()
+    };
+    let (_, r) = mahesana_with("AC022.csv", blank, false, &[]);
+    let r = r.expect("imports, with findings");
+    let rows: Vec<&importer::Anomaly> = r
+        .anomalies
+        .iter()
+        .filter(|a| a.class == "row_without_station_number")
+        .collect();
+    assert_eq!(rows.len(), 17, "{:#?}", r.anomalies);
+    assert!(rows
+        .iter()
+        .all(|a| a.segment == 22 && a.line.is_some() && a.severity() == "votes"));
+    let (_, r) = mahesana_with("AC022.csv", blank, true, &[]);
+    assert!(r
+        .expect_err("strict")
+        .contains("row_without_station_number"));
 }

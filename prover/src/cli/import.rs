@@ -20,9 +20,14 @@ pub struct ImportArgs {
     /// Segments to import, comma-separated (default: all).
     #[arg(long, value_delimiter = ',')]
     pub segments: Vec<u32>,
-    /// Refuse to write inputs when the importer had to choose anything.
+    /// Refuse to write inputs when a finding may change a vote figure (a class of severity
+    /// `votes`: rows dropped or unread, stations missing, totals that disagree, a postal
+    /// remainder beyond its bound); notes (spellings, electors, summary columns) pass.
     #[arg(long)]
     pub strict: bool,
+    /// With --strict: accept this class's findings after reading them (repeatable).
+    #[arg(long = "allow", value_name = "CLASS")]
+    pub allow: Vec<String>,
     /// Seed of the synthesised vote order.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -55,6 +60,7 @@ pub fn run_import(args: ImportArgs) -> Result<(), ProverError> {
         declared,
         segments,
         strict,
+        allow,
         seed,
         election_id,
         contest_id,
@@ -69,6 +75,7 @@ pub fn run_import(args: ImportArgs) -> Result<(), ProverError> {
         declared,
         segments,
         strict,
+        allow,
         seed,
         election_id,
         contest_id,

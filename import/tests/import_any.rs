@@ -11,6 +11,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use importer::{import, ImportOptions};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 fn data(pc: &str) -> PathBuf {
@@ -87,6 +88,24 @@ fn every_shared_constituency_imports_and_reconciles() {
         }
         // Every segment says which layout the reader recognised.
         assert!(r.segments.iter().all(|s| !s.layout.is_empty()));
+        // What --strict would refuse: nothing in Mahesana and Chhota Udaipur; in Kheda, station
+        // 224 of AC057 ("- 470"); in Surat, two duplicated numbers and an unreadable row.
+        let votes: BTreeSet<&str> = r
+            .anomalies
+            .iter()
+            .filter(|a| a.severity() == "votes")
+            .map(|a| a.class)
+            .collect();
+        let want: &[&str] = match e.pc {
+            "pc17-kheda" => &[
+                "missing_ps_no",
+                "station_in_booth_list_without_row",
+                "unreadable_row",
+            ],
+            "pc24-surat" => &["duplicate_ps_no", "unreadable_row"],
+            _ => &[],
+        };
+        assert_eq!(votes, want.iter().copied().collect(), "{}", e.pc);
     }
 }
 

@@ -662,13 +662,8 @@ fn parse_segment(
         let label = cell(r, lay.station_col);
         let lower = label.to_lowercase();
         let figs = figures(r);
-        // Column-number row: 1, 2, 3, ... across the sheet.
-        let consecutive = r
-            .iter()
-            .filter(|c| !c.is_empty())
-            .enumerate()
-            .all(|(i, c)| num(c) == Some(i as u64 + 1));
-        if consecutive && r.iter().filter(|c| !c.is_empty()).count() > ncand {
+        // Column-number row: 1, 2, 3, ... across the sheet, in any printed form (sheet.rs).
+        if crate::sheet::column_numbers(r) {
             continue;
         }
         if ["postal", "डाक", "पोस्टल", "ટપાલ", "પોસ્ટલ"]

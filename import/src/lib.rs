@@ -175,6 +175,7 @@ pub const VOTE_CLASSES: &[&str] = &[
     "segment_total_mismatch",
     "booth_sum_exceeds_declared",
     "postal_remainder_implausible",
+    "postal_column_mismatch",
     "not_in_declared_result",
 ];
 
@@ -1048,7 +1049,11 @@ fn read_electors(path: &Path) -> Result<Electors, ImportError> {
     Ok(Electors { by_line, map })
 }
 
-fn read_declared(path: &Path) -> Result<Vec<(String, String, u64)>, ImportError> {
+/// The declared result's rows (name, party, votes) and, when it has a `Postal` column, each
+/// row's postal votes (the postal figure's published source, spec `import.md`).
+type Declared = (Vec<(String, String, u64)>, Option<Vec<u64>>);
+
+fn read_declared(path: &Path) -> Result<Declared, ImportError> {
     let file = path.display().to_string();
     let rows = read_rows(path)?;
     let refuse = |line: Option<u64>, why: String| {
@@ -1071,6 +1076,11 @@ fn read_declared(path: &Path) -> Result<Vec<(String, String, u64)>, ImportError>
             ),
         ));
     }
+    let postal_col = header
+        .iter()
+        .position(|h| normalise_name(h) == "POSTAL")
+        .filter(|&c| c > 2);
+    let mut postal: Vec<u64> = Vec::new();
     let mut out: Vec<(String, String, u64)> = Vec::new();
     for (line, r) in rows.iter().skip(1) {
         if r.iter().all(|c| c.trim().is_empty()) {
@@ -1088,6 +1098,15 @@ fn read_declared(path: &Path) -> Result<Vec<(String, String, u64)>, ImportError>
         {
             return Err(refuse(Some(*line), format!("{name} is listed twice")));
         }
+        if let Some(c) = postal_col {
+            let p = num(cell(r, c)).filter(|p| *p <= votes).ok_or_else(|| {
+                refuse(
+                    Some(*line),
+                    format!("{name}: the postal votes are not a number at most the votes"),
+                )
+            })?;
+            postal.push(p);
+        }
         out.push((name, cell(r, 1).trim().to_string(), votes));
     }
     let nota = out.iter().filter(|(n, _, _)| is_nota(n)).count();
@@ -1100,7 +1119,7 @@ fn read_declared(path: &Path) -> Result<Vec<(String, String, u64)>, ImportError>
             ),
         ));
     }
-    Ok(out)
+    Ok((out, postal_col.map(|_| postal)))
 }
 
 /// Imports the sheets, writes the prover's inputs into `out`, and returns the report (also
@@ -1142,7 +1161,11 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ImportEr
             format!("{c} is not a class --strict refuses (spec import.md, \"Anomaly classes\")"),
         ));
     }
-    let declared = opts.declared.as_deref().map(read_declared).transpose()?;
+    let (declared, declared_postal) =
+        match opts.declared.as_deref().map(read_declared).transpose()? {
+            Some((d, p)) => (Some(d), p),
+            None => (None, None),
+        };
     // Candidates without NOTA, when the declared result lists them.
     let k = declared
         .as_ref()
@@ -1461,6 +1484,11 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ImportEr
             } else {
                 matched.get(i).copied().flatten().map(|m| &d[m])
             };
+            let row = if c.nota {
+                d.iter().position(|(n, _, _)| is_nota(n))
+            } else {
+                matched.get(i).copied().flatten()
+            };
             let Some((_, _, votes)) = entry else {
                 anomalies.push(Anomaly {
                     class: "not_in_declared_result",
@@ -1474,7 +1502,29 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ImportEr
                 continue;
             };
             let diff = *votes as i64 - booth[i] as i64;
-            if all_segments {
+            // A postal figure the declared result publishes is the postal row; the stations
+            // must then make up the rest exactly.
+            let published = declared_postal.as_ref().zip(row).map(|(p, r)| p[r]);
+            if let (true, Some(p)) = (all_segments, published) {
+                postal[i] = p;
+                if diff != p as i64 {
+                    anomalies.push(Anomaly {
+                        class: "postal_column_mismatch",
+                        segment: 0,
+                        station: None,
+                        file: "declared".into(),
+                        line: None,
+                        detail: format!(
+                            "{}: the declared result gives {votes} votes, {p} of them postal, but the stations add to {} (a difference of {} from the {} the stations should give)",
+                            c.name,
+                            booth[i],
+                            booth[i] as i64 - (*votes as i64 - p as i64),
+                            *votes as i64 - p as i64
+                        ),
+                        choice: false,
+                    });
+                }
+            } else if all_segments {
                 if diff < 0 {
                     anomalies.push(Anomaly {
                         class: "booth_sum_exceeds_declared",
@@ -1507,7 +1557,10 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ImportEr
         // a finding with the likely cause.
         let at_stations: u64 = booth.iter().sum();
         let remainder: u64 = postal.iter().sum();
-        if all_segments && remainder * 100 > at_stations * POSTAL_BOUND_PERCENT {
+        if all_segments
+            && declared_postal.is_none()
+            && remainder * 100 > at_stations * POSTAL_BOUND_PERCENT
+        {
             let lost: usize = anomalies
                 .iter()
                 .filter(|a| {

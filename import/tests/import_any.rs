@@ -782,3 +782,79 @@ fn rows_with_a_blank_station_cell_are_named_with_their_votes() {
         .expect_err("strict")
         .contains("row_without_station_number"));
 }
+
+/// A declared result that publishes each candidate's postal votes (a `Postal` column) is the
+/// postal row's source: taken as published, and the stations must make up the rest exactly.
+#[test]
+fn a_published_postal_column_is_the_postal_row() {
+    let e = &EXPECT[0];
+    let (_, r) = mahesana_with("none", str::to_string, false, &[]);
+    let r = r.unwrap();
+    let text = std::fs::read_to_string(data(e.pc).join("declared.csv")).unwrap();
+    let with_postal = |bump: &str| -> String {
+        let mut out = String::from("Candidate,Party,Votes,Postal\n");
+        for line in text.lines().skip(1) {
+            let name = line.split(',').next().unwrap();
+            let diff = r
+                .reconciliation
+                .iter()
+                .find(|x| {
+                    importer::normalise_name(&x.name) == importer::normalise_name(name)
+                        || (x.candidate_id == "NOTA" && name.to_lowercase().contains("none of"))
+                })
+                .map(|x| x.difference)
+                .unwrap_or_else(|| panic!("{name}"));
+            let p = if name == bump { diff + 5 } else { diff };
+            out.push_str(&format!("{line},{p}\n"));
+        }
+        out
+    };
+    let run = |declared: String| {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("declared.csv");
+        std::fs::write(&path, declared).unwrap();
+        let o = ImportOptions {
+            raw_dir: data(e.pc).join("raw"),
+            electors: Some(data(e.pc).join("electors.csv")),
+            declared: Some(path),
+            segments: vec![],
+            strict: false,
+            allow: vec![],
+            seed: 1,
+            election_id: "ls2014-mahesana".into(),
+            contest_id: "PC04".into(),
+            contest_name: "4 Mahesana".into(),
+            poll_date: "2014-04-30".into(),
+            vvpat: None,
+        };
+        let r = import(&o, &d.path().join("in")).unwrap();
+        let postal: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(d.path().join("in/postal/PC04.json")).unwrap(),
+        )
+        .unwrap();
+        (r, postal)
+    };
+    let (good, postal) = run(with_postal(""));
+    assert!(classes(&good, "postal_column_mismatch").is_empty());
+    let want: Vec<i64> = r.reconciliation.iter().map(|x| x.difference).collect();
+    let got: Vec<i64> = postal["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_i64().unwrap())
+        .collect();
+    assert_eq!(got, want);
+    // One candidate's published postal figure 5 votes off the sheets.
+    let who = text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
+    let (bad, _) = run(with_postal(&who));
+    let m = classes(&bad, "postal_column_mismatch");
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(m[0].contains("a difference of 5"), "{m:?}");
+}

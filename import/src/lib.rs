@@ -1876,14 +1876,15 @@ impl ImportReport {
         }
         let _ = writeln!(
             s,
-            "\nanomalies (segment, station, file:line, what was done):"
+            "\nanomalies (severity, segment, station, file:line, what was done; --strict refuses `votes`):"
         );
         for a in &self.anomalies {
             let line = a.line.map(|l| format!(":{l}")).unwrap_or_default();
             let choice = if a.choice { " [importer chose]" } else { "" };
             let _ = writeln!(
                 s,
-                "  AC{:03} ps {:<6} {}{line}  {}: {}{choice}",
+                "  {:<5} AC{:03} ps {:<6} {}{line}  {}: {}{choice}",
+                a.severity(),
                 a.segment,
                 a.station.as_deref().unwrap_or("-"),
                 a.file,

@@ -139,6 +139,33 @@ pub struct ImportOptions {
     pub vvpat: Option<bool>,
 }
 
+impl ImportOptions {
+    /// Options for the sheets in `raw_dir`, naming the election and its contest: no booth list,
+    /// no declared result, every segment, not strict, seed 1, VVPAT from the sheets.
+    pub fn new(
+        raw_dir: PathBuf,
+        election_id: &str,
+        contest_id: &str,
+        contest_name: &str,
+        poll_date: &str,
+    ) -> Self {
+        Self {
+            raw_dir,
+            electors: None,
+            declared: None,
+            segments: Vec::new(),
+            strict: false,
+            allow: Vec::new(),
+            seed: 1,
+            election_id: election_id.into(),
+            contest_id: contest_id.into(),
+            contest_name: contest_name.into(),
+            poll_date: poll_date.into(),
+            vvpat: None,
+        }
+    }
+}
+
 /// One anomaly found in the sheets.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Anomaly {

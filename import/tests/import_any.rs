@@ -512,18 +512,8 @@ fn a_declared_result_that_cannot_be_the_contests_is_refused() {
     .unwrap();
     let declared = d.path().join("declared.csv");
     let o = ImportOptions {
-        raw_dir: raw,
-        electors: None,
         declared: Some(declared.clone()),
-        segments: vec![],
-        strict: false,
-        allow: vec![],
-        seed: 1,
-        election_id: "sec-2026-test".into(),
-        contest_id: "PC05".into(),
-        contest_name: "5 Test".into(),
-        poll_date: "2026-02-01".into(),
-        vvpat: None,
+        ..ImportOptions::new(raw, "sec-2026-test", "PC05", "5 Test", "2026-02-01")
     };
     for (text, says) in [
         ("", "empty"),
@@ -576,20 +566,7 @@ fn column_number_rows_and_auxiliary_stations_in_every_form() {
          1*,2*,3*,4*,5*,6*,**\n160-ક,1,1,1,1,4,0\n161 अ,2,0,0,0,2,0\n"
     );
     std::fs::write(raw.join("AC001.csv"), text).unwrap();
-    let o = ImportOptions {
-        raw_dir: raw,
-        electors: None,
-        declared: None,
-        segments: vec![],
-        strict: false,
-        allow: vec![],
-        seed: 1,
-        election_id: "sec-2026-test".into(),
-        contest_id: "PC05".into(),
-        contest_name: "5 Test".into(),
-        poll_date: "2026-02-01".into(),
-        vvpat: None,
-    };
+    let o = ImportOptions::new(raw, "sec-2026-test", "PC05", "5 Test", "2026-02-01");
     let r = import(&o, &d.path().join("in")).unwrap();
     let mut ids: Vec<String> = std::fs::read_dir(d.path().join("in/form17c"))
         .unwrap()
@@ -639,18 +616,11 @@ fn mahesana_with(
         std::fs::write(raw.join(&name), text).unwrap();
     }
     let o = ImportOptions {
-        raw_dir: raw,
         electors: Some(data(e.pc).join("electors.csv")),
         declared: Some(data(e.pc).join("declared.csv")),
-        segments: vec![],
         strict,
         allow: allow.iter().map(|s| (*s).to_string()).collect(),
-        seed: 1,
-        election_id: "ls2014-mahesana".into(),
-        contest_id: "PC04".into(),
-        contest_name: "4 Mahesana".into(),
-        poll_date: "2014-04-30".into(),
-        vvpat: None,
+        ..ImportOptions::new(raw, "ls2014-mahesana", "PC04", "4 Mahesana", "2014-04-30")
     };
     let r = import(&o, &d.path().join("in")).map_err(|e| e.to_string());
     (d, r)
@@ -814,18 +784,15 @@ fn a_published_postal_column_is_the_postal_row() {
         let path = d.path().join("declared.csv");
         std::fs::write(&path, declared).unwrap();
         let o = ImportOptions {
-            raw_dir: data(e.pc).join("raw"),
             electors: Some(data(e.pc).join("electors.csv")),
             declared: Some(path),
-            segments: vec![],
-            strict: false,
-            allow: vec![],
-            seed: 1,
-            election_id: "ls2014-mahesana".into(),
-            contest_id: "PC04".into(),
-            contest_name: "4 Mahesana".into(),
-            poll_date: "2014-04-30".into(),
-            vvpat: None,
+            ..ImportOptions::new(
+                data(e.pc).join("raw"),
+                "ls2014-mahesana",
+                "PC04",
+                "4 Mahesana",
+                "2014-04-30",
+            )
         };
         let r = import(&o, &d.path().join("in")).unwrap();
         let postal: serde_json::Value = serde_json::from_str(

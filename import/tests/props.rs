@@ -99,18 +99,9 @@ fn the_naive_reader_agrees_with_the_importer_on_the_sheet_as_published() {
 
 fn opts(raw: std::path::PathBuf, declared: Option<std::path::PathBuf>) -> ImportOptions {
     ImportOptions {
-        raw_dir: raw,
-        electors: None,
         declared,
         segments: vec![21],
-        strict: false,
-        allow: vec![],
-        seed: 1,
-        election_id: "ls2014-mahesana".into(),
-        contest_id: "PC04".into(),
-        contest_name: "4 Mahesana".into(),
-        poll_date: "2014-04-30".into(),
-        vvpat: None,
+        ..ImportOptions::new(raw, "ls2014-mahesana", "PC04", "4 Mahesana", "2014-04-30")
     }
 }
 

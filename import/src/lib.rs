@@ -166,8 +166,8 @@ impl ImportOptions {
     }
 }
 
-/// One anomaly found in the sheets.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+/// One anomaly found in the sheets (in `import-report.json` with its `severity` too).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Anomaly {
     /// Class (see spec `import.md`).
     pub class: &'static str,
@@ -205,6 +205,22 @@ pub const VOTE_CLASSES: &[&str] = &[
     "postal_column_mismatch",
     "not_in_declared_result",
 ];
+
+impl Serialize for Anomaly {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Anomaly", 8)?;
+        st.serialize_field("class", self.class)?;
+        st.serialize_field("severity", self.severity())?;
+        st.serialize_field("segment", &self.segment)?;
+        st.serialize_field("station", &self.station)?;
+        st.serialize_field("file", &self.file)?;
+        st.serialize_field("line", &self.line)?;
+        st.serialize_field("detail", &self.detail)?;
+        st.serialize_field("choice", &self.choice)?;
+        st.end()
+    }
+}
 
 impl Anomaly {
     /// `votes` when the finding may mean a vote figure is wrong or missing, else `note`.

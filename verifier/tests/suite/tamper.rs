@@ -1484,3 +1484,27 @@ fn v1c_a_salt_as_a_row_field_fails() {
     );
     assert!(!r.to_text().contains(&salt), "the salt is not shown");
 }
+
+/// verification.md, "Dependent failures": the follow-on findings of a refused key (V4.b and V4.d
+/// for its rows) and of a row that fails V4.e (none: the sum is not compared), and nothing else.
+#[test]
+fn dependent_failures_are_the_specs_table() {
+    let c = copy(A);
+    let a = c.authority();
+    c.edit("election.json", |v| {
+        v["body"]["shapes"][0]["vk_sha256"] = json!("ab".repeat(32));
+        c.resign(v, kinds::MANIFEST, &a);
+    });
+    c.reindex();
+    expect_exactly(&c, &["V2.e", "V4.b", "V4.d"]);
+
+    let c = copy(A);
+    let (_, path) = c.contested();
+    c.edit(&path, |v| {
+        let row = &mut v["stations"][0];
+        let a = row["counts"][0].as_u64().unwrap();
+        row["counts"][0] = json!(a + 5);
+    });
+    c.reindex();
+    expect_exactly(&c, &["V4.e"]);
+}

@@ -592,8 +592,14 @@ fn layout(
     file: &str,
     candidates: Option<usize>,
 ) -> Result<(Layout, usize, Vec<String>), ImportError> {
-    let f = crate::sheet::find(rows, file, candidates)
-        .map_err(|e| ImportError::input(file, None, e))?;
+    let f = crate::sheet::find(rows, file, candidates).map_err(|e| {
+        // The sheet reader names the file in its reasons; the error names it once.
+        let rule = e
+            .strip_prefix(&format!("{file}: "))
+            .unwrap_or(&e)
+            .to_string();
+        ImportError::input(file, None, rule)
+    })?;
     let layout = Layout {
         station_col: f.station_col,
         names: f.names,

@@ -825,3 +825,43 @@ fn a_published_postal_column_is_the_postal_row() {
     assert_eq!(m.len(), 1, "{m:?}");
     assert!(m[0].contains("a difference of 5"), "{m:?}");
 }
+
+/// Mahesana's declared result with one candidate left out (its third row): refused with both
+/// lists, never a neighbour's column under their name.
+#[test]
+fn a_real_declared_result_missing_a_candidate_is_refused() {
+    let e = &EXPECT[0];
+    let text = std::fs::read_to_string(data(e.pc).join("declared.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let left_out = lines[3].split(',').next().unwrap().to_string();
+    let cut: String = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 3)
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    let d = tempfile::tempdir().unwrap();
+    let declared = d.path().join("declared.csv");
+    std::fs::write(&declared, cut).unwrap();
+    let o = ImportOptions {
+        electors: Some(data(e.pc).join("electors.csv")),
+        declared: Some(declared),
+        ..ImportOptions::new(
+            data(e.pc).join("raw"),
+            "ls2014-mahesana",
+            "PC04",
+            "4 Mahesana",
+            "2014-04-30",
+        )
+    };
+    let err = import(&o, &d.path().join("in"))
+        .expect_err("a candidate left out")
+        .to_string();
+    assert!(err.contains("declared result lists"), "{err}");
+    assert_eq!(
+        err.matches("AC021.csv").count(),
+        1,
+        "the file named once: {err}"
+    );
+    assert!(!err.contains(&format!("\"{left_out}\"")), "{err}");
+}

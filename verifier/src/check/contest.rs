@@ -35,6 +35,9 @@ pub(super) struct ContestOutcome {
     pub(super) proofs_verified: u64,
     /// Station rows already counted in the run's progress.
     pub(super) ticked: u64,
+    /// The shard's statements and rows for V8, when a log is checked (made from the shard
+    /// read here, so that V8 does not read it again).
+    pub(super) for_log: Option<super::v8_log::ShardStatements>,
 }
 
 /// One contest in the spec's order: V5.e (its shard), V4.a and V2.d (which stations and
@@ -46,6 +49,7 @@ pub(super) fn check_contest(
     ctx: &Context,
     contest: &Contest,
     share: Option<(u32, u32)>,
+    for_log: Option<&Signed<bundle::ElectionManifest>>,
     tick: &(dyn Fn(u64) + Sync),
 ) -> ContestOutcome {
     let cid = &contest.contest_id;
@@ -59,6 +63,7 @@ pub(super) fn check_contest(
         contest_id: cid.clone(),
         proofs_verified: 0,
         ticked: 0,
+        for_log: for_log.map(|_| None),
     };
     let Some(shard) = read_shard(src, &file, cid, &mut f) else {
         out.findings = f;
@@ -109,6 +114,9 @@ pub(super) fn check_contest(
     });
     out.line = Some(contest_line(contest, &shard, &tally, reconciliation, audit));
     out.findings = f;
+    if let Some(m) = for_log {
+        out.for_log = Some(Some(super::v8_log::shard_statements(m, cid, shard)));
+    }
     out
 }
 

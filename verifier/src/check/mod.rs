@@ -147,7 +147,7 @@ pub fn verify_source(src: &dyn Source, opts: &Options<'_>) -> Report {
         ));
     }
     // V2.d-V5 and V7 per contest, in parallel.
-    let outcomes = check_contests(src, &def, &ctx, scope.as_ref(), opts);
+    let mut outcomes = check_contests(src, &def, &ctx, scope.as_ref(), opts, &manifest);
     // V2.f: no shard beyond the manifest's contests (a whole run only).
     if scope.is_none() {
         check_shard_set(src, &def, &mut f);
@@ -160,6 +160,10 @@ pub fn verify_source(src: &dyn Source, opts: &Options<'_>) -> Report {
     check_cross(&def, &ctx, &rows, &mut f);
     // V8: the witnessed log (share 0 only: it reads the whole log once).
     if opts.share.is_none_or(|(k, _)| k == 0) {
+        let made = outcomes
+            .iter_mut()
+            .filter_map(|o| Some((o.contest_id.clone(), o.for_log.take()?)))
+            .collect();
         report.log = v8_log::check_log(
             src,
             &manifest,
@@ -168,6 +172,7 @@ pub fn verify_source(src: &dyn Source, opts: &Options<'_>) -> Report {
             index.as_ref(),
             scope.as_ref(),
             opts.log.as_ref(),
+            made,
             &mut f,
         );
         if report.log.is_some() {
@@ -289,7 +294,12 @@ fn check_contests(
     ctx: &v2_manifest::Context,
     scope: Option<&BTreeSet<String>>,
     opts: &Options<'_>,
+    manifest: &Signed<ElectionManifest>,
 ) -> Vec<ContestOutcome> {
+    // V8 will run (a log given, share 0 or no share): each contest hands it its shard's
+    // statements, made from the shard it read.
+    let v8 = opts.log.is_some() && opts.share.is_none_or(|(k, _)| k == 0);
+    let for_log = v8.then_some(manifest);
     let rows_of = |c: &Contest| ctx.stations_of.get(&c.contest_id).map_or(0, Vec::len) as u64;
     let contests: Vec<&Contest> = def
         .contests
@@ -307,7 +317,7 @@ fn check_contests(
     contests
         .par_iter()
         .map(|c| {
-            let o = check_contest(src, def, ctx, c, opts.share, &tick);
+            let o = check_contest(src, def, ctx, c, opts.share, for_log, &tick);
             tick(rows_of(c).saturating_sub(o.ticked));
             o
         })

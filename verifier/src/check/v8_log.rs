@@ -74,7 +74,7 @@ fn at_log(path: &str) -> At {
 }
 
 /// A statement the bundle holds, as the log must hold it.
-struct Expected {
+pub(crate) struct Expected {
     kind: String,
     subject: String,
     sha256: String,
@@ -108,6 +108,7 @@ fn bundle_statements(
     manifest: &Signed<ElectionManifest>,
     index: Option<&Signed<BundleIndex>>,
     contests: &[String],
+    mut made: BTreeMap<String, ShardStatements>,
 ) -> (
     Vec<Expected>,
     BTreeMap<String, BTreeMap<String, StationResult>>,
@@ -131,9 +132,11 @@ fn bundle_statements(
         );
     }
     // One contest's files per worker: their statements and rows, then merged in contest order.
-    let per: Vec<ContestStatements> = contests
-        .par_iter()
-        .map(|cid| contest_statements(src, manifest, cid))
+    let parts: Vec<(&String, Option<ShardStatements>)> =
+        contests.iter().map(|cid| (cid, made.remove(cid))).collect();
+    let per: Vec<ContestStatements> = parts
+        .into_par_iter()
+        .map(|(cid, part)| contest_statements(src, manifest, cid, part))
         .collect();
     for (e, r) in per {
         out.extend(e);
@@ -148,17 +151,21 @@ type ContestStatements = (
     Option<(String, BTreeMap<String, StationResult>)>,
 );
 
-/// One contest's statements (close of poll, result, seed commitments, reveals, record) and its
-/// station rows, from its files; a file that cannot be read is its own step's finding.
-fn contest_statements(
-    src: &dyn Source,
+/// A contest shard's statements (close of poll, result) and its station rows, made by the
+/// contest's own checks from the shard they read (so V8 does not read and parse it again), or
+/// by V8 itself. `None` when the shard could not be read (its own step's finding).
+pub(crate) type ShardStatements =
+    Option<(Vec<Expected>, (String, BTreeMap<String, StationResult>))>;
+
+/// The statements and rows of `shard` (contest `cid`), for V8.
+pub(crate) fn shard_statements(
     manifest: &Signed<ElectionManifest>,
-    cid: &String,
-) -> ContestStatements {
+    cid: &str,
+    shard: ContestShard,
+) -> (Vec<Expected>, (String, BTreeMap<String, StationResult>)) {
     let mut out = Vec::new();
-    let mut rows = None;
     let file = format!("{}/{cid}.json", paths::CONTESTS);
-    if let Ok((_, shard)) = read::<ContestShard>(src, &file) {
+    {
         for c in &shard.close_of_poll {
             let sid = &c.body.station_id;
             let at = At::station(&file, cid, sid);
@@ -178,20 +185,43 @@ fn contest_statements(
         }
         expected(
             kinds::CONTEST_RESULT,
-            cid.clone(),
+            cid.to_string(),
             &shard.result,
             At::contest(&file, cid),
             &mut out,
         );
-        rows = Some((
-            cid.clone(),
-            shard
-                .stations
-                .into_iter()
-                .map(|r| (r.station_id.clone(), r))
-                .collect(),
-        ));
     }
+    let rows = (
+        cid.to_string(),
+        shard
+            .stations
+            .into_iter()
+            .map(|r| (r.station_id.clone(), r))
+            .collect(),
+    );
+    (out, rows)
+}
+
+/// One contest's statements (close of poll, result, seed commitments, reveals, record) and its
+/// station rows, from its files (the shard's part given when the contest's checks made it); a
+/// file that cannot be read is its own step's finding.
+fn contest_statements(
+    src: &dyn Source,
+    manifest: &Signed<ElectionManifest>,
+    cid: &String,
+    made: Option<ShardStatements>,
+) -> ContestStatements {
+    let file = format!("{}/{cid}.json", paths::CONTESTS);
+    let part = match made {
+        Some(p) => p,
+        None => read::<ContestShard>(src, &file)
+            .ok()
+            .map(|(_, shard)| shard_statements(manifest, cid, shard)),
+    };
+    let (mut out, rows) = match part {
+        Some((e, r)) => (e, Some(r)),
+        None => (Vec::new(), None),
+    };
     let cfile = format!("{}/{cid}.json", audit_paths::COMMITMENTS);
     if let Ok((_, list)) = read::<Vec<Signed<SeedCommitment>>>(src, &cfile) {
         for c in &list {
@@ -323,6 +353,7 @@ pub(super) fn check_log(
     index: Option<&Signed<BundleIndex>>,
     scope: Option<&BTreeSet<String>>,
     input: Option<&LogInput<'_>>,
+    made: BTreeMap<String, ShardStatements>,
     f: &mut Findings,
 ) -> Option<LogLine> {
     let certified = manifest.body.log.as_ref();
@@ -391,7 +422,7 @@ pub(super) fn check_log(
         .map(|c| c.contest_id.clone())
         .filter(|c| scope.is_none_or(|s| s.contains(c)))
         .collect();
-    let (want, rows) = bundle_statements(src, manifest, index, &contests);
+    let (want, rows) = bundle_statements(src, manifest, index, &contests, made);
     line.statements = want.len() as u64;
     // Log entries by (kind, subject).
     let mut by_key: BTreeMap<(&str, &str), Vec<(u64, &LogEntry)>> = BTreeMap::new();

@@ -138,14 +138,13 @@ impl R1cs {
         let mut abc: [Vec<Vec<(Fr, usize)>>; 3] = Default::default();
         for (out, mat) in abc.iter_mut().zip(&m.abc) {
             for row in mat.iter().take(m.num_constraints) {
-                let mut row = row.clone();
                 // arkworks writes each row sorted, merged and without zeros; the format requires
                 // it, so a row that is not is an error here, never silently reordered.
                 let sorted = row.windows(2).all(|w| w[0].1 < w[1].1);
                 if !sorted || row.iter().any(|(c, _)| c.is_zero()) {
                     return Err(bad("a synthesised row is not sorted, merged and non-zero"));
                 }
-                out.push(std::mem::take(&mut row));
+                out.push(row.clone());
             }
         }
         if abc.iter().any(|x| x.len() != m.num_constraints) {

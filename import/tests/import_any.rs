@@ -596,6 +596,15 @@ fn column_number_rows_and_auxiliary_stations_in_every_form() {
     );
 }
 
+/// Mahesana's sheets and booth list with the declared result at `declared`.
+fn mahesana_opts(raw: PathBuf, declared: PathBuf) -> ImportOptions {
+    ImportOptions {
+        electors: Some(data(EXPECT[0].pc).join("electors.csv")),
+        declared: Some(declared),
+        ..ImportOptions::new(raw, "ls2014-mahesana", "PC04", "4 Mahesana", "2014-04-30")
+    }
+}
+
 /// Mahesana's seven sheets, booth list and declared result copied into a folder of their own,
 /// with `edit` applied to one sheet's text; imported with `strict` and `allow`.
 fn mahesana_with(
@@ -616,11 +625,9 @@ fn mahesana_with(
         std::fs::write(raw.join(&name), text).unwrap();
     }
     let o = ImportOptions {
-        electors: Some(data(e.pc).join("electors.csv")),
-        declared: Some(data(e.pc).join("declared.csv")),
         strict,
         allow: allow.iter().map(|s| (*s).to_string()).collect(),
-        ..ImportOptions::new(raw, "ls2014-mahesana", "PC04", "4 Mahesana", "2014-04-30")
+        ..mahesana_opts(raw, data(e.pc).join("declared.csv"))
     };
     let r = import(&o, &d.path().join("in")).map_err(|e| e.to_string());
     (d, r)
@@ -783,17 +790,7 @@ fn a_published_postal_column_is_the_postal_row() {
         let d = tempfile::tempdir().unwrap();
         let path = d.path().join("declared.csv");
         std::fs::write(&path, declared).unwrap();
-        let o = ImportOptions {
-            electors: Some(data(e.pc).join("electors.csv")),
-            declared: Some(path),
-            ..ImportOptions::new(
-                data(e.pc).join("raw"),
-                "ls2014-mahesana",
-                "PC04",
-                "4 Mahesana",
-                "2014-04-30",
-            )
-        };
+        let o = mahesana_opts(data(e.pc).join("raw"), path);
         let r = import(&o, &d.path().join("in")).unwrap();
         let postal: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(d.path().join("in/postal/PC04.json")).unwrap(),
@@ -843,17 +840,7 @@ fn a_real_declared_result_missing_a_candidate_is_refused() {
     let d = tempfile::tempdir().unwrap();
     let declared = d.path().join("declared.csv");
     std::fs::write(&declared, cut).unwrap();
-    let o = ImportOptions {
-        electors: Some(data(e.pc).join("electors.csv")),
-        declared: Some(declared),
-        ..ImportOptions::new(
-            data(e.pc).join("raw"),
-            "ls2014-mahesana",
-            "PC04",
-            "4 Mahesana",
-            "2014-04-30",
-        )
-    };
+    let o = mahesana_opts(data(e.pc).join("raw"), declared);
     let err = import(&o, &d.path().join("in"))
         .expect_err("a candidate left out")
         .to_string();

@@ -26,6 +26,7 @@ import os
 import secrets
 import struct
 import sys
+import time
 
 from py_ecc.optimized_bls12_381 import FQ, FQ2, G1, G2, Z1, add, double, eq, neg, pairing, is_on_curve, b, b2
 from py_ecc.bls.point_compression import decompress_G1, decompress_G2
@@ -87,6 +88,7 @@ def strs(s):
 
 
 def main():
+    start = time.monotonic()
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     tamper = "--tamper" in sys.argv or "--tamper-circuit" in sys.argv
     r1cs_file = None
@@ -196,7 +198,7 @@ def main():
         if holds == tamper:
             sys.exit(1)
     print("the keys are the ones this circuit and this ceremony give" if not tamper
-          else "the tampering is caught")
+          else "the tampering is caught", f"({time.monotonic() - start:.1f} s)")
 
 
 if __name__ == "__main__":

@@ -17,17 +17,32 @@
 use crate::encoding::{StationProof, PROOF_BYTES};
 use crate::keys::PreparedKey;
 use crate::station::PublicInputs;
-use ark_bls12_381::{Bls12_381, Fr, G1Projective};
+use ark_bls12_381::{g1, Bls12_381, Fr, G1Affine, G1Projective};
 use ark_ec::pairing::Pairing;
+use ark_ec::scalar_mul::glv::GLVConfig;
 use ark_ec::{CurveGroup, VariableBaseMSM};
-use ark_ff::{BigInteger, Field, PrimeField};
+use ark_ff::{AdditiveGroup, BigInteger, Field, PrimeField, Zero};
 use ark_serialize::CanonicalSerialize;
 use transcripts::{labels, Transcript, TranscriptProtocol};
 
 /// One proof with its public inputs.
 pub type Item = (PublicInputs, StationProof);
 
-fn coefficients(vk_digest: &[u8], items: &[&Item], entropy: &[u8; 32]) -> Vec<Fr> {
+/// A batch coefficient, split for the curve's endomorphism: `r = lo + lambda * hi` with `lo`,
+/// `hi` below 2^64 and `lambda` the eigenvalue of `phi(x, y) = (beta x, y)` on G1 (spec
+/// `protocol.md` §6.1). Distinct `(lo, hi)` give distinct `r` (lambda times any nonzero
+/// difference below 2^64 stays at least 2^64 away from a multiple of the group order), so `r`
+/// takes 2^128 values; `r A = lo A + hi phi(A)` costs 64 doublings instead of 128
+/// ([`lo_hi_mul`]), and `sum r_i C_i` is one multi-scalar multiplication of 64-bit scalars over
+/// the `C_i` and `phi(C_i)`.
+#[derive(Clone, Copy)]
+struct Coefficient {
+    lo: u64,
+    hi: u64,
+    r: Fr,
+}
+
+fn coefficients(vk_digest: &[u8], items: &[&Item], entropy: &[u8; 32]) -> Vec<Coefficient> {
     let mut t = Transcript::new(labels::PROTOCOL);
     t.groth16_batch_domain_sep(vk_digest, items.len() as u64);
     for (public, proof) in items {
@@ -45,8 +60,42 @@ fn coefficients(vk_digest: &[u8], items: &[&Item], entropy: &[u8; 32]) -> Vec<Fr
     t.append_local_entropy(entropy);
     items
         .iter()
-        .map(|_| Fr::from(t.challenge_u128(b"coefficient").max(1)))
+        .map(|_| {
+            let (lo, hi, r) = coefficient(t.challenge_u128(b"coefficient"));
+            Coefficient { lo, hi, r }
+        })
         .collect()
+}
+
+/// The coefficient of a 16-byte challenge read little-endian (spec `protocol.md` §6.1): its
+/// halves `lo` (all zero with `hi` gives `lo = 1`) and `hi`, and `lo + lambda hi`.
+pub fn coefficient(challenge: u128) -> (u64, u64, Fr) {
+    let (lo, hi) = match (challenge as u64, (challenge >> 64) as u64) {
+        (0, 0) => (1, 0),
+        pair => pair,
+    };
+    let r = Fr::from(lo) + <g1::Config as GLVConfig>::LAMBDA * Fr::from(hi);
+    (lo, hi, r)
+}
+
+/// `lo P + hi phi(P)`, which is `r P` for `r = lo + lambda hi`: Shamir's simultaneous
+/// double-and-add over the 64 bits of both halves. For a point with a part outside G1, `phi`
+/// maps that part to another point of order dividing the cofactor, which no pairing with G2
+/// sees (protocol.md §4.8).
+fn lo_hi_mul(p: &G1Affine, lo: u64, hi: u64) -> G1Projective {
+    let phi = <g1::Config as GLVConfig>::endomorphism_affine(p);
+    let both = G1Projective::from(*p) + phi;
+    let mut acc = G1Projective::zero();
+    for i in (0..64 - (lo | hi).leading_zeros()).rev() {
+        acc.double_in_place();
+        match ((lo >> i) & 1, (hi >> i) & 1) {
+            (1, 0) => acc += p,
+            (0, 1) => acc += &phi,
+            (1, 1) => acc += &both,
+            _ => {}
+        }
+    }
+    acc
 }
 
 impl PreparedKey {
@@ -58,24 +107,44 @@ impl PreparedKey {
         // sum_i r_i IC_i = (sum r_i) g_0 + sum_j (sum_i r_i x_ij) g_{j+1}: one MSM.
         let mut scalars = vec![Fr::from(0u64); vk.gamma_abc_g1.len()];
         for ((public, _), ri) in items.iter().zip(&r) {
-            scalars[0] += ri;
+            scalars[0] += ri.r;
             for (s, x) in scalars.iter_mut().skip(1).zip(public.to_field_elements()) {
-                *s += *ri * x;
+                *s += ri.r * x;
             }
         }
         let Ok(ic) = G1Projective::msm(&vk.gamma_abc_g1, &scalars) else {
             return false;
         };
-        let cs: Vec<_> = items.iter().map(|(_, p)| p.c).collect();
-        let Ok(c) = G1Projective::msm(&cs, &r) else {
-            return false;
-        };
+        // sum_i r_i C_i = sum_i lo_i C_i + sum_i hi_i phi(C_i).
+        let mut cs: Vec<G1Affine> = items.iter().map(|(_, p)| p.c).collect();
+        cs.extend(
+            items
+                .iter()
+                .map(|(_, p)| <g1::Config as GLVConfig>::endomorphism_affine(&p.c)),
+        );
+        let halves: Vec<u64> = r
+            .iter()
+            .map(|c| c.lo)
+            .chain(r.iter().map(|c| c.hi))
+            .collect();
+        let c = G1Projective::msm_u64(&cs, &halves);
         let mut g1: Vec<<Bls12_381 as Pairing>::G1Prepared> = Vec::with_capacity(items.len() + 2);
         let mut g2: Vec<<Bls12_381 as Pairing>::G2Prepared> = Vec::with_capacity(items.len() + 2);
+        let mut scaled = Vec::with_capacity(items.len());
         for ((_, proof), ri) in items.iter().zip(&r) {
-            g1.push((proof.a * ri).into_affine().into());
-            g2.push(proof.b.into());
+            // B's membership of G2, checked while preparing it (protocol.md §4.8).
+            let Some(b) = crate::g2::prepare_in_g2(&proof.b) else {
+                return false;
+            };
+            scaled.push(lo_hi_mul(&proof.a, ri.lo, ri.hi));
+            g2.push(b);
         }
+        // One field inversion for all the r_i A_i.
+        g1.extend(
+            G1Projective::normalize_batch(&scaled)
+                .into_iter()
+                .map(Into::into),
+        );
         g1.push(ic.into_affine().into());
         g2.push(self.pvk.gamma_g2_neg_pc.clone());
         g1.push(c.into_affine().into());

@@ -335,6 +335,10 @@ impl PreparedKey {
                 got: inputs.len(),
             });
         }
+        // B must be in G2 (protocol.md §4.8); A and C need not be in G1.
+        if !proof.b.is_on_curve() || !proof.b.is_in_correct_subgroup_assuming_on_curve() {
+            return Err(CircuitError::ProofInvalid);
+        }
         match Groth16::<Bls12_381>::verify_with_processed_vk(&self.pvk, &inputs, proof) {
             Ok(true) => Ok(()),
             Ok(false) => Err(CircuitError::ProofInvalid),

@@ -14,6 +14,7 @@ pub mod ceremony;
 pub mod commitment;
 pub mod encoding;
 pub mod error;
+pub mod g2;
 pub mod keys;
 pub mod poseidon;
 pub mod r1cs;

@@ -233,6 +233,21 @@ def batch_coefficients(vk_sha256, proofs, entropy, count):
     return out
 
 
+# BLS12-381: the curve parameter x, the group order r = x^4 - x^2 + 1, and lambda = r - x^2,
+# the eigenvalue on G1 of phi(x, y) = (beta x, y) (protocol.md §6.1).
+CURVE_X = -0xD201000000010000
+GROUP_R = CURVE_X**4 - CURVE_X**2 + 1
+LAMBDA = GROUP_R - CURVE_X**2
+
+
+def batch_coefficient_fr(c):
+    """r_i = lo + lambda hi mod r from a 16-byte challenge read little-endian (protocol.md §6.1)."""
+    lo, hi = c & (2**64 - 1), c >> 64
+    if lo == 0 and hi == 0:
+        lo = 1
+    return (lo + LAMBDA * hi) % GROUP_R
+
+
 def transcripts_json():
     t = Transcript(b"test protocol")
     t.append_message(b"some label", b"some data")
@@ -293,6 +308,9 @@ def transcripts_json():
             "proofs": [{"proof_hex": p.hex(), "inputs_hex": x.hex()} for p, x in proofs],
             "entropy_hex": entropy.hex(),
             "coefficients": [str(c) for c in batch_coefficients(vk, proofs, entropy, 3)],
+            "coefficients_fr": [
+                str(batch_coefficient_fr(c)) for c in batch_coefficients(vk, proofs, entropy, 3)
+            ],
         },
     }
 

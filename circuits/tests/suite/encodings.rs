@@ -278,3 +278,25 @@ fn scalars_in_upper_case_are_refused() {
     assert!(circuits::fr_from_hex(&x).is_ok());
     assert!(circuits::fr_from_hex(&x.to_uppercase()).is_err());
 }
+
+/// The batch coefficients `lo + lambda hi` of protocol.md §6.1 against `transcripts.json`
+/// (computed by `transcript_vectors.py` from the curve parameter alone), and the zero rule.
+#[test]
+fn batch_coefficients_match_the_independent_vectors() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../spec/vectors/transcripts.json"
+    );
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let b = &v["groth16_batch"];
+    let challenges = b["coefficients"].as_array().unwrap();
+    let frs = b["coefficients_fr"].as_array().unwrap();
+    assert_eq!(challenges.len(), frs.len());
+    for (c, f) in challenges.iter().zip(frs) {
+        let x: u128 = c.as_str().unwrap().parse().unwrap();
+        let (lo, hi, r) = circuits::batch::coefficient(x);
+        assert_eq!((lo, hi), (x as u64, (x >> 64) as u64));
+        assert_eq!(r.into_bigint().to_string(), f.as_str().unwrap());
+    }
+    assert_eq!(circuits::batch::coefficient(0), (1, 0, Fr::from(1u64)));
+}

@@ -3,6 +3,7 @@
 //! (every way a lying prover could try, at constraint level).
 
 mod encodings;
+mod g2;
 mod malformed;
 mod r1cs;
 mod station;

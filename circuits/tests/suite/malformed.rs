@@ -1,20 +1,25 @@
 //! Malformed encodings of proofs, keys and scalars: each gets a clear error, never a panic and
-//! never a silent acceptance (points off the curve, outside the prime-order subgroup, the
+//! never a silent acceptance (points off the curve, keys outside the prime-order subgroup, the
 //! identity, non-canonical encodings, wrong lengths).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use ark_bls12_381::{Fq, Fq2, Fr, G1Affine, G2Affine};
-use ark_ec::AffineRepr;
+use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{BigInteger, PrimeField, UniformRand};
 use ark_serialize::CanonicalSerialize;
 use circuits::{
-    fr_from_hex, keys, proof_from_hex, proof_to_hex, station_binding, LogWitness, Salt, Shape,
-    StationCircuit,
+    fr_from_hex, keys, proof_from_hex, proof_to_hex, station_binding, LogWitness, PublicInputs,
+    Salt, Shape, StationCircuit,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
 fn proof_and_key() -> (keys::StationProof, Vec<u8>, Shape) {
+    let (proof, vk, shape, _) = proof_key_and_inputs();
+    (proof, vk, shape)
+}
+
+fn proof_key_and_inputs() -> (keys::StationProof, Vec<u8>, Shape, PublicInputs) {
     let mut rng = ChaCha20Rng::seed_from_u64(9);
     let shape = Shape::new(64, 4).unwrap();
     let pk = keys::setup(shape, &mut rng).unwrap();
@@ -23,10 +28,15 @@ fn proof_and_key() -> (keys::StationProof, Vec<u8>, Shape) {
         times: vec![25_200, 25_260, 25_300, 25_400],
         salt: Salt::random(&mut rng),
     };
-    let (circ, _) =
+    let (circ, public) =
         StationCircuit::new(shape, station_binding("E", "S", "C"), 25_400, log).unwrap();
     let proof = pk.prove(circ, &mut rng).unwrap();
-    (proof, keys::vk_to_bytes(pk.verifying_key()).unwrap(), shape)
+    (
+        proof,
+        keys::vk_to_bytes(pk.verifying_key()).unwrap(),
+        shape,
+        public,
+    )
 }
 
 fn compressed<T: CanonicalSerialize>(p: &T) -> Vec<u8> {
@@ -65,30 +75,73 @@ fn g2_outside_subgroup() -> G2Affine {
     }
 }
 
+/// A point of E(Fq) of order dividing G1's cofactor, not the identity: a curve point outside
+/// G1 with its G1 part removed.
+fn g1_cofactor_part() -> G1Affine {
+    let t = g1_outside_subgroup().mul_bigint(Fr::MODULUS).into_affine();
+    assert!(!t.is_zero() && t.is_on_curve());
+    t
+}
+
+fn proof_hex(p: &keys::StationProof) -> String {
+    hex::encode(uncompressed(p))
+}
+
+/// protocol.md §4.8: A and C are decoded without a G1 membership test, and a part outside G1
+/// changes nothing: the proof verifies (alone and in a batch) exactly when the proof of its G1
+/// parts does. B outside G2 decodes (it is on the curve) and fails every verification.
 #[test]
-fn proofs_off_the_subgroup_identity_noncanonical_or_wrong_length_are_refused() {
+fn a_and_c_outside_g1_change_no_verdict_and_b_outside_g2_fails() {
+    let (proof, vk, shape, public) = proof_key_and_inputs();
+    let pvk = keys::vk_from_bytes(shape, &vk).unwrap();
+    let digest = [7u8; 32];
+    let t = g1_cofactor_part();
+    let mut wrong = public.clone();
+    wrong.counts[0] += 1;
+    wrong.counts[1] -= 1;
+    let with = |a: bool, c: bool| {
+        let mut p = proof.clone();
+        if a {
+            p.a = (p.a + t).into_affine();
+        }
+        if c {
+            p.c = (p.c + t).into_affine();
+        }
+        proof_from_hex(&proof_hex(&p)).expect("on the curve: decoded")
+    };
+    for (a, c) in [(true, false), (false, true), (true, true)] {
+        let p = with(a, c);
+        assert!(!p.a.is_in_correct_subgroup_assuming_on_curve() || !a);
+        assert!(pvk.verify(&public, &p).is_ok(), "A {a} C {c}: holds");
+        assert!(pvk.verify(&wrong, &p).is_err(), "A {a} C {c}: other counts");
+        let items = vec![
+            (public.clone(), proof.clone()),
+            (public.clone(), p.clone()),
+            (wrong.clone(), p),
+        ];
+        assert_eq!(pvk.verify_batch(&digest, &items, &[3u8; 32]), vec![2]);
+    }
+    // A itself replaced by a point of the cofactor group only: the pairing sees the identity.
+    let mut bad = proof.clone();
+    bad.a = t;
+    let bad = proof_from_hex(&proof_hex(&bad)).unwrap();
+    assert!(pvk.verify(&public, &bad).is_err());
+
+    // B outside G2: on the curve, so decoded; refused by the lone and the batch verification.
+    let mut bad = proof.clone();
+    bad.b = g2_outside_subgroup();
+    let bad = proof_from_hex(&proof_hex(&bad)).expect("on the curve: decoded");
+    assert!(pvk.verify(&public, &bad).is_err(), "B outside G2");
+    let items = vec![(public.clone(), proof.clone()), (public.clone(), bad)];
+    assert_eq!(pvk.verify_batch(&digest, &items, &[3u8; 32]), vec![1]);
+}
+
+#[test]
+fn proofs_off_the_curve_identity_noncanonical_or_wrong_length_are_refused() {
     let (proof, _, _) = proof_and_key();
     let good = proof_to_hex(&proof).unwrap();
     assert!(proof_from_hex(&good).is_ok());
 
-    let mut bad = proof.clone();
-    bad.a = g1_outside_subgroup();
-    assert!(
-        proof_from_hex(&hex::encode(uncompressed(&bad))).is_err(),
-        "A outside G1"
-    );
-    let mut bad = proof.clone();
-    bad.c = g1_outside_subgroup();
-    assert!(
-        proof_from_hex(&hex::encode(uncompressed(&bad))).is_err(),
-        "C outside G1"
-    );
-    let mut bad = proof.clone();
-    bad.b = g2_outside_subgroup();
-    assert!(
-        proof_from_hex(&hex::encode(uncompressed(&bad))).is_err(),
-        "B outside G2"
-    );
     for which in 0..3 {
         let mut bad = proof.clone();
         match which {

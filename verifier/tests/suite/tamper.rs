@@ -6,6 +6,7 @@ use crate::fixture;
 
 use bundle::{kinds, ElectionKind, KeyPair, Role};
 use fixture::{copy, failed_steps, set, Copy};
+use rand::SeedableRng;
 use serde_json::{json, Value};
 
 const A: ElectionKind = ElectionKind::Assembly;
@@ -1021,6 +1022,103 @@ fn v4d_malformed_proof() {
     c.edit(&path, |v| v["stations"][0]["proof"] = json!("zz"));
     c.reindex();
     expect_exactly(&c, &["V4.d"]);
+}
+
+/// The first row's proof with `f` applied to its decoded points (A, B, C).
+fn edit_first_proof(
+    c: &Copy,
+    f: impl Fn(&mut ark_groth16::Proof<ark_bls12_381::Bls12_381>),
+) -> String {
+    use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
+    let (_, path) = c.contested();
+    let mut sid = String::new();
+    c.edit(&path, |v| {
+        let bytes = hex::decode(v["stations"][0]["proof"].as_str().unwrap()).unwrap();
+        let mut p = ark_groth16::Proof::<ark_bls12_381::Bls12_381>::deserialize_with_mode(
+            bytes.as_slice(),
+            Compress::No,
+            Validate::Yes,
+        )
+        .unwrap();
+        f(&mut p);
+        let mut out = Vec::new();
+        p.serialize_uncompressed(&mut out).unwrap();
+        v["stations"][0]["proof"] = json!(hex::encode(out));
+        sid = station_at(v, 0);
+    });
+    c.reindex();
+    sid
+}
+
+/// A point of E(Fq) of order dividing G1's cofactor (not the identity).
+fn g1_cofactor_part() -> ark_bls12_381::G1Affine {
+    use ark_ec::{AffineRepr, CurveGroup};
+    use ark_ff::{PrimeField, UniformRand};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    loop {
+        let x = ark_bls12_381::Fq::rand(&mut rng);
+        if let Some(p) = ark_bls12_381::G1Affine::get_point_from_x_unchecked(x, true) {
+            let t = p.mul_bigint(ark_bls12_381::Fr::MODULUS).into_affine();
+            if !t.is_zero() {
+                return t;
+            }
+        }
+    }
+}
+
+/// protocol.md §4.8: a proof's A and C are not checked to lie in G1, because a part outside G1
+/// changes no pairing with G2; such a proof of the true statement still verifies (no step
+/// fails), and the same change to a false one does not make it verify.
+#[test]
+fn v4d_a_and_c_with_parts_outside_g1_change_nothing() {
+    use ark_ec::{AffineRepr, CurveGroup};
+    let t = g1_cofactor_part();
+    let c = copy(A);
+    edit_first_proof(&c, |p| {
+        p.a = (p.a + t).into_affine();
+        p.c = (p.c + t).into_affine();
+    });
+    let r = c.verify();
+    assert!(failed_steps(&r).is_empty(), "{:#?}", r.findings);
+    assert_eq!(r.exit_code(), 0);
+    // The same part added to a proof of other counts (A and C of station 0 moved by a
+    // multiple of the generator: no longer a proof of anything the signed statements say).
+    let c = copy(A);
+    let sid = edit_first_proof(&c, |p| {
+        let g = ark_bls12_381::G1Affine::generator();
+        p.a = (p.a + t + g).into_affine();
+        p.c = (p.c + t).into_affine();
+    });
+    let r = c.verify();
+    assert_eq!(failed_steps(&r), set(&["V4.d"]), "{:#?}", r.findings);
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.station.as_deref() == Some(&sid)));
+}
+
+/// B outside G2 is on the curve, so it decodes; the batch's preparation of B refuses it
+/// (protocol.md §4.8) and the station is named.
+#[test]
+fn v4d_b_outside_g2_fails() {
+    use ark_ff::UniformRand;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(4);
+    let b = loop {
+        let x = ark_bls12_381::Fq2::rand(&mut rng);
+        if let Some(p) = ark_bls12_381::G2Affine::get_point_from_x_unchecked(x, true) {
+            if !p.is_in_correct_subgroup_assuming_on_curve() {
+                break p;
+            }
+        }
+    };
+    let c = copy(A);
+    let sid = edit_first_proof(&c, |p| p.b = b);
+    expect_exactly(&c, &["V4.d"]);
+    let r = c.verify();
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.step == "V4.d" && f.station.as_deref() == Some(&sid)));
 }
 
 #[test]

@@ -9,6 +9,7 @@
 //! the prover proves stations in parallel, the verifier checks proofs in parallel.
 #![deny(missing_docs)]
 
+pub mod aggregate;
 pub mod batch;
 pub mod ceremony;
 pub mod commitment;

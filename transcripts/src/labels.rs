@@ -11,3 +11,5 @@ pub const AUDIT_SEED: &[u8] = b"ve/audit-seed/v1";
 pub const AUDIT_STATUTORY: &[u8] = b"ve/audit-statutory/v2";
 /// Domain separator of the risk-limiting (PPEB) draws from an audit seed.
 pub const AUDIT_PPEB: &[u8] = b"ve/audit-ppeb/v1";
+/// Domain separator of a SnarkPack aggregate of Groth16 proofs (`aggregation.md`).
+pub const AGGREGATE: &[u8] = b"ve/snarkpack/v1";

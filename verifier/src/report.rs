@@ -239,8 +239,9 @@ pub struct WitnessLine {
     pub time: Option<u64>,
 }
 
-/// What one share of a run adds to share 0's report (`Options::share`): its proof verdicts
-/// (V4.d) and what it saw of the bundle, so that shares run on different copies are noticed.
+/// What one share of a run adds to share 0's report (`Options::share`): its verdicts on the
+/// proofs (V4.d) and on the signatures (V2.d, V3.a) of its stations, and what it saw of the
+/// bundle, so that shares run on different copies are noticed.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SharePart {
     /// Which share, of how many.
@@ -255,15 +256,17 @@ pub struct SharePart {
     pub proofs_verified: u64,
     /// V4.d items checked.
     pub checked: u64,
-    /// V4.d findings.
+    /// Findings of the shared steps ([`SHARED_STEPS`]).
     pub findings: Vec<ShareFinding>,
 }
 
-/// A V4.d finding of a share.
+/// A finding of a share, in one of the [`SHARED_STEPS`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ShareFinding {
     /// Severity.
     pub severity: Severity,
+    /// The step.
+    pub step: String,
     /// Contest.
     pub contest: Option<String>,
     /// Station.
@@ -277,8 +280,16 @@ pub struct ShareFinding {
 /// The signed index, where a share's disagreement is reported.
 const INDEX_FILE: &str = bundle::paths::INDEX;
 
-/// The step whose work is split between shares.
+/// The step whose items are counted by the share that checks them.
 const SHARED_STEP: &str = "V4.d";
+
+/// The steps whose work is split between shares: the proofs (V4.d), and the signatures of the PO
+/// certificates (V2.d) and close-of-poll statements (V3.a). Every share makes V2.d's and V3.a's
+/// other checks for every station and counts them; a signature it leaves to another share it
+/// takes as holding, which can only hide a failure that share reports, never add one. Share 0
+/// adds the other shares' findings of these steps to its own (the same finding from two shares
+/// is one).
+pub const SHARED_STEPS: [&str; 3] = ["V2.d", "V3.a", SHARED_STEP];
 
 /// Accumulates findings and per-step counts; one per parallel task, merged at the end.
 #[derive(Debug, Default)]
@@ -397,9 +408,10 @@ impl Report {
             findings: self
                 .findings
                 .iter()
-                .filter(|x| x.step == SHARED_STEP)
+                .filter(|x| SHARED_STEPS.contains(&x.step))
                 .map(|x| ShareFinding {
                     severity: x.severity,
+                    step: x.step.to_string(),
                     contest: x.contest.clone(),
                     station: x.station.clone(),
                     file: x.file.clone(),
@@ -458,14 +470,28 @@ impl Report {
         if same && part.share.0 != 0 && part.share.0 < part.share.1 {
             *f.checked.entry(SHARED_STEP).or_default() += part.checked;
             self.proofs_verified += part.proofs_verified;
-            f.list.extend(part.findings.iter().map(|x| Finding {
-                severity: x.severity,
-                step: SHARED_STEP,
-                contest: x.contest.clone(),
-                station: x.station.clone(),
-                file: x.file.clone(),
-                rule: x.rule.clone(),
-            }));
+            for x in &part.findings {
+                // A step outside the shared ones is not a share's to report.
+                let Some(step) = SHARED_STEPS.iter().find(|s| **s == x.step) else {
+                    f.error(
+                        "V1.a",
+                        &At::file(INDEX_FILE),
+                        format!(
+                            "share {} of {} reported a finding of step {}, which is not split between shares",
+                            part.share.0, part.share.1, x.step
+                        ),
+                    );
+                    continue;
+                };
+                f.list.push(Finding {
+                    severity: x.severity,
+                    step,
+                    contest: x.contest.clone(),
+                    station: x.station.clone(),
+                    file: x.file.clone(),
+                    rule: x.rule.clone(),
+                });
+            }
         } else {
             f.error(
                 "V1.a",

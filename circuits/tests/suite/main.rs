@@ -2,6 +2,7 @@
 //! against the spec's vectors, malformed encodings refused, and the station circuit's statement
 //! (every way a lying prover could try, at constraint level).
 
+mod aggregate;
 mod encodings;
 mod g2;
 mod malformed;

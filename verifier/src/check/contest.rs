@@ -1,7 +1,7 @@
 //! One contest, start to end: reads its shard, runs V2.d, V3 and V4 per station in parallel,
 //! the V4.d batches per key, then V5 and V7; hands its station summaries to V6.
 
-use super::read::{read, signatures_hold};
+use super::read::{read, signatures_hold_where};
 use super::v2_manifest::{check_po_certificate, Context};
 use super::v3_close_of_poll::check_close_of_poll;
 use super::v4_station_results::{check_row, verify_proofs, Pending};
@@ -74,7 +74,7 @@ pub(super) fn check_contest(
         .get(cid.as_str())
         .map(|v| v.iter().map(|&i| (i, &def.stations[i])).collect())
         .unwrap_or_default();
-    let held = index_shard(&shard, &expected, &file, &mut f);
+    let held = index_shard(&shard, &expected, share, &file, &mut f);
     let stations = check_stations(def, ctx, contest, &held, &expected, &file);
     let mut tally = tally(stations, contest.candidates.len(), share, &mut f);
     out.rows = std::mem::take(&mut tally.rows);
@@ -148,16 +148,39 @@ struct Held<'s> {
 /// close-of-poll statements, in batches), each station at most once in each list, the lists in
 /// station-id order (bundle.md §6: one canonical form), and no station the manifest does not
 /// give this contest.
+///
+/// A share checks the signatures of its own stations only (those at positions k, k + n... of
+/// the contest's list, as for the proofs; a station the list does not hold is every share's)
+/// and takes the others' as holding: they are their shares' to report (report::SHARED_STEPS).
 fn index_shard<'s>(
     shard: &'s ContestShard,
     expected: &[(usize, &Station)],
+    share: Option<(u32, u32)>,
     file: &str,
     f: &mut Findings,
 ) -> Held<'s> {
     let cid = shard.contest_id.as_str();
     let cat = At::contest(file, cid);
-    let cert_sigs = signatures_hold(&shard.po_certificates, kinds::PO_CERT);
-    let cop_sigs = signatures_hold(&shard.close_of_poll, kinds::CLOSE_OF_POLL);
+    let position: BTreeMap<&str, usize> = match share {
+        Some(_) => expected
+            .iter()
+            .enumerate()
+            .map(|(i, (_, s))| (s.station_id.as_str(), i))
+            .collect(),
+        None => BTreeMap::new(),
+    };
+    let mine = |sid: &str| match share {
+        None => true,
+        Some((k, n)) => position
+            .get(sid)
+            .is_none_or(|&i| i % n.max(1) as usize == k as usize),
+    };
+    let cert_sigs = signatures_hold_where(&shard.po_certificates, kinds::PO_CERT, |c| {
+        mine(&c.body.station_id)
+    });
+    let cop_sigs = signatures_hold_where(&shard.close_of_poll, kinds::CLOSE_OF_POLL, |c| {
+        mine(&c.body.station_id)
+    });
     let mut held = Held {
         certs: BTreeMap::new(),
         cops: BTreeMap::new(),

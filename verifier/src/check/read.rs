@@ -144,21 +144,28 @@ pub(super) fn safe_path(p: &str) -> bool {
 /// Signatures per Ed25519 batch.
 pub(super) const SIG_BATCH: usize = 256;
 
-/// Verdicts for a list of signed statements of one kind, batch-verified in parallel.
-pub(super) fn signatures_hold<T: serde::Serialize + Sync>(
+/// Verdicts for a list of signed statements of one kind, batch-verified in parallel: whether
+/// each signature of `list` holds, for the statements `mine` selects; the others are taken as
+/// holding (a share leaves them to the share that checks them, report::SHARED_STEPS).
+pub(super) fn signatures_hold_where<T: serde::Serialize + Sync>(
     list: &[Signed<T>],
     kind: &'static str,
+    mine: impl Fn(&Signed<T>) -> bool + Sync,
 ) -> Vec<bool> {
     list.par_chunks(SIG_BATCH)
         .flat_map_iter(|chunk| {
+            let checked: Vec<&Signed<T>> = chunk.iter().filter(|s| mine(s)).collect();
             // A statement whose key or signature does not even decode is invalid on its own.
             let decoded: Vec<Option<bundle::PendingSignature>> =
-                chunk.iter().map(|s| s.pending(kind).ok()).collect();
+                checked.iter().map(|s| s.pending(kind).ok()).collect();
             let good: Vec<bundle::PendingSignature> = decoded.iter().flatten().cloned().collect();
             let mut verdicts = verify_many(&good).into_iter();
-            decoded
+            let mut own = decoded
                 .into_iter()
-                .map(|d| d.is_some() && verdicts.next().unwrap_or(false))
+                .map(|d| d.is_some() && verdicts.next().unwrap_or(false));
+            chunk
+                .iter()
+                .map(|s| !mine(s) || own.next().unwrap_or(false))
                 .collect::<Vec<_>>()
         })
         .collect()

@@ -100,6 +100,59 @@ fn a_bad_proof_is_found_whichever_share_holds_it() {
     }
 }
 
+/// The signatures are split between shares like the proofs: a close-of-poll statement's or a
+/// PO certificate's signature broken at a station of any share gives, merged, the report of
+/// one run.
+#[test]
+fn a_bad_signature_is_found_whichever_share_holds_it() {
+    for (list, steps) in [
+        ("close_of_poll", &["V3.a"][..]),
+        ("po_certificates", &["V2.d", "V3.a"][..]),
+    ] {
+        for station in 0..3 {
+            let c = copy(ElectionKind::Assembly);
+            let (_, shard) = c.contested();
+            c.edit(&shard, |v| {
+                let sig = v[list][station]["signature"].as_str().unwrap().to_string();
+                let flipped = if sig.starts_with('0') { "1" } else { "0" };
+                v[list][station]["signature"] = Value::String(format!("{flipped}{}", &sig[1..]));
+            });
+            c.reindex();
+            let whole = c.verify();
+            let failed = failed_steps(&whole);
+            assert!(
+                steps.iter().all(|s| failed.contains(*s)),
+                "{list} {station}: {failed:?}"
+            );
+            for n in [2, 3] {
+                let merged = split(&Folder(c.path.clone()), n);
+                assert_eq!(
+                    json(&merged),
+                    json(&whole),
+                    "{list}, station {station}, {n} shares"
+                );
+            }
+            // The work is split: a share that does not hold the station does not check its
+            // signature, and the one that holds it does.
+            let alone = |k| {
+                let r = verify_source(
+                    &Folder(c.path.clone()),
+                    &Options {
+                        share: Some((k, 3)),
+                        ..Options::default()
+                    },
+                );
+                failed_steps(&r).contains("V3.a")
+            };
+            assert_eq!(
+                (0..3).map(alone).collect::<Vec<_>>(),
+                (0..3).map(|k| k == station as u32).collect::<Vec<_>>(),
+                "{list} {station}"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_missing_doubled_or_foreign_share_is_an_error() {
     let e = election(ElectionKind::Assembly);

@@ -1,0 +1,182 @@
+//! SnarkPack aggregation (`circuits::aggregate`, spec aggregation.md): an aggregate of valid
+//! proofs verifies for their public inputs in their order, and fails for one bad proof among
+//! them, for inputs of another order or count, for another context or key, and for any part of
+//! the aggregate changed.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use ark_bls12_381::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::pairing::Pairing;
+use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
+use ark_ff::{Field, UniformRand};
+use circuits::aggregate::{aggregate, verify_aggregate, AggregateProof, AggregationKey};
+use circuits::{keys, station_binding, LogWitness, PublicInputs, Salt, Shape, StationCircuit};
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use std::sync::OnceLock;
+
+type Item = (PublicInputs, keys::StationProof);
+
+/// `[s^i]_1` for `i < 2n` and `[s^i]_2` for `i < n`.
+fn powers(s: Fr, n: usize) -> (Vec<G1Affine>, Vec<G2Affine>) {
+    let mut g1 = Vec::new();
+    let mut g2 = Vec::new();
+    let mut p = Fr::from(1u64);
+    for i in 0..2 * n {
+        g1.push((G1Projective::generator() * p).into_affine());
+        if i < n {
+            g2.push((G2Projective::generator() * p).into_affine());
+        }
+        p *= s;
+    }
+    (g1, g2)
+}
+
+fn key(n: usize) -> AggregationKey {
+    let mut rng = ChaCha20Rng::seed_from_u64(11);
+    let (g_a, h_a) = powers(Fr::rand(&mut rng), n);
+    let (g_b, h_b) = powers(Fr::rand(&mut rng), n);
+    AggregationKey::from_powers(g_a, h_a, g_b, h_b).unwrap()
+}
+
+/// Eight valid proofs of distinct stations in the 64x4 key, and the key.
+fn proofs() -> &'static (Vec<Item>, keys::PreparedKey, [u8; 32]) {
+    static P: OnceLock<(Vec<Item>, keys::PreparedKey, [u8; 32])> = OnceLock::new();
+    P.get_or_init(|| {
+        let mut rng = ChaCha20Rng::seed_from_u64(12);
+        let shape = Shape::new(64, 4).unwrap();
+        let pk = keys::setup(shape, &mut rng).unwrap();
+        let items = (0..8u32)
+            .map(|i| {
+                let choices: Vec<u16> = (0..=i).map(|k| (k % 4) as u16).collect();
+                let times = (0..=i).map(|k| 25_200 + k).collect();
+                let log = LogWitness {
+                    choices,
+                    times,
+                    salt: Salt::random(&mut rng),
+                };
+                let binding = station_binding("E", &format!("S{i}"), "C");
+                let (circ, public) = StationCircuit::new(shape, binding, 26_000, log).unwrap();
+                (public, pk.prove(circ, &mut rng).unwrap())
+            })
+            .collect();
+        let vk = keys::vk_to_bytes(pk.verifying_key()).unwrap();
+        let digest = sha(&vk);
+        (items, keys::vk_from_bytes(shape, &vk).unwrap(), digest)
+    })
+}
+
+fn sha(b: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(b).into()
+}
+
+fn inputs(items: &[Item]) -> Vec<Vec<Fr>> {
+    items.iter().map(|(x, _)| x.to_field_elements()).collect()
+}
+
+#[test]
+fn an_aggregate_of_valid_proofs_verifies_and_round_trips() {
+    let (items, pvk, digest) = proofs();
+    let k = key(8);
+    let avk = k.verifying_key();
+    for count in [2, 3, 8] {
+        let p = aggregate(&k, b"AC001", digest, &items[..count]).unwrap();
+        assert_eq!(p.n as usize, count.next_power_of_two());
+        verify_aggregate(&avk, pvk, b"AC001", digest, &inputs(&items[..count]), &p)
+            .unwrap_or_else(|e| panic!("{count} proofs: {e}"));
+        let back = AggregateProof::from_bytes(&p.to_bytes()).unwrap();
+        assert_eq!(back, p);
+    }
+}
+
+#[test]
+fn an_aggregate_fails_for_other_inputs_context_or_key() {
+    let (items, pvk, digest) = proofs();
+    let k = key(8);
+    let avk = k.verifying_key();
+    let p = aggregate(&k, b"AC001", digest, &items[..4]).unwrap();
+    let x = inputs(&items[..4]);
+    let fails =
+        |ctx: &[u8], d: &[u8], x: &[Vec<Fr>]| verify_aggregate(&avk, pvk, ctx, d, x, &p).is_err();
+    assert!(fails(b"AC002", digest, &x), "another contest");
+    assert!(fails(b"AC001", &[0u8; 32], &x), "another key digest");
+    let mut swapped = x.clone();
+    swapped.swap(1, 2);
+    assert!(
+        fails(b"AC001", digest, &swapped),
+        "stations in another order"
+    );
+    let mut count = x.clone();
+    count[3][2] += Fr::from(1u64);
+    assert!(fails(b"AC001", digest, &count), "one count raised");
+    assert!(fails(b"AC001", digest, &x[..3]), "a station left out");
+    // Another aggregation key (other secrets).
+    let mut rng = ChaCha20Rng::seed_from_u64(99);
+    let (g_a, h_a) = powers(Fr::rand(&mut rng), 8);
+    let (g_b, h_b) = powers(Fr::rand(&mut rng), 8);
+    let other = AggregationKey::from_powers(g_a, h_a, g_b, h_b).unwrap();
+    assert!(verify_aggregate(&other.verifying_key(), pvk, b"AC001", digest, &x, &p).is_err());
+}
+
+#[test]
+fn an_aggregate_over_one_bad_proof_fails() {
+    let (items, pvk, digest) = proofs();
+    let k = key(8);
+    let avk = k.verifying_key();
+    // Station 2's proof with station 3's: a valid proof of another statement.
+    let mut bad = items[..4].to_vec();
+    bad[2].1 = items[3].1.clone();
+    let p = aggregate(&k, b"AC001", digest, &bad).unwrap();
+    let e = verify_aggregate(&avk, pvk, b"AC001", digest, &inputs(&bad), &p).unwrap_err();
+    assert!(e.to_string().contains("Groth16"), "{e}");
+}
+
+#[test]
+fn every_part_of_an_aggregate_is_bound() {
+    let (items, pvk, digest) = proofs();
+    let k = key(8);
+    let avk = k.verifying_key();
+    let x = inputs(&items[..4]);
+    let p = aggregate(&k, b"AC001", digest, &items[..4]).unwrap();
+    let g1 = G1Affine::generator();
+    let gt = ark_bls12_381::Bls12_381::pairing(g1, G2Affine::generator());
+    let plus1 = |a: G1Affine| (a + g1).into_affine();
+    let mut edits: Vec<(&str, AggregateProof)> = Vec::new();
+    let mut e = |name: &'static str, f: &dyn Fn(&mut AggregateProof)| {
+        let mut q = p.clone();
+        f(&mut q);
+        edits.push((name, q));
+    };
+    e("com_ab", &|q| q.com_ab[0] += gt);
+    e("com_ab u", &|q| q.com_ab[1] += gt);
+    e("com_c", &|q| q.com_c[0] += gt);
+    e("com_c u", &|q| q.com_c[1] += gt);
+    e("z_ab", &|q| q.z_ab += gt);
+    e("z_c", &|q| q.z_c = plus1(q.z_c));
+    e("round z_ab", &|q| q.rounds[0].z_ab[1] += gt);
+    e("round t_ab", &|q| q.rounds[1].t_ab[0][1] += gt);
+    e("round t_c", &|q| q.rounds[0].t_c[1][0] += gt);
+    e("round z_c", &|q| {
+        q.rounds[1].z_c[0] = plus1(q.rounds[1].z_c[0])
+    });
+    e("last a", &|q| q.last.0 = plus1(q.last.0));
+    e("last c", &|q| q.last.2 = plus1(q.last.2));
+    e("key w", &|q| q.keys.1[0] = plus1(q.keys.1[0]));
+    e("opening w", &|q| q.openings.1[1] = plus1(q.openings.1[1]));
+    e("rounds swapped", &|q| q.rounds.swap(0, 1));
+    for (name, q) in &edits {
+        assert!(
+            verify_aggregate(&avk, pvk, b"AC001", digest, &x, q).is_err(),
+            "{name} changed and still verifies"
+        );
+    }
+    // The honest one still does (the edits were on copies).
+    verify_aggregate(&avk, pvk, b"AC001", digest, &x, &p).unwrap();
+    // Bytes: truncated, extended, or a round missing are refused.
+    let bytes = p.to_bytes();
+    assert!(AggregateProof::from_bytes(&bytes[..bytes.len() - 1]).is_err());
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(AggregateProof::from_bytes(&longer).is_err());
+    let _ = Fr::from(2u64).inverse();
+}

@@ -498,14 +498,68 @@ impl AggregateProof {
         v
     }
 
-    /// Decodes strictly: every point on its curve and in its prime-order subgroup, every GT
-    /// element of order r, no trailing byte, at most [`MAX_PROOFS`] proofs.
+    /// Decodes strictly: the canonical encoding, no trailing byte, every G1 and G2 point on its
+    /// curve and in its prime-order subgroup, every GT element in the cyclotomic subgroup of
+    /// Fq12 (aggregation.md §5: not tested for order r), `n` a power of two from 2 to
+    /// [`MAX_PROOFS`], `log2 n` rounds.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CircuitError> {
         let mut reader = bytes;
-        let p = Self::deserialize_with_mode(&mut reader, Compress::No, Validate::Yes)
+        let p = Self::deserialize_with_mode(&mut reader, Compress::No, Validate::No)
             .map_err(|e| crate::encoding::enc("aggregate", e))?;
         if !reader.is_empty() {
             return Err(crate::encoding::enc("aggregate", "trailing bytes"));
+        }
+        if p.to_bytes() != bytes {
+            return Err(crate::encoding::enc(
+                "aggregate",
+                "not the canonical encoding",
+            ));
+        }
+        let g1_ok = |q: &G1Affine| q.is_on_curve() && q.is_in_correct_subgroup_assuming_on_curve();
+        let g2_ok = |q: &G2Affine| q.is_on_curve() && q.is_in_correct_subgroup_assuming_on_curve();
+        let g1s = [
+            p.z_c,
+            p.last.0,
+            p.last.2,
+            p.keys.1[0],
+            p.keys.1[1],
+            p.openings.1[0],
+            p.openings.1[1],
+        ];
+        let g2s = [
+            p.last.1,
+            p.keys.0[0],
+            p.keys.0[1],
+            p.openings.0[0],
+            p.openings.0[1],
+        ];
+        let points_ok = g1s.iter().all(g1_ok)
+            && g2s.iter().all(g2_ok)
+            && p.rounds.iter().flat_map(|r| r.z_c.iter()).all(g1_ok);
+        if !points_ok {
+            return Err(crate::encoding::enc(
+                "aggregate",
+                "a point is off its curve or outside its prime-order subgroup",
+            ));
+        }
+        let gts_ok = p
+            .com_ab
+            .iter()
+            .chain(&p.com_c)
+            .chain([&p.z_ab])
+            .all(cyclotomic)
+            && p.rounds.iter().all(|r| {
+                r.z_ab
+                    .iter()
+                    .chain(r.t_ab.iter().flatten())
+                    .chain(r.t_c.iter().flatten())
+                    .all(cyclotomic)
+            });
+        if !gts_ok {
+            return Err(crate::encoding::enc(
+                "aggregate",
+                "a GT element is not in the cyclotomic subgroup of Fq12",
+            ));
         }
         if p.n as usize > MAX_PROOFS || !p.n.is_power_of_two() || p.n < 2 {
             return Err(crate::encoding::enc(
@@ -518,6 +572,14 @@ impl AggregateProof {
         }
         Ok(p)
     }
+}
+
+/// Whether `t` is in the cyclotomic subgroup of Fq12 (order `p^4 - p^2 + 1`, which GT divides):
+/// `t^(p^4) t = t^(p^2)`, two Frobenius maps and a product. The cyclotomic arithmetic the
+/// verifier uses is exact there; membership of GT itself is not needed (aggregation.md §5).
+fn cyclotomic(t: &Gt) -> bool {
+    let f = t.0;
+    !f.is_zero() && f.frobenius_map(4) * f == f.frobenius_map(2)
 }
 
 /// Why an aggregate does not verify.
@@ -573,24 +635,26 @@ pub fn verify_aggregate(
     let z = challenge(&mut t, b"z");
     let x_invs: Vec<Fr> = xs.iter().map(|x| x.inverse().unwrap_or_default()).collect();
 
-    // Fold the commitments and the claimed products with the challenges.
+    // Fold the commitments and the claimed products with the challenges: one
+    // multi-exponentiation per value, `start + sum_t x_t L_t + x_t^-1 R_t`.
+    let scalars: Vec<Fr> = xs.iter().chain(&x_invs).copied().collect();
     let fold_gt = |start: Gt, pick: &dyn Fn(&Round) -> (Gt, Gt)| -> Gt {
-        let mut acc = start;
-        for (round, (x, xi)) in proof.rounds.iter().zip(xs.iter().zip(&x_invs)) {
-            let (l, r) = pick(round);
-            acc += l * x + r * xi;
-        }
-        acc
+        let (ls, rs): (Vec<Gt>, Vec<Gt>) = proof.rounds.iter().map(pick).unzip();
+        let bases: Vec<Gt> = ls.into_iter().chain(rs).collect();
+        start + Gt::msm_unchecked(&bases, &scalars)
     };
     let t_ab = fold_gt(proof.com_ab[0], &|r| (r.t_ab[0][0], r.t_ab[1][0]));
     let u_ab = fold_gt(proof.com_ab[1], &|r| (r.t_ab[0][1], r.t_ab[1][1]));
     let z_ab = fold_gt(proof.z_ab, &|r| (r.z_ab[0], r.z_ab[1]));
     let t_c = fold_gt(proof.com_c[0], &|r| (r.t_c[0][0], r.t_c[1][0]));
     let u_c = fold_gt(proof.com_c[1], &|r| (r.t_c[0][1], r.t_c[1][1]));
-    let mut z_c: G1Projective = proof.z_c.into();
-    for (round, (x, xi)) in proof.rounds.iter().zip(xs.iter().zip(&x_invs)) {
-        z_c += round.z_c[0] * x + round.z_c[1] * xi;
-    }
+    let zc_bases: Vec<G1Affine> = proof
+        .rounds
+        .iter()
+        .map(|r| r.z_c[0])
+        .chain(proof.rounds.iter().map(|r| r.z_c[1]))
+        .collect();
+    let z_c = G1Projective::from(proof.z_c) + G1Projective::msm_unchecked(&zc_bases, &scalars);
     let (a0, b0, c0) = proof.last;
     let ([v1, v2], [w1, w2]) = proof.keys;
     let e = |p: G1Affine, q: G2Affine| Bls12_381::pairing(p, q);

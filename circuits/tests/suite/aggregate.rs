@@ -179,4 +179,23 @@ fn every_part_of_an_aggregate_is_bound() {
     longer.push(0);
     assert!(AggregateProof::from_bytes(&longer).is_err());
     let _ = Fr::from(2u64).inverse();
+    // A GT element outside the cyclotomic subgroup, and a G2 point outside G2, are refused at
+    // decoding (aggregation.md §5).
+    let mut rng = ChaCha20Rng::seed_from_u64(13);
+    let mut q = p.clone();
+    q.com_ab[0] = ark_ec::pairing::PairingOutput(ark_bls12_381::Fq12::rand(&mut rng));
+    let e = AggregateProof::from_bytes(&q.to_bytes()).unwrap_err();
+    assert!(e.to_string().contains("cyclotomic"), "{e}");
+    let mut q = p.clone();
+    q.keys.0[0] = loop {
+        if let Some(b) =
+            G2Affine::get_point_from_x_unchecked(ark_bls12_381::Fq2::rand(&mut rng), true)
+        {
+            if !b.is_in_correct_subgroup_assuming_on_curve() {
+                break b;
+            }
+        }
+    };
+    let e = AggregateProof::from_bytes(&q.to_bytes()).unwrap_err();
+    assert!(e.to_string().contains("subgroup"), "{e}");
 }

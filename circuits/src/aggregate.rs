@@ -582,6 +582,9 @@ fn cyclotomic(t: &Gt) -> bool {
     !f.is_zero() && f.frobenius_map(4) * f == f.frobenius_map(2)
 }
 
+/// Picks a round's left and right terms of one folded value.
+type Pick = fn(&Round) -> (Gt, Gt);
+
 /// Why an aggregate does not verify.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AggregateError {
@@ -635,19 +638,8 @@ pub fn verify_aggregate(
     let z = challenge(&mut t, b"z");
     let x_invs: Vec<Fr> = xs.iter().map(|x| x.inverse().unwrap_or_default()).collect();
 
-    // Fold the commitments and the claimed products with the challenges: one
-    // multi-exponentiation per value, `start + sum_t x_t L_t + x_t^-1 R_t`.
+    // The G1 check of MIPP: Z_C folded equals r_0 C, with r_0 = prod_t (1 + x_t^-1 r^(2^(m-t))).
     let scalars: Vec<Fr> = xs.iter().chain(&x_invs).copied().collect();
-    let fold_gt = |start: Gt, pick: &dyn Fn(&Round) -> (Gt, Gt)| -> Gt {
-        let (ls, rs): (Vec<Gt>, Vec<Gt>) = proof.rounds.iter().map(pick).unzip();
-        let bases: Vec<Gt> = ls.into_iter().chain(rs).collect();
-        start + Gt::msm_unchecked(&bases, &scalars)
-    };
-    let t_ab = fold_gt(proof.com_ab[0], &|r| (r.t_ab[0][0], r.t_ab[1][0]));
-    let u_ab = fold_gt(proof.com_ab[1], &|r| (r.t_ab[0][1], r.t_ab[1][1]));
-    let z_ab = fold_gt(proof.z_ab, &|r| (r.z_ab[0], r.z_ab[1]));
-    let t_c = fold_gt(proof.com_c[0], &|r| (r.t_c[0][0], r.t_c[1][0]));
-    let u_c = fold_gt(proof.com_c[1], &|r| (r.t_c[0][1], r.t_c[1][1]));
     let zc_bases: Vec<G1Affine> = proof
         .rounds
         .iter()
@@ -656,25 +648,18 @@ pub fn verify_aggregate(
         .collect();
     let z_c = G1Projective::from(proof.z_c) + G1Projective::msm_unchecked(&zc_bases, &scalars);
     let (a0, b0, c0) = proof.last;
-    let ([v1, v2], [w1, w2]) = proof.keys;
-    let e = |p: G1Affine, q: G2Affine| Bls12_381::pairing(p, q);
-    if z_ab != e(a0, b0) {
-        return Err(AggregateError::Fails("TIPP: the folded product of A and B"));
-    }
-    if t_ab != e(a0, v1) + e(w1, b0) || u_ab != e(a0, v2) + e(w2, b0) {
-        return Err(AggregateError::Fails(
-            "TIPP: the folded commitment to A and B",
-        ));
-    }
-    if t_c != e(c0, v1) || u_c != e(c0, v2) {
-        return Err(AggregateError::Fails("MIPP: the folded commitment to C"));
-    }
-    // r_0 = prod_t (1 + x_t^-1 r^(2^(m-t))).
     let r0 = product_at(&x_invs, &r);
-    if z_c.into_affine() != (c0 * r0).into_affine() {
+    if z_c != c0 * r0 {
         return Err(AggregateError::Fails("MIPP: the folded sum of C"));
     }
-    // The folded keys are the keys' polynomials at a and b (KZG, at the challenge z).
+    // Every GT equation of aggregation.md §4, each times its own coefficient rho_k drawn from
+    // the transcript after the whole aggregate, summed into one: a multi-exponentiation of the
+    // sent GT elements and one multi-pairing must give the identity. A false equation survives
+    // with probability 1/r over rho.
+    t.append_message(b"openings", &point_bytes(&proof.openings));
+    let rho: Vec<Fr> = (0..10).map(|_| challenge(&mut t, b"rho")).collect();
+    let ([v1, v2], [w1, w2]) = proof.keys;
+    let ([pv1, pv2], [pw1, pw2]) = proof.openings;
     let r_inv = r.inverse().unwrap_or_default();
     let fv_z = product_at(&x_invs, &z);
     let mut zn = z;
@@ -682,39 +667,87 @@ pub fn verify_aggregate(
         zn.square_in_place();
     }
     let fw_z = zn * product_at(&xs, &(z * r_inv));
-    let (h, g) = (avk.h, avk.g);
-    let ([pv1, pv2], [pw1, pw2]) = proof.openings;
-    let g_minus_z = |s: G1Affine| (s.into_group() - g * z).into_affine();
-    let h_minus_z = |s: G2Affine| (s.into_group() - h * z).into_affine();
-    let kzg_v = |key: G2Affine, s: G1Affine, pi: G2Affine| {
-        e(g_minus_z(s), pi) == e(g, (key.into_group() - h * fv_z).into_affine())
-    };
-    let kzg_w = |key: G1Affine, s: G2Affine, pi: G1Affine| {
-        e(pi, h_minus_z(s)) == e((key.into_group() - g * fw_z).into_affine(), h)
-    };
-    if !kzg_v(v1, avk.g_a, pv1) || !kzg_v(v2, avk.g_b, pv2) {
-        return Err(AggregateError::Fails("KZG: the folded key v"));
-    }
-    if !kzg_w(w1, avk.h_a, pw1) || !kzg_w(w2, avk.h_b, pw2) {
-        return Err(AggregateError::Fails("KZG: the folded key w"));
-    }
-    // The Groth16 equation over every proof at once.
+    // The Groth16 equation's public-input side: sum_i r^i IC(x_i), and sum_i r^i.
     let mut r_pow = Fr::one();
-    let mut r_sum = Fr::zero();
-    let mut scalars = vec![Fr::zero(); vk.gamma_abc_g1.len()];
+    let mut ic_scalars = vec![Fr::zero(); vk.gamma_abc_g1.len()];
     for x in &inputs {
-        r_sum += r_pow;
-        scalars[0] += r_pow;
-        for (s, xi) in scalars.iter_mut().skip(1).zip(x) {
+        ic_scalars[0] += r_pow;
+        for (s, xi) in ic_scalars.iter_mut().skip(1).zip(x) {
             *s += r_pow * xi;
         }
         r_pow *= r;
     }
-    let ic = G1Projective::msm_unchecked(&vk.gamma_abc_g1, &scalars).into_affine();
-    let rhs = e(vk.alpha_g1, vk.beta_g2) * r_sum + e(ic, vk.gamma_g2) + e(proof.z_c, vk.delta_g2);
-    if proof.z_ab != rhs {
+    let r_sum = ic_scalars[0];
+    let ic = G1Projective::msm_unchecked(&vk.gamma_abc_g1, &ic_scalars);
+    // GT side: rho_1 Z_AB, rho_2 T_AB, rho_3 U_AB, rho_4 T_C, rho_5 U_C folded (each start
+    // + sum_t x_t L_t + x_t^-1 R_t), plus rho_9 (Z_AB - r_sum e(alpha, beta)).
+    let folded: [(Gt, Pick, Fr); 5] = [
+        (proof.z_ab, |r: &Round| (r.z_ab[0], r.z_ab[1]), rho[0]),
+        (
+            proof.com_ab[0],
+            |r: &Round| (r.t_ab[0][0], r.t_ab[1][0]),
+            rho[1],
+        ),
+        (
+            proof.com_ab[1],
+            |r: &Round| (r.t_ab[0][1], r.t_ab[1][1]),
+            rho[2],
+        ),
+        (
+            proof.com_c[0],
+            |r: &Round| (r.t_c[0][0], r.t_c[1][0]),
+            rho[3],
+        ),
+        (
+            proof.com_c[1],
+            |r: &Round| (r.t_c[0][1], r.t_c[1][1]),
+            rho[4],
+        ),
+    ];
+    let mut bases: Vec<Gt> = Vec::with_capacity(5 + 10 * m + 2);
+    let mut exps: Vec<Fr> = Vec::with_capacity(bases.capacity());
+    for (start, pick, k) in &folded {
+        bases.push(*start);
+        exps.push(*k);
+        for (round, (x, xi)) in proof.rounds.iter().zip(xs.iter().zip(&x_invs)) {
+            let (l, rr) = pick(round);
+            bases.extend([l, rr]);
+            exps.extend([*k * x, *k * xi]);
+        }
+    }
+    bases.extend([proof.z_ab, PairingOutput(pvk.pvk.alpha_g1_beta_g2)]);
+    exps.extend([rho[8], -(rho[8] * r_sum)]);
+    let gt_side = Gt::msm_unchecked(&bases, &exps);
+    // Pairing side, grouped by G2 point: minus the right-hand sides of 1-5, the KZG equations
+    // (rho_6, rho_7 for v1, v2; rho_8, rho_10 for w1, w2), and minus Groth16's gamma and delta
+    // terms (the key's prepared -gamma and -delta).
+    let (g, h) = (avk.g, avk.h);
+    let g1_terms: Vec<G1Projective> = vec![
+        -(a0 * rho[0]) - w1 * rho[1] - w2 * rho[2], // b0
+        -(a0 * rho[1]) - c0 * rho[3] - g * rho[5],  // v1
+        -(a0 * rho[2]) - c0 * rho[4] - g * rho[6],  // v2
+        (avk.g_a.into_group() - g * z) * rho[5],    // pv1
+        (avk.g_b.into_group() - g * z) * rho[6],    // pv2
+        pw1 * rho[7],                               // h_a
+        pw2 * rho[9],                               // h_b
+        g * (fv_z * (rho[5] + rho[6]))                              // h
+            - (w1.into_group() - g * fw_z + pw1 * z) * rho[7]
+            - (w2.into_group() - g * fw_z + pw2 * z) * rho[9],
+        ic * rho[8],        // -gamma
+        proof.z_c * rho[8], // -delta
+    ];
+    let g1: Vec<G1Affine> = G1Projective::normalize_batch(&g1_terms);
+    let mut g2: Vec<<Bls12_381 as Pairing>::G2Prepared> =
+        [b0, v1, v2, pv1, pv2, avk.h_a, avk.h_b, h]
+            .into_iter()
+            .map(Into::into)
+            .collect();
+    g2.push(pvk.pvk.gamma_g2_neg_pc.clone());
+    g2.push(pvk.pvk.delta_g2_neg_pc.clone());
+    let pairing_side = Bls12_381::multi_pairing(g1, g2);
+    if gt_side + pairing_side != Gt::zero() {
         return Err(AggregateError::Fails(
-            "Groth16: the aggregated equation over every proof and its public inputs",
+            "the aggregate's equations (TIPP, MIPP, KZG openings, and Groth16 over every proof and its public inputs) do not hold",
         ));
     }
     Ok(())

@@ -9,11 +9,11 @@ cd "$(dirname "$0")/.."
 secs=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(manifest shard proof key log audit bundle tlog r1cs)
+[ ${#targets[@]} -gt 0 ] || targets=(manifest shard proof key log audit bundle tlog r1cs aggregate)
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 corpus=fuzz/corpus
 S=spec/samples
-mkdir -p "$corpus"/{manifest,shard,proof,key,log,audit,bundle,tlog,r1cs}
+mkdir -p "$corpus"/{manifest,shard,proof,key,log,audit,bundle,tlog,r1cs,aggregate}
 xz -dc spec/vectors/circuits/64x4.r1cs.xz > "$corpus/r1cs/64x4.r1cs"
 for k in assembly municipal panchayat; do cp "$S/$k/log/checkpoint" "$corpus/tlog/$k-checkpoint"; for f in $S/$k/log/tile/entries/000.p/*; do cp "$f" "$corpus/tlog/$k-entries-$(basename "$f")"; done; done
 cp $S/*/bundle/election.json $S/*/bundle/bundle.json "$corpus/manifest/" 2>/dev/null || true

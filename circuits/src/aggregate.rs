@@ -323,8 +323,8 @@ fn quotient(f: &[Fr], z: &Fr) -> Vec<Fr> {
     q
 }
 
-/// The public inputs of `proofs` padded to a power of two by repeating the last.
-fn padded<T: Clone>(items: &[T]) -> Vec<T> {
+/// `items` padded to a power of two (at least 2) by repeating the last.
+pub fn padded<T: Clone>(items: &[T]) -> Vec<T> {
     let mut v = items.to_vec();
     let n = v.len().next_power_of_two().max(2);
     while v.len() < n {
@@ -596,6 +596,43 @@ pub enum AggregateError {
     Fails(&'static str),
 }
 
+/// The verifier's challenges of an aggregate (aggregation.md §3, §4): `r`, one `x` per round,
+/// `z`, and the ten coefficients `rho` of the combined check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Challenges {
+    /// The powers' base.
+    pub r: Fr,
+    /// The rounds' challenges.
+    pub xs: Vec<Fr>,
+    /// The KZG point.
+    pub z: Fr,
+    /// The coefficients of the combined check.
+    pub rho: Vec<Fr>,
+}
+
+/// Replays the transcript of `proof` for `inputs` (already padded) and returns its challenges.
+pub fn challenges(
+    context: &[u8],
+    vk_digest: &[u8],
+    inputs: &[Vec<Fr>],
+    proof: &AggregateProof,
+) -> Challenges {
+    let mut t = start(context, vk_digest, inputs, &proof.com_ab, &proof.com_c);
+    let r = challenge(&mut t, b"r");
+    t.append_message(b"z-ab", &gt_bytes(&proof.z_ab));
+    t.append_message(b"z-c", &point_bytes(&proof.z_c));
+    let mut xs = Vec::with_capacity(proof.rounds.len());
+    for round in &proof.rounds {
+        absorb_round(&mut t, round);
+        xs.push(challenge(&mut t, b"x"));
+    }
+    absorb_last(&mut t, proof);
+    let z = challenge(&mut t, b"z");
+    t.append_message(b"openings", &point_bytes(&proof.openings));
+    let rho = (0..10).map(|_| challenge(&mut t, b"rho")).collect();
+    Challenges { r, xs, z, rho }
+}
+
 /// Verifies `proof` for the public inputs `inputs` (one list per proof, in order; padded as
 /// the prover pads) under the Groth16 key `pvk` (whose SHA-256 is `vk_digest`) and `context`.
 pub fn verify_aggregate(
@@ -625,17 +662,7 @@ pub fn verify_aggregate(
     if let Some(i) = inputs.iter().position(|x| x.len() != width) {
         return malformed(format!("proof {i} has the wrong number of public inputs"));
     }
-    let mut t = start(context, vk_digest, &inputs, &proof.com_ab, &proof.com_c);
-    let r = challenge(&mut t, b"r");
-    t.append_message(b"z-ab", &gt_bytes(&proof.z_ab));
-    t.append_message(b"z-c", &point_bytes(&proof.z_c));
-    let mut xs = Vec::with_capacity(m);
-    for round in &proof.rounds {
-        absorb_round(&mut t, round);
-        xs.push(challenge(&mut t, b"x"));
-    }
-    absorb_last(&mut t, proof);
-    let z = challenge(&mut t, b"z");
+    let Challenges { r, xs, z, rho } = challenges(context, vk_digest, &inputs, proof);
     let x_invs: Vec<Fr> = xs.iter().map(|x| x.inverse().unwrap_or_default()).collect();
 
     // The G1 check of MIPP: Z_C folded equals r_0 C, with r_0 = prod_t (1 + x_t^-1 r^(2^(m-t))).
@@ -656,8 +683,6 @@ pub fn verify_aggregate(
     // the transcript after the whole aggregate, summed into one: a multi-exponentiation of the
     // sent GT elements and one multi-pairing must give the identity. A false equation survives
     // with probability 1/r over rho.
-    t.append_message(b"openings", &point_bytes(&proof.openings));
-    let rho: Vec<Fr> = (0..10).map(|_| challenge(&mut t, b"rho")).collect();
     let ([v1, v2], [w1, w2]) = proof.keys;
     let ([pv1, pv2], [pw1, pw2]) = proof.openings;
     let r_inv = r.inverse().unwrap_or_default();

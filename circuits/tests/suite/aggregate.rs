@@ -231,3 +231,116 @@ fn changed_bytes_are_refused_or_fail() {
         }
     }
 }
+
+fn vector_path() -> &'static str {
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../spec/vectors/aggregate.json"
+    )
+}
+
+fn fr_hex(x: &Fr) -> String {
+    use ark_ff::{BigInteger, PrimeField};
+    hex::encode(x.into_bigint().to_bytes_le())
+}
+
+fn ser<T: ark_serialize::CanonicalSerialize>(x: &T) -> String {
+    let mut v = Vec::new();
+    x.serialize_uncompressed(&mut v).unwrap();
+    hex::encode(v)
+}
+
+/// Writes the inputs of `spec/vectors/aggregate.json` (an aggregate of 3 proofs, padded to 4,
+/// with its inputs, keys and context); `aggregate_vectors.py` then adds the challenges it
+/// derives from the bytes alone. Run once when the format changes:
+///   cargo test -p ve-circuits --test suite write_aggregate_vector -- --ignored
+#[test]
+#[ignore = "writes spec/vectors/aggregate.json's inputs"]
+fn write_aggregate_vector() {
+    let (items, pvk, digest) = proofs();
+    let k = key(4);
+    let p = aggregate(&k, b"AC001", digest, &items[..3]).unwrap();
+    let avk = k.verifying_key();
+    let v = serde_json::json!({
+        "context_hex": hex::encode(b"AC001"),
+        "vk_sha256_hex": hex::encode(digest),
+        "groth16_vk_hex": ser(&pvk.pvk.vk),
+        "aggregation_vk_hex": [ser(&avk.g), ser(&avk.h), ser(&avk.g_a), ser(&avk.g_b), ser(&avk.h_a), ser(&avk.h_b)],
+        "inputs_le_hex": inputs(&items[..3]).iter().map(|x| x.iter().map(fr_hex).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        "aggregate_hex": hex::encode(p.to_bytes()),
+    });
+    std::fs::write(
+        vector_path(),
+        serde_json::to_string_pretty(&v).unwrap() + "\n",
+    )
+    .unwrap();
+}
+
+/// The aggregate of `spec/vectors/aggregate.json` decodes, verifies under its keys, and its
+/// transcript gives the challenges `aggregate_vectors.py` computed from the spec's §3 and §5
+/// alone (its own parser of the bytes, its own merlin).
+#[test]
+fn aggregate_matches_the_independent_vectors() {
+    use ark_serialize::CanonicalDeserialize;
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(vector_path()).unwrap()).unwrap();
+    let bytes = |s: &serde_json::Value| hex::decode(s.as_str().unwrap()).unwrap();
+    let p = AggregateProof::from_bytes(&bytes(&v["aggregate_hex"])).unwrap();
+    let x: Vec<Vec<Fr>> = v["inputs_le_hex"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            l.as_array()
+                .unwrap()
+                .iter()
+                .map(|h| circuits::fr_from_hex(h.as_str().unwrap()).unwrap())
+                .collect()
+        })
+        .collect();
+    let context = bytes(&v["context_hex"]);
+    let digest = bytes(&v["vk_sha256_hex"]);
+    let c =
+        circuits::aggregate::challenges(&context, &digest, &circuits::aggregate::padded(&x), &p);
+    let want = &v["challenges"];
+    let dec = |x: &Fr| {
+        use ark_ff::PrimeField;
+        x.into_bigint().to_string()
+    };
+    assert_eq!(dec(&c.r), want["r"].as_str().unwrap());
+    let xs: Vec<String> = c.xs.iter().map(dec).collect();
+    assert_eq!(
+        xs,
+        serde_json::from_value::<Vec<String>>(want["x"].clone()).unwrap()
+    );
+    assert_eq!(dec(&c.z), want["z"].as_str().unwrap());
+    let rho: Vec<String> = c.rho.iter().map(dec).collect();
+    assert_eq!(
+        rho,
+        serde_json::from_value::<Vec<String>>(want["rho"].clone()).unwrap()
+    );
+    // And it verifies under the keys it names.
+    let vk = ark_groth16::VerifyingKey::<ark_bls12_381::Bls12_381>::deserialize_uncompressed(
+        bytes(&v["groth16_vk_hex"]).as_slice(),
+    )
+    .unwrap();
+    let shape = Shape::new(64, 4).unwrap();
+    let pvk = keys::vk_from_bytes(shape, &keys::vk_to_bytes(&vk).unwrap()).unwrap();
+    let pts: Vec<Vec<u8>> = v["aggregation_vk_hex"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(bytes)
+        .collect();
+    let g1 = |b: &[u8]| G1Affine::deserialize_uncompressed(b).unwrap();
+    let g2 = |b: &[u8]| G2Affine::deserialize_uncompressed(b).unwrap();
+    let avk = circuits::aggregate::AggregationVk {
+        g: g1(&pts[0]),
+        h: g2(&pts[1]),
+        g_a: g1(&pts[2]),
+        g_b: g1(&pts[3]),
+        h_a: g2(&pts[4]),
+        h_b: g2(&pts[5]),
+    };
+    verify_aggregate(&avk, &pvk, &context, &digest, &x, &p).unwrap();
+}

@@ -37,16 +37,16 @@ fn psi_coefficients() -> &'static (Fq2, Fq2) {
         p_minus_1.sub_with_borrow(&1u64.into());
         let u_plus_1 = Fq2::new(Fq::one(), Fq::one());
         let pow = |d: u64| {
-            let e = div_small(p_minus_1.as_ref(), d);
-            // u + 1 is not zero, so its power is invertible.
+            // 2 and 3 divide p - 1; u + 1 is not zero, so its power is invertible.
+            let e = div_exact(p_minus_1.as_ref(), d).unwrap_or_default();
             u_plus_1.pow(e).inverse().unwrap_or_default()
         };
         (pow(3), pow(2))
     })
 }
 
-/// Little-endian limbs divided by a small `d` (exact here: 3 and 2 divide p - 1).
-fn div_small(limbs: &[u64], d: u64) -> Vec<u64> {
+/// Little-endian limbs divided by a small `d`, when `d` divides them (`None` otherwise).
+pub fn div_exact(limbs: &[u64], d: u64) -> Option<Vec<u64>> {
     let mut out = vec![0u64; limbs.len()];
     let mut rem: u128 = 0;
     for i in (0..limbs.len()).rev() {
@@ -54,7 +54,7 @@ fn div_small(limbs: &[u64], d: u64) -> Vec<u64> {
         out[i] = (cur / u128::from(d)) as u64;
         rem = cur % u128::from(d);
     }
-    out
+    (rem == 0).then_some(out)
 }
 
 /// `psi(B)` in affine coordinates.

@@ -10,21 +10,9 @@ use ark_ec::CurveConfig;
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::Zero;
 use ark_ff::{PrimeField, UniformRand};
-use circuits::g2::prepare_in_g2;
+use circuits::g2::{div_exact, prepare_in_g2};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-
-/// Little-endian limbs divided by `d`, when `d` divides them.
-fn div_exact(limbs: &[u64], d: u64) -> Option<Vec<u64>> {
-    let mut out = vec![0u64; limbs.len()];
-    let mut rem: u128 = 0;
-    for i in (0..limbs.len()).rev() {
-        let cur = (rem << 64) | u128::from(limbs[i]);
-        out[i] = (cur / u128::from(d)) as u64;
-        rem = cur % u128::from(d);
-    }
-    (rem == 0).then_some(out)
-}
 
 fn random_curve_point(rng: &mut ChaCha20Rng) -> G2Affine {
     loop {

@@ -3,7 +3,8 @@
 spec's text alone: this script parses the encoding of §5 with its own reader, replays the
 transcript of §3 with the merlin/STROBE-128 of transcript_vectors.py (standard library only),
 and writes r, every round's x, z and the ten rho into spec/vectors/aggregate.json beside the
-aggregate, its inputs and keys (which the Rust test `write_aggregate_vector` wrote). The Rust
+aggregate, its inputs and keys (which `cargo run -p ve-benches --example aggregate_vector`
+wrote). The Rust
 test `aggregate_matches_the_independent_vectors` checks the implementation against them, and
 that the aggregate verifies. Re-run:
     python3 spec/vectors/aggregate_vectors.py

@@ -239,46 +239,10 @@ fn vector_path() -> &'static str {
     )
 }
 
-fn fr_hex(x: &Fr) -> String {
-    use ark_ff::{BigInteger, PrimeField};
-    hex::encode(x.into_bigint().to_bytes_le())
-}
-
-fn ser<T: ark_serialize::CanonicalSerialize>(x: &T) -> String {
-    let mut v = Vec::new();
-    x.serialize_uncompressed(&mut v).unwrap();
-    hex::encode(v)
-}
-
-/// Writes the inputs of `spec/vectors/aggregate.json` (an aggregate of 3 proofs, padded to 4,
-/// with its inputs, keys and context); `aggregate_vectors.py` then adds the challenges it
-/// derives from the bytes alone. Run once when the format changes:
-///   cargo test -p ve-circuits --test suite write_aggregate_vector -- --ignored
-#[test]
-#[ignore = "writes spec/vectors/aggregate.json's inputs"]
-fn write_aggregate_vector() {
-    let (items, pvk, digest) = proofs();
-    let k = key(4);
-    let p = aggregate(&k, b"AC001", digest, &items[..3]).unwrap();
-    let avk = k.verifying_key();
-    let v = serde_json::json!({
-        "context_hex": hex::encode(b"AC001"),
-        "vk_sha256_hex": hex::encode(digest),
-        "groth16_vk_hex": ser(&pvk.pvk.vk),
-        "aggregation_vk_hex": [ser(&avk.g), ser(&avk.h), ser(&avk.g_a), ser(&avk.g_b), ser(&avk.h_a), ser(&avk.h_b)],
-        "inputs_le_hex": inputs(&items[..3]).iter().map(|x| x.iter().map(fr_hex).collect::<Vec<_>>()).collect::<Vec<_>>(),
-        "aggregate_hex": hex::encode(p.to_bytes()),
-    });
-    std::fs::write(
-        vector_path(),
-        serde_json::to_string_pretty(&v).unwrap() + "\n",
-    )
-    .unwrap();
-}
-
 /// The aggregate of `spec/vectors/aggregate.json` decodes, verifies under its keys, and its
 /// transcript gives the challenges `aggregate_vectors.py` computed from the spec's §3 and §5
-/// alone (its own parser of the bytes, its own merlin).
+/// alone (its own parser of the bytes, its own merlin). The file's aggregate and inputs are
+/// written by `cargo run -p ve-benches --example aggregate_vector`.
 #[test]
 fn aggregate_matches_the_independent_vectors() {
     use ark_serialize::CanonicalDeserialize;

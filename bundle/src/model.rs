@@ -496,6 +496,29 @@ pub struct ContestShard {
     pub result: Signed<ContestResult>,
 }
 
+/// A contest's aggregated proofs: `aggregates/<contest_id>.json` (bundle.md §6.1), one
+/// aggregate per shape the contest's stations are proved in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContestAggregates {
+    /// Contest.
+    pub contest_id: String,
+    /// One per shape, in shape order.
+    pub aggregates: Vec<ShapeAggregate>,
+}
+
+/// The aggregate of every station proof of one shape in a contest's shard, in shard order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShapeAggregate {
+    /// The shape (`VOTESxCHOICES`).
+    pub shape: String,
+    /// How many station proofs it aggregates.
+    pub stations: u64,
+    /// The aggregate proof (aggregation.md §5), hex.
+    pub proof: String,
+}
+
 /// One file of the bundle.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -567,6 +590,8 @@ pub mod paths {
     pub const CONTESTS: &str = "contests";
     /// Folder of station lists, one per contest.
     pub const STATIONS: &str = "stations";
+    /// Folder of contests' aggregated proofs (optional).
+    pub const AGGREGATES: &str = "aggregates";
 }
 
 impl ElectionDefinition {

@@ -191,6 +191,37 @@ fn challenge(t: &mut Transcript, label: &'static [u8]) -> Fr {
     }
 }
 
+/// The context of a contest's aggregate (aggregation.md §3.1): SHA-256 over
+/// `"ve/aggregate/contest/v1"`, the election, the contest, the shape and, per station in shard
+/// order, its id and its proof as published (the hex text), each string prefixed by its length
+/// (u64 LE) and the count of stations (u64 LE) before them. The proofs' text binds the
+/// aggregate to the per-station proofs it was made from: one swapped afterwards changes the
+/// challenges.
+pub fn contest_context<'a>(
+    election_id: &str,
+    contest_id: &str,
+    shape: &str,
+    stations: &[(&'a str, &'a str)],
+) -> [u8; 32] {
+    let mut h = Sha256::new();
+    let mut put = |s: &[u8]| {
+        h.update((s.len() as u64).to_le_bytes());
+        h.update(s);
+    };
+    put(b"ve/aggregate/contest/v1");
+    put(election_id.as_bytes());
+    put(contest_id.as_bytes());
+    put(shape.as_bytes());
+    h.update((stations.len() as u64).to_le_bytes());
+    for (id, proof) in stations {
+        h.update((id.len() as u64).to_le_bytes());
+        h.update(id.as_bytes());
+        h.update((proof.len() as u64).to_le_bytes());
+        h.update(proof.as_bytes());
+    }
+    h.finalize().into()
+}
+
 /// SHA-256 of every proof's public inputs in order, 32 bytes little-endian each.
 pub fn inputs_digest(inputs: &[Vec<Fr>]) -> [u8; 32] {
     let mut h = Sha256::new();

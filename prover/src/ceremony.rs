@@ -33,9 +33,15 @@ fn read(path: &Path) -> Result<Ceremony, ProverError> {
     })
 }
 
-/// `init`: the initial state for `shapes` (no secret in it: every power is a generator).
-pub fn init(shapes: &[Shape], power: Option<u32>, out: &Path) -> Result<u32, ProverError> {
-    let c = Ceremony::new(shapes, power).map_err(circ("init"))?;
+/// `init`: the initial state for `shapes` (no secret in it: every power is a generator), with
+/// aggregation powers for `2^aggregation` proofs per aggregate when asked.
+pub fn init(
+    shapes: &[Shape],
+    power: Option<u32>,
+    aggregation: Option<u32>,
+    out: &Path,
+) -> Result<u32, ProverError> {
+    let c = Ceremony::new(shapes, power, aggregation).map_err(circ("init"))?;
     write(&c, out)?;
     Ok(c.power)
 }

@@ -197,6 +197,7 @@ pub(crate) fn finish(
     }
     // Contest shards.
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let aggregation = keys.aggregation_key()?;
     for contest in &def.contests {
         let mut rows = by_contest.remove(&contest.contest_id).unwrap_or_default();
         rows.sort_by(|a, b| a.1.station_id.cmp(&b.1.station_id));
@@ -213,6 +214,14 @@ pub(crate) fn finish(
             &ro_keys,
             signed_at_result,
         )?;
+        if let Some(key) = &aggregation {
+            if let Some(aggregates) = contest_aggregates(&def.election_id, keys, key, &shard)? {
+                files.insert(
+                    format!("{}/{}.json", paths::AGGREGATES, contest.contest_id),
+                    pretty(&aggregates)?,
+                );
+            }
+        }
         files.insert(
             format!("{}/{}.json", paths::CONTESTS, contest.contest_id),
             pretty(&shard)?,
@@ -271,6 +280,111 @@ pub(crate) fn finish(
         root,
     })
 }
+
+/// A contest's aggregates (bundle.md §6.1): per shape, every station proof of that shape in
+/// shard order, aggregated under the ceremony's aggregation key. `None` for a contest without
+/// stations.
+pub fn contest_aggregates(
+    election_id: &str,
+    keys: &KeyDir,
+    key: &circuits::aggregate::AggregationKey,
+    shard: &bundle::ContestShard,
+) -> Result<Option<bundle::ContestAggregates>, ProverError> {
+    let cid = shard.contest_id.as_str();
+    let mut by_shape: BTreeMap<&str, Vec<(&CloseOfPoll, &StationResult)>> = BTreeMap::new();
+    for (row, cop) in shard.stations.iter().zip(&shard.close_of_poll) {
+        by_shape
+            .entry(row.shape.as_str())
+            .or_default()
+            .push((&cop.body, row));
+    }
+    let mut aggregates = Vec::new();
+    for (shape, rows) in by_shape {
+        let vk_digest = keys
+            .setup
+            .shapes
+            .iter()
+            .find(|s| s.shape == shape)
+            .and_then(|s| hex::decode(&s.vk_sha256).ok())
+            .ok_or_else(|| {
+                ProverError::input(
+                    "setup.json",
+                    None,
+                    format!("no verifying key of shape {shape} for contest {cid}"),
+                )
+            })?;
+        aggregates.push(shape_aggregate(
+            election_id,
+            cid,
+            shape,
+            &rows,
+            key,
+            &vk_digest,
+        )?);
+    }
+    Ok((!aggregates.is_empty()).then(|| bundle::ContestAggregates {
+        contest_id: cid.to_string(),
+        aggregates,
+    }))
+}
+
+/// The aggregate of `rows` (close-of-poll statement and row, in station-id order) of contest
+/// `cid`, all proved in `shape` under the key whose SHA-256 is `vk_digest`, with the context of
+/// aggregation.md §3.1.
+pub fn shape_aggregate(
+    election_id: &str,
+    cid: &str,
+    shape: &str,
+    rows: &[(&CloseOfPoll, &StationResult)],
+    key: &circuits::aggregate::AggregationKey,
+    vk_digest: &[u8],
+) -> Result<bundle::ShapeAggregate, ProverError> {
+    let circ = |what: String| {
+        move |source| ProverError::Circuit {
+            context: what,
+            source,
+        }
+    };
+    let mut items = Vec::with_capacity(rows.len());
+    let mut listed = Vec::with_capacity(rows.len());
+    for (cop, row) in rows {
+        let sid = row.station_id.as_str();
+        let what = format!("contest {cid}, station {sid}");
+        let public = circuits::PublicInputs {
+            binding: circuits::station_binding(election_id, sid, cid),
+            commitment: circuits::fr_from_hex(&cop.log_commitment).map_err(circ(what.clone()))?,
+            counts: row.machine_counts.clone(),
+            total: cop.contest.total_recorded,
+            closed_at: cop.poll.closed_at,
+        };
+        let proof = circuits::proof_from_hex(&row.proof).map_err(circ(what))?;
+        items.push((public, proof));
+        listed.push((sid, row.proof.as_str()));
+    }
+    if items.len() > key.capacity() {
+        return Err(ProverError::input(
+            AGGREGATION_FILE_NOTE,
+            None,
+            format!(
+                "contest {cid} has {} stations of shape {shape}; the ceremony's aggregation powers hold {} (make the ceremony with a larger --aggregate)",
+                items.len(),
+                key.capacity()
+            ),
+        ));
+    }
+    let context = circuits::aggregate::contest_context(election_id, cid, shape, &listed);
+    let proof = circuits::aggregate::aggregate(key, &context, vk_digest, &items).map_err(circ(
+        format!("the aggregate of contest {cid}, shape {shape}"),
+    ))?;
+    Ok(bundle::ShapeAggregate {
+        shape: shape.to_string(),
+        stations: items.len() as u64,
+        proof: hex::encode(proof.to_bytes()),
+    })
+}
+
+/// Names the key folder's aggregation powers in errors.
+const AGGREGATION_FILE_NOTE: &str = "the key folder's aggregation.bin";
 
 /// The election manifest and the files it binds (verifying keys, station lists), as published
 /// before the poll. Deterministic: the same definition, key folder and signing keys give the

@@ -36,6 +36,8 @@ pub struct SetupShape {
 pub const MULTI_PARTY: &str = "multi-party";
 /// Folder of a key folder (and of a bundle) holding the ceremony files.
 pub const CEREMONY_DIR: &str = "ceremony";
+/// The aggregation powers' file in a key folder from a ceremony made for aggregated proofs.
+pub const AGGREGATION_FILE: &str = "aggregation.bin";
 
 /// Writes a key folder from a finished ceremony: each shape's proving and verifying key,
 /// `setup.json` (multi-party, naming the contributors) and the ceremony files a bundle carries.
@@ -78,6 +80,11 @@ pub fn write_ceremony_keys(
             &cdir.join(format!("{shape}.bin")),
             &circuits::ceremony::BundleCeremony::state_bytes(st),
         )?;
+    }
+    // The aggregation powers, for `prove` to aggregate the proofs of each contest (the
+    // prover's; a bundle carries only the first powers, in the transcript's last record).
+    if let Some(powers) = &ceremony.aggregation {
+        write_bytes(&dir.join(AGGREGATION_FILE), &powers.file_bytes())?;
     }
     let setup = SetupFile {
         kind: MULTI_PARTY.into(),
@@ -201,6 +208,55 @@ impl KeyDir {
                 Ok((format!("{CEREMONY_DIR}/{n}"), bytes))
             })
             .collect()
+    }
+
+    /// The aggregation key, when the folder comes from a ceremony made for aggregated proofs
+    /// (`None` otherwise). Its powers are checked against the ceremony's transcript: the first
+    /// powers those of the last phase-1 record, the rest by random linear combinations.
+    pub fn aggregation_key(
+        &self,
+    ) -> Result<Option<circuits::aggregate::AggregationKey>, ProverError> {
+        let path = self.dir.join(AGGREGATION_FILE);
+        if self.setup.kind != MULTI_PARTY || !path.exists() {
+            return Ok(None);
+        }
+        let name = path.display().to_string();
+        let bytes = std::fs::read(&path).map_err(|e| ProverError::Io {
+            path: name.clone(),
+            reason: e.to_string(),
+        })?;
+        let circ = |source| ProverError::Circuit {
+            context: name.clone(),
+            source,
+        };
+        let powers =
+            circuits::ceremony::aggregation::AggregationPowers::from_file_bytes(&bytes, &name)
+                .map_err(circ)?;
+        let tpath = self.dir.join(CEREMONY_DIR).join("transcript.json");
+        let t: circuits::ceremony::Transcript = read_json(&tpath)?;
+        let last = t
+            .phase1
+            .last()
+            .and_then(|r| r.aggregation.as_ref())
+            .ok_or_else(|| {
+                ProverError::input(
+                    tpath.display().to_string(),
+                    None,
+                    "the ceremony has no aggregation update, but the key folder has aggregation powers",
+                )
+            })?;
+        let end = circuits::ceremony::aggregation::AggregationUpdate::from_json(last)
+            .map_err(circ)?
+            .end;
+        powers.check(&end, &mut rand::rngs::OsRng).map_err(circ)?;
+        let key = circuits::aggregate::AggregationKey::from_powers(
+            powers.a_g1,
+            powers.a_g2,
+            powers.b_g1,
+            powers.b_g2,
+        )
+        .map_err(circ)?;
+        Ok(Some(key))
     }
 
     /// Loads the proving key of `shape`.

@@ -47,6 +47,10 @@ enum Command {
         /// Check only the contests polled at this station (repeatable).
         #[arg(long = "station")]
         stations: Vec<String>,
+        /// Verify every station's Groth16 proof (V4.d) even where its contest's aggregate
+        /// (V4.f) holds (a scoped run always does).
+        #[arg(long = "per-station")]
+        per_station: bool,
         /// Also write the court report (one self-contained printable HTML file, from the same
         /// report as --json) here. One bundle only.
         #[arg(long)]
@@ -170,76 +174,75 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let (bundles, root_keys, pin_manifests, json, contests, stations, court, log) = match cli
-        .command
-    {
-        Command::Check {
-            bundles,
-            root_keys,
-            pin_manifests,
-            json,
-            contests,
-            stations,
-            html,
-            pdf,
-            signatories,
-            log,
-        } => (
-            bundles,
-            root_keys,
-            pin_manifests,
-            json,
-            contests,
-            stations,
-            (html, pdf, signatories),
-            log,
-        ),
-        Command::Follow(a) => return ExitCode::from(verifier::follow::run_follow(&a)),
-        Command::Diff(a) => return ExitCode::from(verifier::follow::run_diff(&a)),
-        Command::Ceremony {
-            bundle,
-            contribution,
-            key,
-            root_keys,
-        } => {
-            let pinned = match pinned_keys(&root_keys) {
-                Ok(k) => k,
-                Err(code) => return code,
-            };
-            let report = verify_bundle(
-                &bundle,
-                &Options {
-                    pinned_keys: pinned,
-                    keys_only: true,
-                    ..Options::default()
-                },
-            );
-            let code = report.exit_code();
-            let failures: Vec<_> = report
-                .findings
-                .iter()
-                .filter(|f| f.severity != verifier::Severity::Notice)
-                .collect();
-            for f in &failures {
-                println!("  {}  {}", f.step, f.rule);
-            }
-            let Some(c) = &report.ceremony else {
-                println!(
-                    "the keys of this bundle do not come from a verified multi-party ceremony"
+    let (bundles, root_keys, pin_manifests, json, (contests, stations, per_station), court, log) =
+        match cli.command {
+            Command::Check {
+                bundles,
+                root_keys,
+                pin_manifests,
+                json,
+                contests,
+                stations,
+                per_station,
+                html,
+                pdf,
+                signatories,
+                log,
+            } => (
+                bundles,
+                root_keys,
+                pin_manifests,
+                json,
+                (contests, stations, per_station),
+                (html, pdf, signatories),
+                log,
+            ),
+            Command::Follow(a) => return ExitCode::from(verifier::follow::run_follow(&a)),
+            Command::Diff(a) => return ExitCode::from(verifier::follow::run_diff(&a)),
+            Command::Ceremony {
+                bundle,
+                contribution,
+                key,
+                root_keys,
+            } => {
+                let pinned = match pinned_keys(&root_keys) {
+                    Ok(k) => k,
+                    Err(code) => return code,
+                };
+                let report = verify_bundle(
+                    &bundle,
+                    &Options {
+                        pinned_keys: pinned,
+                        keys_only: true,
+                        ..Options::default()
+                    },
                 );
-                return ExitCode::from(if code == 0 { 1 } else { code });
-            };
-            let found = verifier::ceremony::find(c, &contribution);
-            if found.is_empty() {
-                println!(
+                let code = report.exit_code();
+                let failures: Vec<_> = report
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity != verifier::Severity::Notice)
+                    .collect();
+                for f in &failures {
+                    println!("  {}  {}", f.step, f.rule);
+                }
+                let Some(c) = &report.ceremony else {
+                    println!(
+                        "the keys of this bundle do not come from a verified multi-party ceremony"
+                    );
+                    return ExitCode::from(if code == 0 { 1 } else { code });
+                };
+                let found = verifier::ceremony::find(c, &contribution);
+                if found.is_empty() {
+                    println!(
                     "contribution {contribution} is NOT in the ceremony that made these keys ({} contributions checked)",
                     c.contributions.len()
                 );
-                return ExitCode::from(1);
-            }
-            let mut signed_by_key = false;
-            for l in &found {
-                println!(
+                    return ExitCode::from(1);
+                }
+                let mut signed_by_key = false;
+                for l in &found {
+                    println!(
                     "contribution {} by {} ({}) is in phase {} of the ceremony; the chain through it verifies and ends in this bundle's keys{}",
                     l.hash,
                     l.name,
@@ -247,7 +250,7 @@ fn main() -> ExitCode {
                     l.phase,
                     if report.authority_key_pinned { "" } else { " (authority key not pinned: pass --root-key)" }
                 );
-                match (&l.key, &key) {
+                    match (&l.key, &key) {
                     (Some(k), Some(mine)) if k.eq_ignore_ascii_case(mine.trim()) => {
                         signed_by_key = true;
                         println!("  it is signed by your key {k}: the bundle records it as yours");
@@ -265,49 +268,49 @@ fn main() -> ExitCode {
                     ),
                     (None, None) => println!("  unsigned"),
                 }
-            }
-            if key.is_some() && !signed_by_key {
-                return ExitCode::from(1);
-            }
-            return ExitCode::from(code);
-        }
-        Command::Open {
-            bundle,
-            contest,
-            station,
-            log,
-            salts,
-            slips,
-            root_keys,
-            json,
-        } => {
-            let pinned = match pinned_keys(&root_keys) {
-                Ok(k) => k,
-                Err(code) => return code,
-            };
-            let report = verifier::open::open(&verifier::open::OpenRequest {
-                bundle: &bundle,
-                contest: &contest,
-                station: &station,
-                log: &log,
-                salts: &salts,
-                slips: slips.as_deref(),
-                pinned_keys: pinned,
-            });
-            if json {
-                match serde_json::to_string_pretty(&report) {
-                    Ok(s) => println!("{s}"),
-                    Err(e) => {
-                        eprintln!("error: {e}");
-                        return ExitCode::from(2);
-                    }
                 }
-            } else {
-                print!("{}", report.to_text());
+                if key.is_some() && !signed_by_key {
+                    return ExitCode::from(1);
+                }
+                return ExitCode::from(code);
             }
-            return ExitCode::from(report.exit_code());
-        }
-    };
+            Command::Open {
+                bundle,
+                contest,
+                station,
+                log,
+                salts,
+                slips,
+                root_keys,
+                json,
+            } => {
+                let pinned = match pinned_keys(&root_keys) {
+                    Ok(k) => k,
+                    Err(code) => return code,
+                };
+                let report = verifier::open::open(&verifier::open::OpenRequest {
+                    bundle: &bundle,
+                    contest: &contest,
+                    station: &station,
+                    log: &log,
+                    salts: &salts,
+                    slips: slips.as_deref(),
+                    pinned_keys: pinned,
+                });
+                if json {
+                    match serde_json::to_string_pretty(&report) {
+                        Ok(s) => println!("{s}"),
+                        Err(e) => {
+                            eprintln!("error: {e}");
+                            return ExitCode::from(2);
+                        }
+                    }
+                } else {
+                    print!("{}", report.to_text());
+                }
+                return ExitCode::from(report.exit_code());
+            }
+        };
     let pinned = match pinned_keys(&root_keys) {
         Ok(k) => k,
         Err(code) => return code,
@@ -380,6 +383,7 @@ fn main() -> ExitCode {
             contests: contests.clone(),
             stations: stations.clone(),
             log: fetches.get(k).map(|f| log_in.input(f.as_ref())),
+            per_station,
         };
         let report = verify_bundle(b, &opts);
         if let Some(bar) = bar {

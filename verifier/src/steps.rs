@@ -43,6 +43,7 @@ steps! {
     "V4.c" => "public inputs: total equals Form 17C, unused choice slots are zero",
     "V4.d" => "Groth16 proof verifies: counts are the histogram of the committed log",
     "V4.e" => "published row = machine counts minus 49MA test votes",
+    "V4.f" => "the contest's aggregated proofs verify for every station's inputs and proof",
     "V5.a" => "contest result signed by the contest's certified RO",
     "V5.b" => "totals = station rows + postal row",
     "V5.c" => "declared winners follow from the totals (NOTA never wins; ties by recorded lot)",

@@ -100,6 +100,7 @@ fn run(
             progress,
             keys_only: false,
             log: log.map(|f| o.log_pins.input(f)),
+            per_station: false,
         },
     ))
 }

@@ -16,6 +16,7 @@
 //! never point by point. [`Ceremony`] holds a whole ceremony (the state file contributors pass
 //! along); [`BundleCeremony`] holds the part an election bundle carries.
 
+pub mod aggregation;
 mod encoding;
 mod equation;
 pub mod phase1;

@@ -4,6 +4,7 @@
 //! `alpha tau^i G1` and `beta tau^i G1` for `i < n`, and `beta G2`; it starts with every secret
 //! equal to one (all generators). A contribution with secrets `(t, a, b)` multiplies them in.
 
+use super::aggregation::{self, AggregationEnd, AggregationPowers, AggregationUpdate};
 use super::encoding::{g1_from_hex, g1_to_hex, g2_from_hex, g2_to_hex, put_g1, put_g2, Reader};
 use super::{
     ceremony_err, hasher, nonzero, powers, put_point, put_pok, put_str, same_ratio, scale_g1,
@@ -53,6 +54,9 @@ pub struct Phase1Record {
     pub beta_g2: G2Affine,
     /// Knowledge of `t`, `a`, `b`.
     pub pok: [Pok; 3],
+    /// The aggregation secrets' update, in a ceremony made for aggregated proofs (every record
+    /// of such a ceremony has one; no record of another).
+    pub aggregation: Option<AggregationUpdate>,
     /// Chain digest after this contribution (the contribution hash).
     pub hash: Digest,
 }
@@ -151,15 +155,22 @@ pub struct ChainEnd {
     pub beta_g1: G1Affine,
     /// `beta G2`.
     pub beta_g2: G2Affine,
+    /// The aggregation secrets' first powers, in a ceremony made for aggregated proofs.
+    pub aggregation: Option<AggregationEnd>,
     /// Chain digest.
     pub hash: Digest,
 }
 
-/// The digest the phase-1 chain starts from.
-pub fn initial_digest(power: u32) -> Digest {
+/// The digest the phase-1 chain starts from; a ceremony made for aggregated proofs binds the
+/// aggregation power `aggregation` too.
+pub fn initial_digest(power: u32, aggregation: Option<u32>) -> Digest {
     let mut h = hasher("ve/ceremony/phase1/v1");
     put_str(&mut h, "initial");
     h.update(u64::from(power).to_le_bytes());
+    if let Some(p) = aggregation {
+        put_str(&mut h, "aggregation");
+        h.update(u64::from(p).to_le_bytes());
+    }
     h.finalize().into()
 }
 
@@ -176,13 +187,18 @@ pub fn record_digest(prev: &Digest, r: &Phase1Record) -> Digest {
     put_point(&mut h, &r.beta_g1);
     put_point(&mut h, &r.beta_g2);
     r.pok.iter().for_each(|p| put_pok(&mut h, p));
+    if let Some(u) = &r.aggregation {
+        aggregation::put_update(&mut h, u);
+    }
     h.finalize().into()
 }
 
-/// One contribution: draws `(t, a, b)` from `rng`, multiplies them into `acc`, and returns the
-/// record. The secrets are zeroised when this returns.
+/// One contribution: draws `(t, a, b)` from `rng`, multiplies them into `acc` (and the
+/// aggregation secrets into `agg`, when the ceremony has them), and returns the record. The
+/// secrets are zeroised when this returns.
 pub fn contribute<R: RngCore + CryptoRng>(
     acc: &mut Accumulator,
+    agg: Option<&mut AggregationPowers>,
     prev: &Digest,
     contributor: Contributor,
     rng: &mut R,
@@ -205,6 +221,10 @@ pub fn contribute<R: RngCore + CryptoRng>(
         beta_g1: acc.beta_tau_g1[0],
         beta_g2: acc.beta_g2,
         pok,
+        aggregation: match agg {
+            Some(agg) => Some(agg.contribute(prev, rng)?),
+            None => None,
+        },
         hash: [0; 32],
     };
     rec.hash = record_digest(prev, &rec);
@@ -214,8 +234,19 @@ pub fn contribute<R: RngCore + CryptoRng>(
 /// Checks the chain of records from the initial accumulator of `power`: each proof of
 /// knowledge against the digest before it, each update of tau, alpha and beta by the proved
 /// secret (same-ratio checks), G1 and G2 agreeing, nothing left unchanged, and each hash.
-/// Returns the end of the chain.
-pub fn verify_chain(power: u32, records: &[Phase1Record]) -> Result<ChainEnd, CircuitError> {
+/// In a ceremony made for aggregated proofs (`aggregation` its power), each record's update of
+/// the aggregation secrets too ([`aggregation::verify_update`]). Returns the end of the chain.
+pub fn verify_chain(
+    power: u32,
+    aggregation: Option<u32>,
+    records: &[Phase1Record],
+) -> Result<ChainEnd, CircuitError> {
+    if aggregation.is_some_and(|p| p == 0 || p > aggregation::MAX_POWER) {
+        return Err(ceremony_err(format!(
+            "phase 1: aggregation power outside 1..={}",
+            aggregation::MAX_POWER
+        )));
+    }
     if power == 0 || power > MAX_POWER {
         return Err(ceremony_err(format!(
             "phase 1: power {power} is outside 1..={MAX_POWER}"
@@ -229,7 +260,8 @@ pub fn verify_chain(power: u32, records: &[Phase1Record]) -> Result<ChainEnd, Ci
         alpha_g1: g1,
         beta_g1: g1,
         beta_g2: g2,
-        hash: initial_digest(power),
+        aggregation: aggregation.map(|_| AggregationEnd::initial()),
+        hash: initial_digest(power, aggregation),
     };
     for (i, r) in records.iter().enumerate() {
         let who = format!("phase 1 contribution {} ({})", i + 1, r.contributor.name);
@@ -264,6 +296,20 @@ pub fn verify_chain(power: u32, records: &[Phase1Record]) -> Result<ChainEnd, Ci
                 "{who}: its G2 points do not match its G1 points"
             )));
         }
+        let agg_end = match (&end.aggregation, &r.aggregation) {
+            (None, None) => None,
+            (Some(old), Some(u)) => Some(aggregation::verify_update(&who, &end.hash, old, u)?),
+            (Some(_), None) => {
+                return Err(ceremony_err(format!(
+                    "{who}: the ceremony is made for aggregated proofs, the record has no aggregation update"
+                )))
+            }
+            (None, Some(_)) => {
+                return Err(ceremony_err(format!(
+                    "{who}: an aggregation update in a ceremony not made for aggregated proofs"
+                )))
+            }
+        };
         let hash = record_digest(&end.hash, r);
         if hash != r.hash {
             return Err(ceremony_err(format!(
@@ -276,6 +322,7 @@ pub fn verify_chain(power: u32, records: &[Phase1Record]) -> Result<ChainEnd, Ci
             alpha_g1: r.alpha_g1,
             beta_g1: r.beta_g1,
             beta_g2: r.beta_g2,
+            aggregation: agg_end,
             hash,
         };
     }
@@ -302,6 +349,9 @@ pub struct Phase1RecordJson {
     pub beta_g2: String,
     /// Proofs of knowledge of t, a, b: `[g1_s, g1_s_x, g2_s_x]` each.
     pub pok: [[String; 3]; 3],
+    /// The aggregation secrets' update (omitted when the ceremony has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregation: Option<aggregation::AggregationUpdateJson>,
     /// The contribution hash.
     pub hash: String,
 }
@@ -345,6 +395,7 @@ impl Phase1Record {
                 pok_to_json(&self.pok[1]),
                 pok_to_json(&self.pok[2]),
             ],
+            aggregation: self.aggregation.as_ref().map(AggregationUpdate::to_json),
             hash: hex::encode(self.hash),
         }
     }
@@ -367,6 +418,11 @@ impl Phase1Record {
                 pok_from_json(&j.pok[1], w)?,
                 pok_from_json(&j.pok[2], w)?,
             ],
+            aggregation: j
+                .aggregation
+                .as_ref()
+                .map(AggregationUpdate::from_json)
+                .transpose()?,
             hash: digest_from_hex(&j.hash, w)?,
         })
     }
@@ -382,17 +438,17 @@ mod tests {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
         let mut acc = Accumulator::initial(4);
         let mut recs = Vec::new();
-        let mut prev = initial_digest(4);
+        let mut prev = initial_digest(4, None);
         for name in ["a", "b"] {
             let who = Contributor {
                 name: name.into(),
                 role: "test".into(),
             };
-            let r = contribute(&mut acc, &prev, who, &mut rng).expect("contribute");
+            let r = contribute(&mut acc, None, &prev, who, &mut rng).expect("contribute");
             prev = r.hash;
             recs.push(r);
         }
-        let end = verify_chain(4, &recs).expect("chain");
+        let end = verify_chain(4, None, &recs).expect("chain");
         acc.check(&end, &mut rng).expect("structure");
         acc.truncate(2).check(&end, &mut rng).expect("truncated");
         // Any one power out of place, in any sequence, low or high: the equation fails.
@@ -422,6 +478,6 @@ mod tests {
         }
         // Records swapped: the proofs are bound to the chain before them.
         recs.swap(0, 1);
-        assert!(verify_chain(4, &recs).is_err());
+        assert!(verify_chain(4, None, &recs).is_err());
     }
 }

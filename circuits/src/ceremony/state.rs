@@ -1,6 +1,7 @@
 //! A whole ceremony as one state file passed from contributor to contributor, and the part of
 //! it an election bundle carries (spec `ceremony.md` §4-§5).
 
+use super::aggregation::{self, AggregationPowers};
 use super::encoding::Reader;
 use super::equation::{self, Equation};
 use super::phase1::{self, Accumulator, Phase1Record, Phase1RecordJson};
@@ -48,6 +49,10 @@ pub struct Transcript {
     pub format: String,
     /// Phase-1 power of the ceremony (`n = 2^power`).
     pub power: u32,
+    /// In a ceremony made for aggregated proofs, the aggregation power (`N = 2^aggregation`
+    /// proofs per aggregate); omitted otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregation: Option<u32>,
     /// Shapes of phase 2, in order.
     pub shapes: Vec<String>,
     /// Phase-1 contributions, in order.
@@ -82,6 +87,11 @@ pub struct CeremonyReport {
     pub shapes: Vec<String>,
     /// Every contribution, phase 1 then phase 2.
     pub contributions: Vec<ContributionLine>,
+    /// The aggregation power and the aggregation secrets' first powers at the end of phase 1,
+    /// in a ceremony made for aggregated proofs: the aggregation verifying key
+    /// (aggregation.md §1).
+    #[serde(skip)]
+    pub aggregation: Option<(u32, super::aggregation::AggregationEnd)>,
 }
 
 impl CeremonyReport {
@@ -161,6 +171,7 @@ fn parse_shapes(v: &[String]) -> Result<Vec<Shape>, CircuitError> {
 
 fn report(
     power: u32,
+    aggregation: Option<(u32, super::aggregation::AggregationEnd)>,
     shapes: &[Shape],
     p1: &[Phase1Record],
     p2: &[Phase2Record],
@@ -174,6 +185,7 @@ fn report(
     };
     CeremonyReport {
         power,
+        aggregation,
         shapes: shapes.iter().map(ToString::to_string).collect(),
         contributions: p1
             .iter()
@@ -194,6 +206,8 @@ pub struct Ceremony {
     pub phase1: Vec<Phase1Record>,
     /// The accumulator after them.
     pub acc: Accumulator,
+    /// The aggregation powers after them, in a ceremony made for aggregated proofs.
+    pub aggregation: Option<AggregationPowers>,
     /// Phase-2 records and each shape's state, once phase 2 has begun.
     pub phase2: Option<(Vec<Phase2Record>, Vec<Phase2State>)>,
     /// The shapes as synthesised when the ceremony was made or read (reused unless `shapes`
@@ -203,8 +217,13 @@ pub struct Ceremony {
 
 impl Ceremony {
     /// A new ceremony for `shapes`, with a phase 1 of `power` (at least what the largest shape
-    /// needs; default that).
-    pub fn new(shapes: &[Shape], power: Option<u32>) -> Result<Self, CircuitError> {
+    /// needs; default that), and, for aggregated proofs, aggregation powers for
+    /// `2^aggregation` proofs per aggregate.
+    pub fn new(
+        shapes: &[Shape],
+        power: Option<u32>,
+        aggregation: Option<u32>,
+    ) -> Result<Self, CircuitError> {
         let infos = shape_infos(shapes)?;
         let need = infos.iter().map(|i| i.sizes.power()).max().unwrap_or(1);
         let power = power.unwrap_or(need);
@@ -214,11 +233,18 @@ impl Ceremony {
                 phase1::MAX_POWER
             )));
         }
+        if let Some(p) = aggregation.filter(|&p| p == 0 || p > aggregation::MAX_POWER) {
+            return Err(ceremony_err(format!(
+                "aggregation power {p}: 1 to {} is supported",
+                aggregation::MAX_POWER
+            )));
+        }
         Ok(Self {
             power,
             shapes: shapes.to_vec(),
             phase1: Vec::new(),
             acc: Accumulator::initial(power),
+            aggregation: aggregation.map(AggregationPowers::initial),
             phase2: None,
             infos,
         })
@@ -234,9 +260,15 @@ impl Ceremony {
     }
 
     fn phase1_end_hash(&self) -> Digest {
-        self.phase1
-            .last()
-            .map_or_else(|| phase1::initial_digest(self.power), |r| r.hash)
+        self.phase1.last().map_or_else(
+            || phase1::initial_digest(self.power, self.aggregation_power()),
+            |r| r.hash,
+        )
+    }
+
+    /// The aggregation power, in a ceremony made for aggregated proofs.
+    pub fn aggregation_power(&self) -> Option<u32> {
+        self.aggregation.as_ref().map(|a| a.power)
     }
 
     /// The shapes' matrices: the ones synthesised at reading, unless the shape list changed.
@@ -294,7 +326,13 @@ impl Ceremony {
         };
         match &mut self.phase2 {
             None => {
-                let r = phase1::contribute(&mut self.acc, &prev, contributor, rng)?;
+                let r = phase1::contribute(
+                    &mut self.acc,
+                    self.aggregation.as_mut(),
+                    &prev,
+                    contributor,
+                    rng,
+                )?;
                 let h = r.hash;
                 self.phase1.push(r);
                 Ok(h)
@@ -342,10 +380,15 @@ impl Ceremony {
         rng: &mut R,
     ) -> Result<CeremonyReport, CircuitError> {
         let infos = self.infos()?;
+        let agg = self.aggregation_power();
+        let end = phase1::verify_chain(self.power, agg, &self.phase1)?;
+        if let (Some(powers), Some(last)) = (&self.aggregation, &end.aggregation) {
+            powers.check(last, rng)?;
+        }
+        let agg_end = agg.zip(end.aggregation);
         let Some((recs, states)) = &self.phase2 else {
-            let end = phase1::verify_chain(self.power, &self.phase1)?;
             self.acc.check(&end, rng)?;
-            return Ok(report(self.power, &self.shapes, &self.phase1, &[]));
+            return Ok(report(self.power, agg_end, &self.shapes, &self.phase1, &[]));
         };
         if self.phase1.is_empty() {
             return Err(ceremony_err(
@@ -354,6 +397,7 @@ impl Ceremony {
         }
         let parts = Parts {
             power: self.power,
+            aggregation: agg,
             infos: &infos,
             p1: &self.phase1,
             p2: recs,
@@ -362,7 +406,13 @@ impl Ceremony {
             vks: &[],
         };
         parts.check(rng)?;
-        Ok(report(self.power, &self.shapes, &self.phase1, recs))
+        Ok(report(
+            self.power,
+            agg_end,
+            &self.shapes,
+            &self.phase1,
+            recs,
+        ))
     }
 
     /// The proving key of every shape from a verified ceremony with at least one phase-2
@@ -404,6 +454,7 @@ impl Ceremony {
         Transcript {
             format: FORMAT.into(),
             power: self.power,
+            aggregation: self.aggregation_power(),
             shapes: self.shapes.iter().map(ToString::to_string).collect(),
             phase1: self.phase1.iter().map(Phase1Record::to_json).collect(),
             phase2: self
@@ -422,6 +473,9 @@ impl Ceremony {
         out.extend_from_slice(&(header.len() as u64).to_le_bytes());
         out.extend_from_slice(&header);
         self.acc.to_bytes(&mut out);
+        if let Some(a) = &self.aggregation {
+            a.to_bytes(&mut out);
+        }
         if let Some((_, states)) = &self.phase2 {
             states.iter().for_each(|s| s.to_bytes(&mut out));
         }
@@ -457,6 +511,9 @@ impl Ceremony {
             .map_err(|e| ceremony_err(format!("{name}: header: {e}")))?;
         let (power, shapes, infos) = check_transcript_shape(&t)?;
         let mut want = 20 + hlen + phase1::accumulator_bytes(power);
+        if let Some(p) = t.aggregation {
+            want += aggregation::powers_bytes(p);
+        }
         if t.phase2.is_some() {
             want += infos.iter().map(|i| i.sizes.state_bytes()).sum::<u64>();
         }
@@ -469,6 +526,10 @@ impl Ceremony {
         f.read_to_end(&mut rest).map_err(io)?;
         let mut r = Reader::new(&rest, &name);
         let acc = Accumulator::read(&mut r, power)?;
+        let aggregation = t
+            .aggregation
+            .map(|p| AggregationPowers::read(&mut r, p))
+            .transpose()?;
         let phase1 = t
             .phase1
             .iter()
@@ -494,6 +555,7 @@ impl Ceremony {
             shapes,
             phase1,
             acc,
+            aggregation,
             phase2,
             infos,
         })
@@ -541,6 +603,11 @@ fn check_header(t: &Transcript) -> Result<(), CircuitError> {
             t.format
         )));
     }
+    if t.aggregation
+        .is_some_and(|p| p == 0 || p > aggregation::MAX_POWER)
+    {
+        return Err(ceremony_err("the aggregation power is out of range"));
+    }
     if t.power == 0 || t.power > phase1::MAX_POWER {
         return Err(ceremony_err(format!(
             "phase-1 power {} is out of range",
@@ -553,6 +620,7 @@ fn check_header(t: &Transcript) -> Result<(), CircuitError> {
 /// Everything a finished (or phase-2) ceremony is checked on.
 struct Parts<'a> {
     power: u32,
+    aggregation: Option<u32>,
     infos: &'a [ShapeInfo],
     p1: &'a [Phase1Record],
     p2: &'a [Phase2Record],
@@ -565,7 +633,7 @@ impl Parts<'_> {
     /// Both chains (cheap), then the accumulator's structure and every shape's state side by
     /// side (the multi-scalar multiplications).
     fn check<R: RngCore + CryptoRng>(&self, rng: &mut R) -> Result<(), CircuitError> {
-        let end = phase1::verify_chain(self.power, self.p1)?;
+        let end = phase1::verify_chain(self.power, self.aggregation, self.p1)?;
         let shapes: Vec<Shape> = self.infos.iter().map(|i| i.shape).collect();
         let start = phase2::initial_digest(
             &end.hash,
@@ -759,6 +827,7 @@ impl BundleCeremony {
         }
         Parts {
             power,
+            aggregation: t.aggregation,
             infos,
             p1: &p1,
             p2: &p2,
@@ -767,6 +836,16 @@ impl BundleCeremony {
             vks,
         }
         .check(rng)?;
-        Ok(report(power, &shapes, &p1, &p2))
+        let agg_end = match t.aggregation {
+            Some(p) => Some((
+                p,
+                p1.last()
+                    .and_then(|r| r.aggregation)
+                    .map(|u| u.end)
+                    .ok_or_else(|| ceremony_err("phase 1 has no aggregation update"))?,
+            )),
+            None => None,
+        };
+        Ok(report(power, agg_end, &shapes, &p1, &p2))
     }
 }

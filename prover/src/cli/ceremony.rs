@@ -16,6 +16,11 @@ pub enum CeremonyCommand {
         /// Phase-1 power (2^power powers of tau); default: what the largest shape needs.
         #[arg(long)]
         power: Option<u32>,
+        /// Make the ceremony for aggregated proofs: aggregation powers for up to this many
+        /// stations of one shape in one contest (rounded up to a power of two; each
+        /// contribution then also adds the two aggregation secrets, spec aggregation.md §1).
+        #[arg(long)]
+        aggregate: Option<u64>,
         /// The state file to write.
         #[arg(long)]
         out: PathBuf,
@@ -98,9 +103,21 @@ fn print_contributions(r: &circuits::ceremony::CeremonyReport) {
 pub fn run_ceremony(cmd: CeremonyCommand) -> Result<(), ProverError> {
     use prover::ceremony;
     match cmd {
-        CeremonyCommand::Init { shapes, power, out } => {
+        CeremonyCommand::Init {
+            shapes,
+            power,
+            aggregate,
+            out,
+        } => {
             let shapes = parse_shapes(&shapes)?;
-            let p = ceremony::init(&shapes, power, &out)?;
+            let agg = aggregate.map(|n| n.max(2).next_power_of_two().trailing_zeros());
+            let p = ceremony::init(&shapes, power, agg, &out)?;
+            if let Some(a) = agg {
+                println!(
+                    "aggregation powers for up to {} proofs per aggregate",
+                    1u64 << a
+                );
+            }
             println!(
                 "initial state for {} shape(s), phase 1 of 2^{p} powers -> {}",
                 shapes.len(),

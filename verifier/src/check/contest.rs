@@ -4,7 +4,7 @@
 use super::read::{read, signatures_hold_where};
 use super::v2_manifest::{check_po_certificate, Context};
 use super::v3_close_of_poll::check_close_of_poll;
-use super::v4_station_results::{check_row, verify_proofs, Pending};
+use super::v4_station_results::{check_aggregates, check_row, verify_proofs, Pending};
 use super::v5_contest_results::check_result;
 use super::v6_across_contests::StationSummary;
 use crate::report::{At, CandidateLine, ContestLine, Findings};
@@ -78,9 +78,27 @@ pub(super) fn check_contest(
     let stations = check_stations(def, ctx, contest, &held, &expected, &file);
     let mut tally = tally(stations, contest.candidates.len(), share, &mut f);
     out.rows = std::mem::take(&mut tally.rows);
-    // V4.d: every decoded proof, in batches per key, in parallel.
-    (out.proofs_verified, out.ticked) =
-        verify_proofs(ctx, &file, cid, &tally.pending, tick, &mut f);
+    // V4.f: the contest's aggregates, when the bundle carries them: the proofs of each shape
+    // whose aggregate holds are verified by it (each share checks them all: they are cheap).
+    let aggregated = check_aggregates(src, ctx, def, &shard, &tally.decoded, &mut f);
+    // V4.d: every decoded proof not verified by an aggregate (all of them in a scoped run or
+    // when asked), in batches per key, in parallel.
+    let mut by_aggregate = 0;
+    if !(ctx.per_station || ctx.scoped) {
+        tally.pending.retain(|shape, list| {
+            let covered = aggregated.contains(shape);
+            if covered {
+                by_aggregate += list.len() as u64;
+            }
+            !covered
+        });
+        if by_aggregate > 0 {
+            tick(by_aggregate);
+        }
+    }
+    let (verified, ticked) = verify_proofs(ctx, &file, cid, &tally.pending, tick, &mut f);
+    out.proofs_verified = verified + by_aggregate;
+    out.ticked = ticked + by_aggregate;
     // V5: the RO's result.
     let reconciliation = check_result(
         def,
@@ -304,6 +322,9 @@ struct Tally {
     all_rows: bool,
     rows: Vec<StationSummary>,
     pending: BTreeMap<String, Vec<(String, circuits::batch::Item)>>,
+    /// Every decoded proof with its inputs, by station id, whichever share holds it (the
+    /// aggregates cover them all).
+    decoded: BTreeMap<String, circuits::batch::Item>,
 }
 
 fn tally(
@@ -317,13 +338,20 @@ fn tally(
         all_rows: true,
         rows: Vec::new(),
         pending: BTreeMap::new(),
+        decoded: BTreeMap::new(),
     };
     // A share verifies the proofs of its stations only (Options::share).
     let mine = |i: usize| share.is_none_or(|(k, n)| i % n.max(1) as usize == k as usize);
     for (i, (sf, summary, counts, item)) in stations.into_iter().enumerate() {
         f.merge(sf);
-        if let (Some((shape, sid, item)), true) = (item, mine(i)) {
-            t.pending.entry(shape).or_default().push((sid, item));
+        if let Some((shape, sid, item)) = item {
+            if mine(i) {
+                t.pending
+                    .entry(shape)
+                    .or_default()
+                    .push((sid.clone(), item.clone()));
+            }
+            t.decoded.insert(sid, item);
         }
         t.rows.extend(summary);
         match counts {

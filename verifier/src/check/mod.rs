@@ -69,6 +69,9 @@ pub struct Options<'a> {
     /// The election's witnessed log, the witnesses pinned and the quorum (V8). `None`: the
     /// report notes that the statements' times are their signers' claims.
     pub log: Option<v8_log::LogInput<'a>>,
+    /// Verify every station's Groth16 proof (V4.d) even where the contest's aggregate (V4.f)
+    /// holds; a scoped run always does.
+    pub per_station: bool,
 }
 
 impl core::fmt::Debug for Options<'_> {
@@ -134,10 +137,21 @@ pub fn verify_source(src: &dyn Source, opts: &Options<'_>) -> Report {
     }
     ctx.stations_of = lists;
     ctx.station_at = station_at;
+    ctx.per_station = opts.per_station;
+    ctx.scoped = scope.is_some();
     // V1.c: every listed file is one the bundle format defines; the results root for V7.
     if let Some(index) = &index {
         check_defined_files(&index.body, &manifest.body, &mut f);
         ctx.listed = index.body.files.iter().map(|e| e.path.clone()).collect();
+        let aggregates = format!("{}/", paths::AGGREGATES);
+        // The aggregation key is the ceremony's: when V2.h ran and failed, V4.f does not run
+        // (every proof is then checked alone, V4.d).
+        let ceremony_failed = opts.share.is_none_or(|(k, _)| k == 0)
+            && manifest.body.setup.ceremony.is_some()
+            && report.ceremony.is_none();
+        if ctx.listed.iter().any(|p| p.starts_with(&aggregates)) && !ceremony_failed {
+            ctx.aggregation = Some(v2_ceremony::aggregation_key(src, &manifest.body));
+        }
         ctx.results_root = Some(audit::results_root(
             index
                 .body

@@ -196,6 +196,7 @@ pub(super) fn check_defined_files(index: &BundleIndex, m: &ElectionManifest, f: 
             || ceremony_paths.contains(e.path.as_str())
             || per_contest(&e.path, paths::STATIONS)
             || per_contest(&e.path, paths::CONTESTS)
+            || per_contest(&e.path, paths::AGGREGATES)
             || per_contest(&e.path, audit::model::paths::COMMITMENTS)
             || per_contest(&e.path, audit::model::paths::RECORDS);
         f.expect("V1.c", defined, &At::file(&e.path), || {

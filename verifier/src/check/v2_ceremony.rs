@@ -245,3 +245,38 @@ pub fn find<'a>(
         .filter(|c| !h.is_empty() && h.len() >= 16 && c.hash.starts_with(&h))
         .collect()
 }
+
+/// The aggregation verifying key (aggregation.md §1): the generators and the aggregation
+/// secrets' first powers in the last phase-1 record of the transcript the manifest binds.
+/// Only read here (V4.f uses it); V2.h checks the chain that ends in them, and a run whose
+/// V2.h fails fails.
+pub(crate) fn aggregation_key(
+    src: &dyn crate::source::Source,
+    m: &ElectionManifest,
+) -> Result<circuits::aggregate::AggregationVk, String> {
+    let path = format!("{CEREMONY_DIR}/transcript.json");
+    let want = m
+        .setup
+        .ceremony
+        .iter()
+        .flatten()
+        .find(|r| r.path == path)
+        .map(|r| r.sha256.as_str())
+        .ok_or("the manifest binds no key ceremony, so no aggregation key")?;
+    let bytes = read_capped(src, &path).map_err(|e| format!("{path}: {e}"))?;
+    if sha256_hex(&bytes) != want {
+        return Err(format!("{path}: does not match its digest in the manifest"));
+    }
+    let t: circuits::ceremony::Transcript =
+        serde_json::from_slice(&bytes).map_err(|e| format!("{path}: {e}"))?;
+    let last = t
+        .phase1
+        .last()
+        .and_then(|r| r.aggregation.as_ref())
+        .filter(|_| t.aggregation.is_some())
+        .ok_or("the key ceremony was not made for aggregated proofs (no aggregation powers)")?;
+    let end = circuits::ceremony::aggregation::AggregationUpdate::from_json(last)
+        .map_err(|e| format!("{path}: {e}"))?
+        .end;
+    Ok(end.verifying_key())
+}

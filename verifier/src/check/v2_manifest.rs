@@ -29,6 +29,13 @@ pub(super) struct Context {
     pub(super) digests: BTreeMap<String, Vec<u8>>,
     /// Paths the signed index lists.
     pub(super) listed: BTreeSet<String>,
+    /// The aggregation verifying key from the ceremony's transcript, or why there is none
+    /// (read when the index lists an aggregate; V4.f).
+    pub(super) aggregation: Option<Result<circuits::aggregate::AggregationVk, String>>,
+    /// Verify every station's proof even where an aggregate holds (Options::per_station).
+    pub(super) per_station: bool,
+    /// A scoped run (Options::contests, Options::stations): per-station proofs as well.
+    pub(super) scoped: bool,
     /// The results root (the root without the audit records), from the signed index.
     pub(super) results_root: Option<String>,
 }

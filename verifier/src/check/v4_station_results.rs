@@ -142,3 +142,148 @@ pub(super) fn verify_proofs(
     }
     (verified, ticked)
 }
+
+/// V4.f: the contest's aggregates (`aggregates/<contest_id>.json`, bundle.md §6.1), when the
+/// index lists them: the file names the contest and holds exactly one aggregate per shape the
+/// shard's rows are proved in, each over as many stations as the shard has rows of that shape,
+/// and each verifies (aggregation.md §4) under the ceremony's aggregation key for those
+/// stations' public inputs in station-id order, with the context of aggregation.md §3.1 (which
+/// binds every station's proof as published). Returns the shapes whose aggregate holds: their
+/// stations' proofs hold by it. `decoded` holds every row's decoded proof and inputs by station.
+/// It does not run when the key ceremony (V2.h) failed: the key is then not established.
+pub(super) fn check_aggregates(
+    src: &dyn crate::source::Source,
+    ctx: &Context,
+    def: &ElectionDefinition,
+    shard: &bundle::ContestShard,
+    decoded: &BTreeMap<String, circuits::batch::Item>,
+    f: &mut Findings,
+) -> std::collections::BTreeSet<String> {
+    use circuits::aggregate::{contest_context, verify_aggregate, AggregateProof};
+    let mut held = std::collections::BTreeSet::new();
+    let cid = shard.contest_id.as_str();
+    let path = format!("{}/{cid}.json", bundle::paths::AGGREGATES);
+    if !ctx.listed.contains(&path) {
+        return held;
+    }
+    let at = At::contest(&path, cid);
+    let avk = match &ctx.aggregation {
+        Some(Ok(k)) => k,
+        Some(Err(e)) => {
+            f.fail(
+                "V4.f",
+                &at,
+                format!("the aggregates cannot be checked: {e}"),
+            );
+            return held;
+        }
+        // V2.h failed: the key is not established, the step does not run.
+        None => return held,
+    };
+    let file = match super::read::read::<bundle::ContestAggregates>(src, &path) {
+        Ok((_, a)) => a,
+        Err(e) => {
+            e.report(f, "V4.f", &at);
+            return held;
+        }
+    };
+    if file.contest_id != cid {
+        f.fail(
+            "V4.f",
+            &at,
+            format!("the file names contest {}", file.contest_id),
+        );
+        return held;
+    }
+    // The shard's rows by shape, in station-id order.
+    let mut by_shape: BTreeMap<&str, Vec<&StationResult>> = BTreeMap::new();
+    for row in &shard.stations {
+        by_shape.entry(row.shape.as_str()).or_default().push(row);
+    }
+    by_shape
+        .values_mut()
+        .for_each(|v| v.sort_by(|a, b| a.station_id.cmp(&b.station_id)));
+    let mut seen = std::collections::BTreeSet::new();
+    for agg in &file.aggregates {
+        let shape = agg.shape.as_str();
+        if !seen.insert(shape) {
+            f.fail("V4.f", &at, format!("two aggregates of shape {shape}"));
+            continue;
+        }
+        let Some(rows) = by_shape.get(shape) else {
+            f.fail(
+                "V4.f",
+                &at,
+                format!(
+                    "an aggregate of shape {shape}, which no station of the contest is proved in"
+                ),
+            );
+            continue;
+        };
+        if agg.stations != rows.len() as u64 {
+            f.fail(
+                "V4.f",
+                &at,
+                format!(
+                    "the aggregate of shape {shape} covers {} stations, the shard has {} of that shape",
+                    agg.stations,
+                    rows.len()
+                ),
+            );
+            continue;
+        }
+        let (Some(key), Some(digest)) = (ctx.keys.get(shape), ctx.digests.get(shape)) else {
+            f.fail("V4.f", &at, format!("no verifying key of shape {shape}"));
+            continue;
+        };
+        let mut inputs = Vec::with_capacity(rows.len());
+        let mut listed = Vec::with_capacity(rows.len());
+        let mut missing = None;
+        for row in rows {
+            match decoded.get(&row.station_id) {
+                Some((public, _)) => inputs.push(public.to_field_elements()),
+                None => {
+                    missing = Some(row.station_id.as_str());
+                    break;
+                }
+            }
+            listed.push((row.station_id.as_str(), row.proof.as_str()));
+        }
+        if let Some(sid) = missing {
+            f.fail(
+                "V4.f",
+                &at,
+                format!("the aggregate of shape {shape} cannot be checked: station {sid}'s row or proof does not decode (V4.b-V4.d)"),
+            );
+            continue;
+        }
+        let context = contest_context(&def.election_id, cid, shape, &listed);
+        let verdict = hex::decode(&agg.proof)
+            .map_err(|_| "the proof is not hex".to_string())
+            .and_then(|b| AggregateProof::from_bytes(&b).map_err(|e| e.to_string()))
+            .and_then(|p| {
+                verify_aggregate(avk, key, &context, digest, &inputs, &p).map_err(|e| e.to_string())
+            });
+        match verdict {
+            Ok(()) => {
+                f.checked("V4.f");
+                held.insert(shape.to_string());
+            }
+            Err(e) => f.fail(
+                "V4.f",
+                &at,
+                format!("the aggregate of the {} proofs of shape {shape} does not verify against the stations' public inputs and proofs as published: {e}; each station's proof is checked instead (V4.d)", rows.len()),
+            ),
+        }
+    }
+    for shape in by_shape.keys() {
+        if !seen.contains(shape) {
+            f.fail(
+                "V4.f",
+                &at,
+                format!("no aggregate of the stations proved in shape {shape}"),
+            );
+        }
+    }
+    held
+}

@@ -20,11 +20,11 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use verifier::{verify_bundle, Options, Report, Severity};
 
-struct Made {
+pub(crate) struct Made {
     _dir: tempfile::TempDir,
-    input: PathBuf,
-    keys: PathBuf,
-    bundle: PathBuf,
+    pub(crate) input: PathBuf,
+    pub(crate) keys: PathBuf,
+    pub(crate) bundle: PathBuf,
     /// The final state file and each contribution hash.
     state: PathBuf,
     hashes: Vec<String>,
@@ -48,12 +48,13 @@ fn shape() -> Shape {
 /// observer in phase 2; the party in phase 1 and the observer sign their contributions with
 /// keys of their own) for the 16x4 shape (the smallest of four choices that the stations' votes
 /// fit: every test here shares it, so it is kept small), and an election proved with its keys.
-fn made() -> &'static Made {
+pub(crate) fn made() -> &'static Made {
     static M: OnceLock<Made> = OnceLock::new();
     M.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let p = |n: &str| dir.path().join(n);
-        pc::init(&[shape()], None, &p("s0")).unwrap();
+        // Made for aggregated proofs: each contest's proofs are aggregated (up to 8 a contest).
+        pc::init(&[shape()], None, Some(3), &p("s0")).unwrap();
         let mut hashes = Vec::new();
         let steps = [
             ("s0", "s1", who("SEC Gujarat", "State Election Commission")),
@@ -115,7 +116,7 @@ fn made() -> &'static Made {
     })
 }
 
-fn copy() -> Copy {
+pub(crate) fn copy() -> Copy {
     let m = made();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bundle");
@@ -129,7 +130,7 @@ fn verify(p: &Path) -> Report {
 
 /// Binds the ceremony files' current digests into the manifest, re-signs it and the index:
 /// an insider holding the authority key.
-fn rebind(c: &Copy) {
+pub(crate) fn rebind(c: &Copy) {
     c.edit("election.json", |v| {
         for r in v["body"]["setup"]["ceremony"].as_array_mut().unwrap() {
             let bytes = std::fs::read(c.path.join(r["path"].as_str().unwrap())).unwrap();
@@ -524,9 +525,13 @@ fn v2h_a_transcript_for_another_shape_or_phase_1_fails() {
     let mut t = transcript(&c);
     let power = t.power;
     let mut acc = Accumulator::initial(power);
+    let mut agg = t
+        .aggregation
+        .map(circuits::ceremony::aggregation::AggregationPowers::initial);
     let rec = phase1::contribute(
         &mut acc,
-        &phase1::initial_digest(power),
+        agg.as_mut(),
+        &phase1::initial_digest(power, t.aggregation),
         who("Someone", "elsewhere"),
         &mut rand::rngs::OsRng,
     )

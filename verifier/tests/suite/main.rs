@@ -5,6 +5,7 @@
 //! proving, split runs; `mutations` and `real` hold the heavy tests (`#[ignore]`, run by
 //! `scripts/test-all.sh`).
 
+mod aggregates;
 mod audit;
 mod ceremony;
 mod cli;

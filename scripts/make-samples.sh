@@ -13,7 +13,9 @@ trap 'rm -rf "$work"' EXIT
 # phase 1, another party and an observer to phase 2; each checks the state it receives first.
 # Party A and the observer sign their contributions with keys of their own (made beforehand,
 # their public keys published); the SEC and Party B do not, and the report says so.
-$P ceremony init --shapes 256x8 --out "$work/c0"
+# Made for aggregated proofs: each contest's proofs are also published as one aggregate
+# (spec/aggregation.md), which the verifier checks in their place (V4.f).
+$P ceremony init --shapes 256x8 --aggregate 32 --out "$work/c0"
 $P ceremony keygen --out "$work/party-a.key"
 $P ceremony keygen --out "$work/observer.key"
 $P ceremony contribute --in "$work/c0" --out "$work/c1" --name "Sample State Election Commission" --role "election authority"

@@ -76,6 +76,9 @@ pub struct ProveSummary {
     pub rows: usize,
     /// Contests.
     pub contests: usize,
+    /// Aggregates written (one per contest and shape; none without a ceremony made for
+    /// aggregation).
+    pub aggregates: usize,
     /// Bundle root.
     pub root: String,
 }
@@ -198,6 +201,7 @@ pub(crate) fn finish(
     // Contest shards.
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let aggregation = keys.aggregation_key()?;
+    let mut aggregate_count = 0;
     for contest in &def.contests {
         let mut rows = by_contest.remove(&contest.contest_id).unwrap_or_default();
         rows.sort_by(|a, b| a.1.station_id.cmp(&b.1.station_id));
@@ -216,6 +220,7 @@ pub(crate) fn finish(
         )?;
         if let Some(key) = &aggregation {
             if let Some(aggregates) = contest_aggregates(&def.election_id, keys, key, &shard)? {
+                aggregate_count += aggregates.aggregates.len();
                 files.insert(
                     format!("{}/{}.json", paths::AGGREGATES, contest.contest_id),
                     pretty(&aggregates)?,
@@ -277,6 +282,7 @@ pub(crate) fn finish(
     Ok(ProveSummary {
         rows: row_count,
         contests: def.contests.len(),
+        aggregates: aggregate_count,
         root,
     })
 }

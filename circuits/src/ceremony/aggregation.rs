@@ -10,8 +10,10 @@
 //! contributor checks them (their structure, [`AggregationPowers::check`]) before adding to them.
 
 use super::encoding::{g1_from_hex, g1_to_hex, g2_from_hex, g2_to_hex, put_g1, put_g2, Reader};
-use super::equation::small;
-use super::{ceremony_err, in_subgroup, msm, powers, put_point, put_pok, scale_g1, scale_g2, Pok};
+use super::{
+    ceremony_err, in_subgroup, msm, pok_from_json, pok_json, powers, put_point, put_pok, scale_g1,
+    scale_g2, small, Pok,
+};
 use crate::error::CircuitError;
 use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::pairing::Pairing;
@@ -352,10 +354,7 @@ impl AggregationUpdate {
             a_g2: g2_to_hex(&self.end.a_g2),
             b_g1: g1_to_hex(&self.end.b_g1),
             b_g2: g2_to_hex(&self.end.b_g2),
-            pok: [
-                super::phase1::pok_to_json(&self.pok[0]),
-                super::phase1::pok_to_json(&self.pok[1]),
-            ],
+            pok: [pok_json(&self.pok[0]), pok_json(&self.pok[1])],
         }
     }
 
@@ -369,10 +368,7 @@ impl AggregationUpdate {
                 b_g1: g1_from_hex(&j.b_g1, w)?,
                 b_g2: g2_from_hex(&j.b_g2, w)?,
             },
-            pok: [
-                super::phase1::pok_from_json(&j.pok[0], w)?,
-                super::phase1::pok_from_json(&j.pok[1], w)?,
-            ],
+            pok: [pok_from_json(&j.pok[0], w)?, pok_from_json(&j.pok[1], w)?],
         })
     }
 }

@@ -12,7 +12,7 @@
 
 use super::phase1::{Accumulator, ChainEnd};
 use super::phase2::{Phase2State, Sizes};
-use super::{ceremony_err, in_subgroup, msm};
+use super::{ceremony_err, in_subgroup, msm, small};
 use crate::error::CircuitError;
 use crate::r1cs::Matrices;
 use ark_bls12_381::{Bls12_381, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
@@ -22,14 +22,6 @@ use ark_ff::Zero;
 use ark_groth16::VerifyingKey;
 use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
 use rand::{CryptoRng, RngCore};
-
-/// A uniformly random 128-bit scalar: enough for a weight whose check fails with probability at
-/// most its degree over 2^128.
-pub(crate) fn small<R: RngCore + CryptoRng>(rng: &mut R) -> Fr {
-    let mut b = [0u8; 16];
-    rng.fill_bytes(&mut b);
-    Fr::from(u128::from_le_bytes(b))
-}
 
 fn smalls<R: RngCore + CryptoRng>(n: usize, rng: &mut R) -> Vec<Fr> {
     (0..n).map(|_| small(rng)).collect()

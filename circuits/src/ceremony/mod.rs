@@ -156,6 +156,30 @@ pub fn same_ratio(a: (G1Affine, G1Affine), b: (G2Affine, G2Affine)) -> bool {
     Bls12_381::multi_pairing([a.0, (-a.1.into_group()).into_affine()], [b.1, b.0]).is_zero()
 }
 
+/// A uniformly random 128-bit scalar: enough for a weight whose check fails with probability at
+/// most its degree over 2^128.
+pub(crate) fn small<R: RngCore + CryptoRng>(rng: &mut R) -> Fr {
+    let mut b = [0u8; 16];
+    rng.fill_bytes(&mut b);
+    Fr::from(u128::from_le_bytes(b))
+}
+
+pub(crate) fn pok_json(p: &Pok) -> [String; 3] {
+    [
+        g1_to_hex(&p.g1_s),
+        g1_to_hex(&p.g1_s_x),
+        g2_to_hex(&p.g2_s_x),
+    ]
+}
+
+pub(crate) fn pok_from_json(p: &[String; 3], what: &str) -> Result<Pok, CircuitError> {
+    Ok(Pok {
+        g1_s: g1_from_hex(&p[0], what)?,
+        g1_s_x: g1_from_hex(&p[1], what)?,
+        g2_s_x: g2_from_hex(&p[2], what)?,
+    })
+}
+
 /// A uniformly random nonzero scalar.
 pub(crate) fn nonzero<R: RngCore + CryptoRng>(rng: &mut R) -> Fr {
     loop {

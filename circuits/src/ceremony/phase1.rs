@@ -7,8 +7,8 @@
 use super::aggregation::{self, AggregationEnd, AggregationPowers, AggregationUpdate};
 use super::encoding::{g1_from_hex, g1_to_hex, g2_from_hex, g2_to_hex, put_g1, put_g2, Reader};
 use super::{
-    ceremony_err, hasher, nonzero, powers, put_point, put_pok, put_str, same_ratio, scale_g1,
-    scale_g2, Contributor, Digest, Pok,
+    ceremony_err, hasher, nonzero, pok_from_json, pok_json, powers, put_point, put_pok, put_str,
+    same_ratio, scale_g1, scale_g2, Contributor, Digest, Pok,
 };
 use crate::error::CircuitError;
 use ark_bls12_381::{Fr, G1Affine, G2Affine};
@@ -356,22 +356,6 @@ pub struct Phase1RecordJson {
     pub hash: String,
 }
 
-pub(crate) fn pok_to_json(p: &Pok) -> [String; 3] {
-    [
-        g1_to_hex(&p.g1_s),
-        g1_to_hex(&p.g1_s_x),
-        g2_to_hex(&p.g2_s_x),
-    ]
-}
-
-pub(crate) fn pok_from_json(p: &[String; 3], what: &str) -> Result<Pok, CircuitError> {
-    Ok(Pok {
-        g1_s: g1_from_hex(&p[0], what)?,
-        g1_s_x: g1_from_hex(&p[1], what)?,
-        g2_s_x: g2_from_hex(&p[2], what)?,
-    })
-}
-
 pub(crate) fn digest_from_hex(s: &str, what: &str) -> Result<Digest, CircuitError> {
     hex::decode(s)
         .ok()
@@ -391,9 +375,9 @@ impl Phase1Record {
             beta_g1: g1_to_hex(&self.beta_g1),
             beta_g2: g2_to_hex(&self.beta_g2),
             pok: [
-                pok_to_json(&self.pok[0]),
-                pok_to_json(&self.pok[1]),
-                pok_to_json(&self.pok[2]),
+                pok_json(&self.pok[0]),
+                pok_json(&self.pok[1]),
+                pok_json(&self.pok[2]),
             ],
             aggregation: self.aggregation.as_ref().map(AggregationUpdate::to_json),
             hash: hex::encode(self.hash),

@@ -459,7 +459,7 @@ impl Phase2Record {
                     shape: s.to_string(),
                     delta_g1: super::g1_to_hex(&u.delta_g1),
                     delta_g2: super::g2_to_hex(&u.delta_g2),
-                    pok: super::phase1::pok_to_json(&u.pok),
+                    pok: super::pok_json(&u.pok),
                 })
                 .collect(),
             hash: hex::encode(self.hash),
@@ -492,7 +492,7 @@ impl Phase2Record {
                     Ok(ShapeUpdate {
                         delta_g1: super::g1_from_hex(&u.delta_g1, w)?,
                         delta_g2: super::g2_from_hex(&u.delta_g2, w)?,
-                        pok: super::phase1::pok_from_json(&u.pok, w)?,
+                        pok: super::pok_from_json(&u.pok, w)?,
                     })
                 })
                 .collect::<Result<_, CircuitError>>()?,

@@ -285,9 +285,13 @@ pub fn run_prove(args: ProveArgs) -> Result<(), ProverError> {
     })?;
     bar.finish_and_clear();
     println!(
-        "proved {} station rows in {} contests; bundle root {} -> {}",
+        "proved {} station rows in {} contests{}; bundle root {} -> {}",
         summary.rows,
         summary.contests,
+        match summary.aggregates {
+            0 => String::new(),
+            k => format!(", {k} aggregate(s) of their proofs"),
+        },
         summary.root,
         out.display()
     );

@@ -91,9 +91,13 @@ pub fn run_assemble(args: AssembleArgs) -> Result<(), ProverError> {
         force,
     })?;
     println!(
-        "assembled {} verified station rows in {} contests; bundle root {} -> {}",
+        "assembled {} verified station rows in {} contests{}; bundle root {} -> {}",
         summary.rows,
         summary.contests,
+        match summary.aggregates {
+            0 => String::new(),
+            k => format!(", {k} aggregate(s) of their proofs"),
+        },
         summary.root,
         out.display()
     );

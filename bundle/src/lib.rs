@@ -13,11 +13,12 @@ pub mod signing;
 pub mod tally;
 pub mod text;
 
+pub use ed25519_dalek::VerifyingKey;
 pub use error::BundleError;
 pub use model::*;
 pub use signing::{
-    message as signed_message, verify_many, KeyPair, PendingSignature, Role, Signed,
-    MAX_SAFE_INTEGER, SIGNING_DOMAIN,
+    message as signed_message, public_key_from_hex, verify_many, KeyPair, PendingSignature, Role,
+    Signed, MAX_SAFE_INTEGER, SIGNING_DOMAIN,
 };
 
 /// The protocol version every statement carries (not the crate version).

@@ -359,11 +359,20 @@ impl<T: Serialize> Signed<T> {
     /// Decodes the key and signature and builds the message, for [`verify_many`]. An error means
     /// the signature is invalid whatever the batch says (bad key, bad hex, wrong length).
     pub fn pending(&self, kind: &'static str) -> Result<PendingSignature, BundleError> {
+        self.pending_with(kind, public_key_from_hex(&self.public_key)?)
+    }
+
+    /// As [`Signed::pending`], with the key already decoded by the caller from this
+    /// statement's `public_key` (many statements signed by one key decode it once).
+    pub fn pending_with(
+        &self,
+        kind: &'static str,
+        key: VerifyingKey,
+    ) -> Result<PendingSignature, BundleError> {
         let bad = || BundleError::BadSignature {
             role: self.role.to_string(),
             kind,
         };
-        let key = public_key_from_hex(&self.public_key)?;
         if self.signature.bytes().any(|b| b.is_ascii_uppercase()) {
             return Err(bad());
         }

@@ -39,14 +39,19 @@ pub fn proof_to_hex(proof: &StationProof) -> Result<String, CircuitError> {
 /// inside B's Miller-loop preparation, [`crate::g2`]); A and C are not checked to lie in G1,
 /// since their parts outside G1 do not change any pairing with a point of G2.
 pub fn proof_from_hex(s: &str) -> Result<StationProof, CircuitError> {
-    let bytes = hex::decode(s).map_err(|e| enc("proof", e))?;
-    if bytes.len() != PROOF_BYTES {
+    if s.len() != 2 * PROOF_BYTES {
         return Err(enc(
             "proof",
-            format!("{} bytes, expected {PROOF_BYTES}", bytes.len()),
+            format!("{} hex digits, expected {}", s.len(), 2 * PROOF_BYTES),
         ));
     }
-    let proof = StationProof::deserialize_with_mode(bytes.as_slice(), Compress::No, Validate::No)
+    // Lower-case hex only: with canonical bytes, one written form.
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(enc("proof", "not the canonical encoding (upper-case hex)"));
+    }
+    let mut bytes = [0u8; PROOF_BYTES];
+    hex::decode_to_slice(s, &mut bytes).map_err(|e| enc("proof", e))?;
+    let proof = StationProof::deserialize_with_mode(&bytes[..], Compress::No, Validate::No)
         .map_err(|e| enc("proof", e))?;
     if proof.a.is_zero() || proof.b.is_zero() || proof.c.is_zero() {
         return Err(enc("proof", "an element is the identity point"));
@@ -54,7 +59,11 @@ pub fn proof_from_hex(s: &str) -> Result<StationProof, CircuitError> {
     if !proof.a.is_on_curve() || !proof.c.is_on_curve() || !proof.b.is_on_curve() {
         return Err(enc("proof", "a point is not on its curve"));
     }
-    if proof_to_hex(&proof)? != s {
+    let mut again = [0u8; PROOF_BYTES];
+    proof
+        .serialize_uncompressed(&mut again[..])
+        .map_err(|e| enc("proof", e))?;
+    if again != bytes {
         return Err(enc("proof", "not the canonical encoding"));
     }
     Ok(proof)

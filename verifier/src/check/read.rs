@@ -156,8 +156,18 @@ pub(super) fn signatures_hold_where<T: serde::Serialize + Sync>(
         .flat_map_iter(|chunk| {
             let checked: Vec<&Signed<T>> = chunk.iter().filter(|s| mine(s)).collect();
             // A statement whose key or signature does not even decode is invalid on its own.
-            let decoded: Vec<Option<bundle::PendingSignature>> =
-                checked.iter().map(|s| s.pending(kind).ok()).collect();
+            // A key that signs many of them (an RO's, on PO certificates) is decoded once.
+            let mut keys: std::collections::HashMap<&str, Option<bundle::VerifyingKey>> =
+                std::collections::HashMap::new();
+            let decoded: Vec<Option<bundle::PendingSignature>> = checked
+                .iter()
+                .map(|s| {
+                    let key = *keys
+                        .entry(s.public_key.as_str())
+                        .or_insert_with(|| bundle::public_key_from_hex(&s.public_key).ok());
+                    s.pending_with(kind, key?).ok()
+                })
+                .collect();
             let good: Vec<bundle::PendingSignature> = decoded.iter().flatten().cloned().collect();
             let mut verdicts = verify_many(&good).into_iter();
             let mut own = decoded

@@ -67,6 +67,18 @@ fn replace_aggregate(
     c.reindex();
 }
 
+/// Verifies the copy and requires V4.f, and only V4.f, to fail.
+fn expect_v4f(c: &Copy, what: &str) -> Report {
+    let r = c.verify();
+    assert_eq!(
+        failed_steps(&r),
+        set(&["V4.f"]),
+        "{what}: {:#?}",
+        r.findings
+    );
+    r
+}
+
 fn shape_of(rows: &[(&CloseOfPoll, &StationResult)]) -> String {
     rows[0].1.shape.clone()
 }
@@ -196,13 +208,7 @@ fn v4f_an_aggregate_for_another_contest_order_or_count_fails() {
     for (what, make) in cases {
         let c = copy();
         replace_aggregate(&c, |eid, cid, rows| make(eid, cid, rows, &key, &digest));
-        let r = c.verify();
-        assert_eq!(
-            failed_steps(&r),
-            set(&["V4.f"]),
-            "{what}: {:#?}",
-            r.findings
-        );
+        let r = expect_v4f(&c, what);
         // The stations' own proofs were checked instead, and hold.
         assert_eq!(
             checked(&r, "V4.d"),
@@ -217,7 +223,7 @@ fn v4f_an_aggregate_for_another_contest_order_or_count_fails() {
         v["aggregates"][0]["stations"] = 2.into();
     });
     c.reindex();
-    assert_eq!(failed_steps(&c.verify()), set(&["V4.f"]));
+    expect_v4f(&c, "");
     let c = copy();
     c.edit(&aggregates_path(&cid), |v| {
         let mut other = v["aggregates"][0].clone();
@@ -225,14 +231,14 @@ fn v4f_an_aggregate_for_another_contest_order_or_count_fails() {
         v["aggregates"].as_array_mut().unwrap().push(other);
     });
     c.reindex();
-    assert_eq!(failed_steps(&c.verify()), set(&["V4.f"]));
+    expect_v4f(&c, "");
     // No aggregate at all for the shape its stations are proved in.
     let c = copy();
     c.edit(&aggregates_path(&cid), |v| {
         v["aggregates"] = serde_json::json!([]);
     });
     c.reindex();
-    assert_eq!(failed_steps(&c.verify()), set(&["V4.f"]));
+    expect_v4f(&c, "");
 }
 
 #[test]
@@ -264,8 +270,7 @@ fn v4f_a_proof_swapped_after_aggregation_fails() {
         v["stations"][0]["proof"] = circuits::proof_to_hex(&q).unwrap().into();
     });
     c.reindex();
-    let r = c.verify();
-    assert_eq!(failed_steps(&r), set(&["V4.f"]), "{:#?}", r.findings);
+    let r = expect_v4f(&c, "a proof re-randomised");
     assert_eq!(r.proofs_verified, shard(&c).1.stations.len() as u64);
 }
 
@@ -299,7 +304,7 @@ fn v4f_an_aggregate_under_a_key_the_ceremony_did_not_make_fails() {
     replace_aggregate(&c, |eid, cid, rows| {
         shape_aggregate(eid, cid, &shape_of(&rows), &rows, &own, &digest).unwrap()
     });
-    assert_eq!(failed_steps(&c.verify()), set(&["V4.f"]));
+    expect_v4f(&c, "");
     // The transcript's aggregation powers changed: the chain fails (V2.h), and the aggregate
     // is not checked under a key the ceremony does not establish (every proof alone instead).
     let c = copy();
@@ -322,8 +327,7 @@ fn v4f_an_aggregate_under_a_key_the_ceremony_did_not_make_fails() {
     std::fs::create_dir_all(single.path.join("aggregates")).unwrap();
     single.write(&aggregates_path(&cid), &v);
     single.reindex();
-    let r = single.verify();
-    assert_eq!(failed_steps(&r), set(&["V4.f"]), "{:#?}", r.findings);
+    let r = expect_v4f(&single, "aggregates without a ceremony");
     assert!(r
         .findings
         .iter()
@@ -359,13 +363,7 @@ fn v4f_malformed_aggregates_fail() {
         let c = copy();
         c.edit(&aggregates_path(&cid), edit);
         c.reindex();
-        let r = c.verify();
-        assert_eq!(
-            failed_steps(&r),
-            set(&["V4.f"]),
-            "{what}: {:#?}",
-            r.findings
-        );
+        expect_v4f(&c, what);
     }
     // A salt in it is secret material wherever it is (V1.c).
     let c = copy();

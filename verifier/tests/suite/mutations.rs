@@ -73,6 +73,8 @@ fn owners(file: &str, path: &[String]) -> Vec<&'static str> {
         }
     } else if file.starts_with("audit/") {
         vec!["V7"]
+    } else if file.starts_with("aggregates/") {
+        vec!["V4.f"]
     } else {
         vec!["V1"]
     }

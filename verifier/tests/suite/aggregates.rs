@@ -371,3 +371,36 @@ fn v4f_malformed_aggregates_fail() {
     c.reindex();
     assert!(failed_steps(&c.verify()).contains("V1.c"));
 }
+
+#[test]
+fn sharded_proving_then_assemble_writes_the_aggregates_too() {
+    use prover::shard::{assemble, prove_shard, AssembleOptions, Shard, ShardOptions};
+    let m = made();
+    let kd = KeyDir::open(&m.keys).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    for index in 0..2 {
+        prove_shard(&ShardOptions {
+            input: &m.input,
+            keys: &kd,
+            work: &work,
+            shard: Shard { index, count: 2 },
+            on_progress: None,
+        })
+        .unwrap();
+    }
+    let out = dir.path().join("bundle");
+    let summary = assemble(&AssembleOptions {
+        input: &m.input,
+        keys: &kd,
+        work: &work,
+        out: &out,
+        force: false,
+    })
+    .unwrap();
+    assert!(summary.aggregates >= 1);
+    let r = verify_bundle(&out, &Options::default());
+    assert_eq!(r.exit_code(), 0, "{:#?}", r.findings);
+    assert_eq!(checked(&r, "V4.f"), summary.aggregates as u64);
+    assert_eq!(checked(&r, "V4.d"), 0);
+}

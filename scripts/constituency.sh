@@ -7,6 +7,9 @@
 #   scripts/constituency.sh DIR OUT --election-id ID --contest-id ID --contest-name NAME \
 #       --poll-date YYYY-MM-DD [--electors FILE] [--declared FILE] [--segments 1,2]
 #
+# KEYS=ceremony: the keys from a two-contributor ceremony made for aggregated proofs instead of a
+# single-party setup (the bundle then carries the ceremony and one aggregate per shape).
+#
 # DIR is laid out as in data/real/gujarat-ls2014/<pc>/: raw/AC<nnn>.csv, electors.csv
 # and declared.csv (other names with --electors / --declared). Nothing about a constituency is
 # assumed: its ids, name and poll date are given.
@@ -40,7 +43,19 @@ grep -E "^(imported|key shapes|VVPAT)" "$out/import.txt"
 sed -n '/^anomalies by class/,/^$/p' "$out/import.txt"
 shapes=$(python3 -c 'import json,sys; print(",".join(json.load(open(sys.argv[1]))["shapes"]))' "$out/input/import-report.json")
 t1=$(now)
-$P setup --shapes "$shapes" --performed-by "$(basename "$dir") pilot (single party)" --out "$out/keys" > /dev/null
+if [ "${KEYS:-}" = ceremony ]; then
+  # Keys from a ceremony of one contributor per phase, made for aggregated proofs (every
+  # station of the constituency in one aggregate per shape): KEYS=ceremony scripts/constituency.sh ...
+  stations=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["stations"]))' "$out/input/election.json")
+  $P ceremony init --shapes "$shapes" --aggregate "$stations" --out "$out/c0" > /dev/null
+  $P ceremony contribute --in "$out/c0" --out "$out/c1" --name "$(basename "$dir") pilot" --role "election authority" > /dev/null
+  $P ceremony phase2 --in "$out/c1" --out "$out/c2" > /dev/null
+  $P ceremony contribute --in "$out/c2" --out "$out/c3" --name "$(basename "$dir") observer" --role "observer" > /dev/null
+  $P ceremony finalize --in "$out/c3" --out "$out/keys" > /dev/null
+  rm -f "$out"/c?
+else
+  $P setup --shapes "$shapes" --performed-by "$(basename "$dir") pilot (single party)" --out "$out/keys" > /dev/null
+fi
 t2=$(now)
 $P seal --input "$out/input" --keys "$out/keys"
 t3=$(now)

@@ -270,19 +270,29 @@ pub fn message(kind: &str, signer: &str, role: Role, body: &Value) -> Result<Vec
             ),
         });
     }
-    let signed = serde_json::json!({
-        "body": body,
-        "role": role,
-        "signer": signer,
-    });
-    let json = signed
+    let enc = |e: &dyn std::fmt::Display| BundleError::Encoding {
+        what: "statement",
+        reason: e.to_string(),
+    };
+    // JCS of {"body", "role", "signer"}: its members are already in JCS's order, so the
+    // object is written member by member, each value canonicalised (no copy of the body).
+    let body = body.to_canon_json_vec().map_err(|e| enc(&e))?;
+    let role = serde_json::to_value(role)
+        .map_err(|e| enc(&e))?
         .to_canon_json_vec()
-        .map_err(|e| BundleError::Encoding {
-            what: "statement",
-            reason: e.to_string(),
-        })?;
-    let mut msg = format!("{SIGNING_DOMAIN}{kind}\0").into_bytes();
-    msg.extend(json);
+        .map_err(|e| enc(&e))?;
+    let signer = signer.to_canon_json_vec().map_err(|e| enc(&e))?;
+    let mut msg = Vec::with_capacity(SIGNING_DOMAIN.len() + kind.len() + body.len() + 64);
+    msg.extend_from_slice(SIGNING_DOMAIN.as_bytes());
+    msg.extend_from_slice(kind.as_bytes());
+    msg.push(0);
+    msg.extend_from_slice(b"{\"body\":");
+    msg.extend(body);
+    msg.extend_from_slice(b",\"role\":");
+    msg.extend(role);
+    msg.extend_from_slice(b",\"signer\":");
+    msg.extend(signer);
+    msg.push(b'}');
     Ok(msg)
 }
 
@@ -422,6 +432,34 @@ mod tests {
     #[derive(Serialize, Deserialize, PartialEq, Debug, Clone)]
     struct Stmt {
         n: u32,
+    }
+
+    /// The message written member by member is JCS of the whole object, for bodies and signers
+    /// with escapes, non-ASCII text and members out of order.
+    #[test]
+    fn message_is_jcs_of_the_whole_object() {
+        use canon_json::CanonJsonSerialize;
+        let bodies = [
+            serde_json::json!({"z": 1, "a": [2, {"y": "\u{1f600}", "b": null}], "é": "q\"\\\n\u{7}"}),
+            serde_json::json!([]),
+            serde_json::json!("text"),
+        ];
+        for body in &bodies {
+            for signer in [
+                "ro-1",
+                "po \"x\" \u{0915}\u{091a}\u{094d}\u{091b}",
+                "\u{1}\t",
+            ] {
+                for role in [Role::ReturningOfficer, Role::PresidingOfficer] {
+                    let whole = serde_json::json!({"signer": signer, "role": role, "body": body})
+                        .to_canon_json_vec()
+                        .expect("canonical");
+                    let mut want = b"ve/1.0/k\0".to_vec();
+                    want.extend(whole);
+                    assert_eq!(message("k", signer, role, body).expect("message"), want);
+                }
+            }
+        }
     }
 
     #[test]

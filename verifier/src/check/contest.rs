@@ -76,7 +76,11 @@ pub(super) fn check_contest(
         .unwrap_or_default();
     let held = index_shard(&shard, &expected, share, &file, &mut f);
     let stations = check_stations(def, ctx, contest, &held, &expected, &file);
-    let mut tally = tally(stations, contest.candidates.len(), share, &mut f);
+    // Every decoded proof is kept for V4.f only when the index lists the contest's aggregates.
+    let keep_all = ctx
+        .listed
+        .contains(&format!("{}/{cid}.json", bundle::paths::AGGREGATES));
+    let mut tally = tally(stations, contest.candidates.len(), share, keep_all, &mut f);
     out.rows = std::mem::take(&mut tally.rows);
     // V4.f: the contest's aggregates, when the bundle carries them: the proofs of each shape
     // whose aggregate holds are verified by it (each share checks them all: they are cheap).
@@ -323,7 +327,7 @@ struct Tally {
     rows: Vec<StationSummary>,
     pending: BTreeMap<String, Vec<(String, circuits::batch::Item)>>,
     /// Every decoded proof with its inputs, by station id, whichever share holds it (the
-    /// aggregates cover them all).
+    /// aggregates cover them all); empty when the contest has no aggregates.
     decoded: BTreeMap<String, circuits::batch::Item>,
 }
 
@@ -331,6 +335,7 @@ fn tally(
     stations: Vec<StationOutcome>,
     candidates: usize,
     share: Option<(u32, u32)>,
+    keep_all: bool,
     f: &mut Findings,
 ) -> Tally {
     let mut t = Tally {
@@ -345,13 +350,20 @@ fn tally(
     for (i, (sf, summary, counts, item)) in stations.into_iter().enumerate() {
         f.merge(sf);
         if let Some((shape, sid, item)) = item {
-            if mine(i) {
-                t.pending
-                    .entry(shape)
-                    .or_default()
-                    .push((sid.clone(), item.clone()));
+            match (mine(i), keep_all) {
+                (true, true) => {
+                    t.pending
+                        .entry(shape)
+                        .or_default()
+                        .push((sid.clone(), item.clone()));
+                    t.decoded.insert(sid, item);
+                }
+                (true, false) => t.pending.entry(shape).or_default().push((sid, item)),
+                (false, true) => {
+                    t.decoded.insert(sid, item);
+                }
+                (false, false) => {}
             }
-            t.decoded.insert(sid, item);
         }
         t.rows.extend(summary);
         match counts {

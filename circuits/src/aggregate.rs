@@ -733,6 +733,56 @@ pub fn verify_aggregate(
     inputs: &[Vec<Fr>],
     proof: &AggregateProof,
 ) -> Result<(), AggregateError> {
+    let prepared = prepare_aggregate(avk, pvk, context, vk_digest, inputs, proof, &Fr::one())?;
+    if verify_prepared(&[prepared]) {
+        Ok(())
+    } else {
+        Err(AggregateError::Fails(
+            "the aggregate's equations (TIPP, MIPP, KZG openings, and Groth16 over every proof and its public inputs) do not hold",
+        ))
+    }
+}
+
+/// One aggregate's check made ready (aggregation.md §4): its transcript replayed, MIPP's G1
+/// check made, and every other equation, times its coefficient `rho_k` and a further
+/// coefficient `s`, summed into "a multi-exponentiation in GT plus a multi-pairing is the
+/// identity". Aggregates hold together when the sum of their sums does ([`verify_prepared`]).
+#[derive(Clone, Debug)]
+pub struct PreparedAggregate {
+    bases: Vec<Gt>,
+    exps: Vec<Fr>,
+    /// Pairs at the aggregate's own G2 points (B, v1, v2 and the v openings).
+    own: Vec<(G1Projective, G2Affine)>,
+    /// Pairs at G2 points of the keys (`[a]_2`, `[b]_2`, `[1]_2`, gamma, delta), which the
+    /// aggregates of one bundle share.
+    shared: Vec<(G1Projective, G2Affine)>,
+}
+
+/// A coefficient for [`prepare_aggregate`] when aggregates are checked together: uniform in
+/// `[1, 2^128)`, from the caller's entropy (never from the bundle).
+pub fn batch_coefficient<R: rand::RngCore + rand::CryptoRng>(rng: &mut R) -> Fr {
+    loop {
+        let mut b = [0u8; 16];
+        rng.fill_bytes(&mut b);
+        let s = u128::from_le_bytes(b);
+        if s != 0 {
+            return Fr::from(s);
+        }
+    }
+}
+
+/// Prepares `proof` as [`verify_aggregate`] checks it (the same arguments), every equation
+/// times `s` (one for a check on its own, [`batch_coefficient`] for a check with others). An
+/// error is final: the aggregate is malformed for these inputs, or MIPP's G1 check fails.
+pub fn prepare_aggregate(
+    avk: &AggregationVk,
+    pvk: &PreparedKey,
+    context: &[u8],
+    vk_digest: &[u8],
+    inputs: &[Vec<Fr>],
+    proof: &AggregateProof,
+    s: &Fr,
+) -> Result<PreparedAggregate, AggregateError> {
     let malformed = |s: String| Err(AggregateError::Malformed(s));
     if inputs.is_empty() || inputs.len() > MAX_PROOFS {
         return malformed(format!("{} proofs", inputs.len()));
@@ -753,6 +803,8 @@ pub fn verify_aggregate(
         return malformed(format!("proof {i} has the wrong number of public inputs"));
     }
     let Challenges { r, xs, z, rho } = challenges(context, vk_digest, &inputs, proof);
+    // Every equation below is linear in rho: scaling rho by s scales the whole check by s.
+    let rho: Vec<Fr> = rho.iter().map(|k| *k * s).collect();
     let x_invs: Vec<Fr> = xs.iter().map(|x| x.inverse().unwrap_or_default()).collect();
 
     // The G1 check of MIPP: Z_C folded equals r_0 C, with r_0 = prod_t (1 + x_t^-1 r^(2^(m-t))).
@@ -834,40 +886,79 @@ pub fn verify_aggregate(
     exps[0] += rho[8];
     bases.push(PairingOutput(pvk.pvk.alpha_g1_beta_g2));
     exps.push(-(rho[8] * r_sum));
-    let gt_side = gt_multiexp(&bases, &exps);
-    // Pairing side, grouped by G2 point: minus the right-hand sides of 1-5, the KZG equations
-    // (rho_6, rho_7 for v1, v2; rho_8, rho_10 for w1, w2), and minus Groth16's gamma and delta
-    // terms (the key's prepared -gamma and -delta).
+    // Pairing side, by G2 point: minus the right-hand sides of 1-5, the KZG equations
+    // (rho_6, rho_7 for v1, v2; rho_8, rho_10 for w1, w2), and Groth16's gamma and delta terms
+    // (e(P, -Q) written as e(-P, Q)).
     let (g, h) = (avk.g, avk.h);
-    let g1_terms: Vec<G1Projective> = vec![
-        -(a0 * rho[0]) - w1 * rho[1] - w2 * rho[2], // b0
-        -(a0 * rho[1]) - c0 * rho[3] - g * rho[5],  // v1
-        -(a0 * rho[2]) - c0 * rho[4] - g * rho[6],  // v2
-        (avk.g_a.into_group() - g * z) * rho[5],    // pv1
-        (avk.g_b.into_group() - g * z) * rho[6],    // pv2
-        pw1 * rho[7],                               // h_a
-        pw2 * rho[9],                               // h_b
-        g * (fv_z * (rho[5] + rho[6]))                              // h
-            - (w1.into_group() - g * fw_z + pw1 * z) * rho[7]
-            - (w2.into_group() - g * fw_z + pw2 * z) * rho[9],
-        ic * rho[8],        // -gamma
-        proof.z_c * rho[8], // -delta
+    let own = vec![
+        (-(a0 * rho[0]) - w1 * rho[1] - w2 * rho[2], b0), // b0
+        (-(a0 * rho[1]) - c0 * rho[3] - g * rho[5], v1),  // v1
+        (-(a0 * rho[2]) - c0 * rho[4] - g * rho[6], v2),  // v2
+        ((avk.g_a.into_group() - g * z) * rho[5], pv1),   // pv1
+        ((avk.g_b.into_group() - g * z) * rho[6], pv2),   // pv2
     ];
-    let g1: Vec<G1Affine> = G1Projective::normalize_batch(&g1_terms);
-    let mut g2: Vec<<Bls12_381 as Pairing>::G2Prepared> =
-        [b0, v1, v2, pv1, pv2, avk.h_a, avk.h_b, h]
-            .into_iter()
-            .map(Into::into)
-            .collect();
-    g2.push(pvk.pvk.gamma_g2_neg_pc.clone());
-    g2.push(pvk.pvk.delta_g2_neg_pc.clone());
-    let pairing_side = Bls12_381::multi_pairing(g1, g2);
-    if gt_side + pairing_side != Gt::zero() {
-        return Err(AggregateError::Fails(
-            "the aggregate's equations (TIPP, MIPP, KZG openings, and Groth16 over every proof and its public inputs) do not hold",
-        ));
+    let shared = vec![
+        (pw1 * rho[7], avk.h_a), // h_a
+        (pw2 * rho[9], avk.h_b), // h_b
+        (
+            g * (fv_z * (rho[5] + rho[6]))
+                - (w1.into_group() - g * fw_z + pw1 * z) * rho[7]
+                - (w2.into_group() - g * fw_z + pw2 * z) * rho[9],
+            h,
+        ),
+        (-(ic * rho[8]), vk.gamma_g2),
+        (-(proof.z_c * rho[8]), vk.delta_g2),
+    ];
+    Ok(PreparedAggregate {
+        bases,
+        exps,
+        own,
+        shared,
+    })
+}
+
+/// From this many GT bases on, arkworks' bucket method beats [`gt_multiexp`].
+const GT_BUCKETS_FROM: usize = 512;
+
+/// True when every prepared aggregate's check holds, by one check of their sum: one
+/// multi-exponentiation in GT over all their bases and one multi-pairing, the pairs at a shared
+/// G2 point merged. With each prepared with its own [`batch_coefficient`], a set in which one
+/// aggregate fails passes with probability at most `2^-128` (aggregation.md §4.1); false does
+/// not say which: check each alone for that.
+pub fn verify_prepared<'a>(list: impl IntoIterator<Item = &'a PreparedAggregate>) -> bool {
+    let list: Vec<&PreparedAggregate> = list.into_iter().collect();
+    let n: usize = list.iter().map(|p| p.bases.len()).sum();
+    let mut bases = Vec::with_capacity(n);
+    let mut exps = Vec::with_capacity(n);
+    let mut g1 = Vec::with_capacity(5 * list.len() + 5);
+    let mut g2 = Vec::with_capacity(g1.capacity());
+    let mut shared: Vec<(G1Projective, G2Affine)> = Vec::new();
+    for p in &list {
+        bases.extend_from_slice(&p.bases);
+        exps.extend_from_slice(&p.exps);
+        for (a, b) in &p.own {
+            g1.push(*a);
+            g2.push(*b);
+        }
+        for (a, b) in &p.shared {
+            match shared.iter_mut().find(|(_, q)| q == b) {
+                Some((sum, _)) => *sum += a,
+                None => shared.push((*a, *b)),
+            }
+        }
     }
-    Ok(())
+    for (a, b) in shared {
+        g1.push(a);
+        g2.push(b);
+    }
+    let gt_side = if bases.len() < GT_BUCKETS_FROM {
+        gt_multiexp(&bases, &exps)
+    } else {
+        Gt::msm_unchecked(&bases, &exps)
+    };
+    let g1: Vec<G1Affine> = G1Projective::normalize_batch(&g1);
+    let g2: Vec<<Bls12_381 as Pairing>::G2Prepared> = g2.into_iter().map(Into::into).collect();
+    gt_side + Bls12_381::multi_pairing(g1, g2) == Gt::zero()
 }
 
 #[cfg(test)]

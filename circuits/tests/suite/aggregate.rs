@@ -8,7 +8,10 @@ use ark_bls12_381::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::pairing::Pairing;
 use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
 use ark_ff::{Field, UniformRand};
-use circuits::aggregate::{aggregate, verify_aggregate, AggregateProof, AggregationKey};
+use circuits::aggregate::{
+    aggregate, batch_coefficient, prepare_aggregate, verify_aggregate, verify_prepared,
+    AggregateProof, AggregationKey,
+};
 use circuits::{keys, station_binding, LogWitness, PublicInputs, Salt, Shape, StationCircuit};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -129,6 +132,68 @@ fn an_aggregate_over_one_bad_proof_fails() {
     let p = aggregate(&k, b"AC001", digest, &bad).unwrap();
     let e = verify_aggregate(&avk, pvk, b"AC001", digest, &inputs(&bad), &p).unwrap_err();
     assert!(e.to_string().contains("Groth16"), "{e}");
+}
+
+/// Aggregates checked together (aggregation.md §4.1): a set of valid ones, under two
+/// aggregation keys and of several sizes, holds; one that fails alone (one bad proof, or
+/// prepared for other inputs) makes the set fail, in any position, twice over included; alone,
+/// each is told apart.
+#[test]
+fn aggregates_checked_together_hold_only_when_each_does() {
+    let (items, pvk, digest) = proofs();
+    let k = key(8);
+    let mut rng = ChaCha20Rng::seed_from_u64(98);
+    let (g_a, h_a) = powers(Fr::rand(&mut rng), 8);
+    let (g_b, h_b) = powers(Fr::rand(&mut rng), 8);
+    let k2 = AggregationKey::from_powers(g_a, h_a, g_b, h_b).unwrap();
+    let mut bad_set = items[..4].to_vec();
+    bad_set[2].1 = items[3].1.clone();
+    // (key made with, key checked with, context, items).
+    type Case<'a> = (&'a AggregationKey, &'a AggregationKey, &'a [u8], &'a [Item]);
+    let valid: [Case; 3] = [
+        (&k, &k, b"AC001", &items[..2]),
+        (&k2, &k2, b"AC002", &items[..3]),
+        (&k, &k, b"AC003", &items[..8]),
+    ];
+    let prep = |(made, checked, ctx, set): &Case, rng: &mut ChaCha20Rng| {
+        let p = aggregate(made, ctx, digest, set).unwrap();
+        let s = batch_coefficient(rng);
+        prepare_aggregate(
+            &checked.verifying_key(),
+            pvk,
+            ctx,
+            digest,
+            &inputs(set),
+            &p,
+            &s,
+        )
+        .unwrap()
+    };
+    let good: Vec<_> = valid.iter().map(|v| prep(v, &mut rng)).collect();
+    assert!(verify_prepared(&good), "three valid aggregates");
+    assert!(verify_prepared(&Vec::new()), "no aggregate");
+    // One bad proof among valid ones; valid proofs aggregated under another key than the one
+    // checked with. Both pass MIPP's G1 check (made when prepared) and fail the rest.
+    let failing: [Case; 2] = [
+        (&k, &k, b"AC004", &bad_set),
+        (&k2, &k, b"AC001", &items[..2]),
+    ];
+    for f in &failing {
+        for at in 0..=good.len() {
+            let mut set = good.clone();
+            set.insert(at, prep(f, &mut rng));
+            assert!(!verify_prepared(&set), "a failing aggregate at {at}");
+            let alone: Vec<bool> = set
+                .iter()
+                .map(|p| verify_prepared(std::slice::from_ref(p)))
+                .collect();
+            let mut want = vec![true; set.len()];
+            want[at] = false;
+            assert_eq!(alone, want);
+        }
+        let twice = [prep(f, &mut rng), prep(f, &mut rng)];
+        assert!(!verify_prepared(&twice), "the same failure twice");
+    }
 }
 
 #[test]

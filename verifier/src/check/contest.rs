@@ -38,11 +38,17 @@ pub(super) struct ContestOutcome {
     /// The shard's statements and rows for V8, when a log is checked (made from the shard
     /// read here, so that V8 does not read it again).
     pub(super) for_log: Option<super::v8_log::ShardStatements>,
+    /// The contest's aggregates prepared and left to be checked with the others' (V4.f): its
+    /// outcome holds only if they do.
+    pub(super) deferred: Vec<circuits::aggregate::PreparedAggregate>,
 }
 
 /// One contest in the spec's order: V5.e (its shard), V4.a and V2.d (which stations and
 /// statements it holds), V2.d-V4 per station in parallel, V4.d (the proofs in batches), V5 (the
-/// RO's result), V7 (the VVPAT audit), then its line of the report.
+/// RO's result), V7 (the VVPAT audit), then its line of the report. With `defer`, the
+/// aggregates (V4.f) are prepared into the outcome and counted as holding; the caller checks
+/// them, and checks the contest again without `defer` when one fails.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn check_contest(
     src: &dyn Source,
     def: &ElectionDefinition,
@@ -50,6 +56,7 @@ pub(super) fn check_contest(
     contest: &Contest,
     share: Option<(u32, u32)>,
     for_log: Option<&Signed<bundle::ElectionManifest>>,
+    defer: bool,
     tick: &(dyn Fn(u64) + Sync),
 ) -> ContestOutcome {
     let cid = &contest.contest_id;
@@ -64,6 +71,7 @@ pub(super) fn check_contest(
         proofs_verified: 0,
         ticked: 0,
         for_log: for_log.map(|_| None),
+        deferred: Vec::new(),
     };
     let Some(shard) = read_shard(src, &file, cid, &mut f) else {
         out.findings = f;
@@ -84,7 +92,17 @@ pub(super) fn check_contest(
     out.rows = std::mem::take(&mut tally.rows);
     // V4.f: the contest's aggregates, when the bundle carries them: the proofs of each shape
     // whose aggregate holds are verified by it (each share checks them all: they are cheap).
-    let aggregated = check_aggregates(src, ctx, def, &shard, &tally.decoded, &mut f);
+    let mut deferred = defer.then(Vec::new);
+    let aggregated = check_aggregates(
+        src,
+        ctx,
+        def,
+        &shard,
+        &tally.decoded,
+        deferred.as_mut(),
+        &mut f,
+    );
+    out.deferred = deferred.unwrap_or_default();
     // V4.d: every decoded proof not verified by an aggregate (all of them in a scoped run or
     // when asked), in batches per key, in parallel.
     let mut by_aggregate = 0;

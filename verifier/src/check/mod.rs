@@ -328,12 +328,50 @@ fn check_contests(
             p(now, total);
         }
     };
-    contests
+    // The contests' aggregates are prepared with them and checked together afterwards (V4.f):
+    // a contest whose aggregate would fail is then checked again with each of its aggregates
+    // alone, so that its outcome is the one a check of that contest alone gives.
+    let mut outcomes: Vec<ContestOutcome> = contests
         .par_iter()
         .map(|c| {
-            let o = check_contest(src, def, ctx, c, opts.share, for_log, &tick);
+            let o = check_contest(src, def, ctx, c, opts.share, for_log, true, &tick);
             tick(rows_of(c).saturating_sub(o.ticked));
             o
+        })
+        .collect();
+    for i in failed_aggregates(&mut outcomes) {
+        if let Some(c) = contests.get(i) {
+            outcomes[i] = check_contest(src, def, ctx, c, opts.share, for_log, false, &|_| {});
+        }
+    }
+    outcomes
+}
+
+/// V4.f for every aggregate the contests prepared: in one check per core (aggregation.md
+/// §4.1), each set that fails checked aggregate by aggregate. Returns the positions of the
+/// contests with an aggregate that fails.
+fn failed_aggregates(outcomes: &mut [ContestOutcome]) -> BTreeSet<usize> {
+    use circuits::aggregate::verify_prepared;
+    let items: Vec<(usize, circuits::aggregate::PreparedAggregate)> = outcomes
+        .iter_mut()
+        .enumerate()
+        .flat_map(|(i, o)| {
+            std::mem::take(&mut o.deferred)
+                .into_iter()
+                .map(move |p| (i, p))
+        })
+        .collect();
+    if items.is_empty() {
+        return BTreeSet::new();
+    }
+    let chunk = items.len().div_ceil(rayon::current_num_threads().max(1));
+    items
+        .par_chunks(chunk)
+        .flat_map_iter(|set| {
+            let holds = verify_prepared(set.iter().map(|(_, p)| p));
+            set.iter()
+                .filter(move |(_, p)| !holds && !verify_prepared([p]))
+                .map(|(i, _)| *i)
         })
         .collect()
 }

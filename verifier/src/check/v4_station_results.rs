@@ -150,6 +150,8 @@ pub(super) fn verify_proofs(
 /// stations' public inputs in station-id order, with the context of aggregation.md §3.1 (which
 /// binds every station's proof as published). Returns the shapes whose aggregate holds: their
 /// stations' proofs hold by it. `decoded` holds every row's decoded proof and inputs by station.
+/// With `deferred`, each aggregate that decodes and passes MIPP's G1 check is prepared into it
+/// and counted as holding, for the caller to check with the others' (aggregation.md §4.1).
 /// It does not run when the key ceremony (V2.h) failed: the key is then not established.
 pub(super) fn check_aggregates(
     src: &dyn crate::source::Source,
@@ -157,9 +159,12 @@ pub(super) fn check_aggregates(
     def: &ElectionDefinition,
     shard: &bundle::ContestShard,
     decoded: &BTreeMap<String, circuits::batch::Item>,
+    mut deferred: Option<&mut Vec<circuits::aggregate::PreparedAggregate>>,
     f: &mut Findings,
 ) -> std::collections::BTreeSet<String> {
-    use circuits::aggregate::{contest_context, verify_aggregate, AggregateProof};
+    use circuits::aggregate::{
+        batch_coefficient, contest_context, prepare_aggregate, verify_aggregate, AggregateProof,
+    };
     let mut held = std::collections::BTreeSet::new();
     let cid = shard.contest_id.as_str();
     let path = format!("{}/{cid}.json", bundle::paths::AGGREGATES);
@@ -261,8 +266,16 @@ pub(super) fn check_aggregates(
         let verdict = hex::decode(&agg.proof)
             .map_err(|_| "the proof is not hex".to_string())
             .and_then(|b| AggregateProof::from_bytes(&b).map_err(|e| e.to_string()))
-            .and_then(|p| {
-                verify_aggregate(avk, key, &context, digest, &inputs, &p).map_err(|e| e.to_string())
+            .and_then(|p| match deferred.as_deref_mut() {
+                // Prepared with a coefficient of this run's own, checked with the others'.
+                Some(later) => {
+                    let s = batch_coefficient(&mut rand_core::OsRng);
+                    prepare_aggregate(avk, key, &context, digest, &inputs, &p, &s)
+                        .map(|prepared| later.push(prepared))
+                        .map_err(|e| e.to_string())
+                }
+                None => verify_aggregate(avk, key, &context, digest, &inputs, &p)
+                    .map_err(|e| e.to_string()),
             });
         match verdict {
             Ok(()) => {

@@ -10,7 +10,10 @@
 use ark_bls12_381::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{CurveGroup, PrimeGroup};
 use ark_ff::UniformRand;
-use circuits::aggregate::{aggregate, verify_aggregate, AggregateProof, AggregationKey};
+use circuits::aggregate::{
+    aggregate, batch_coefficient, prepare_aggregate, verify_aggregate, verify_prepared,
+    AggregateProof, AggregationKey,
+};
 use circuits::{keys, station_binding, PublicInputs, Shape, StationCircuit};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -87,6 +90,22 @@ fn main() {
         verify_aggregate(&avk, &pvk, b"PC01", &digest, &inputs, &back).expect("verifies");
         verify.push(t.elapsed().as_secs_f64());
     }
+    // Several aggregates checked together (aggregation.md §4.1), as the verifier does per core:
+    // this aggregate prepared K times, each with its own coefficient (the cost does not depend
+    // on whether the K aggregates differ).
+    let mut together = Vec::new();
+    for k in [4usize, 8, 16, 64] {
+        let set: Vec<_> = (0..k)
+            .map(|_| {
+                let s = batch_coefficient(&mut rand::rngs::OsRng);
+                prepare_aggregate(&avk, &pvk, b"PC01", &digest, &inputs, &agg, &s)
+                    .expect("prepares")
+            })
+            .collect();
+        let t = Instant::now();
+        assert!(verify_prepared(&set));
+        together.push((k, t.elapsed().as_secs_f64()));
+    }
     let t = Instant::now();
     let bad = pvk.verify_batch(&digest, &items, &[5u8; 32]);
     assert!(bad.is_empty());
@@ -116,6 +135,13 @@ fn main() {
         "| decoding + verifying, per proof | {:.3} ms |",
         (d + v) * 1e3 / n as f64
     );
+    for (k, secs) in &together {
+        println!(
+            "| {k} such aggregates checked together (their sum; preparing each not counted) | {:.0} ms ({:.1} ms an aggregate) |",
+            secs * 1e3,
+            secs * 1e3 / *k as f64
+        );
+    }
     println!(
         "| batch-verifying the {n} proofs themselves | {:.0} ms ({:.3} ms per proof) |",
         batch_s * 1e3,

@@ -918,7 +918,7 @@ pub fn prepare_aggregate(
 }
 
 /// From this many GT bases on, arkworks' bucket method beats [`gt_multiexp`].
-const GT_BUCKETS_FROM: usize = 512;
+const GT_BUCKETS_FROM: usize = 1024;
 
 /// True when every prepared aggregate's check holds, by one check of their sum: one
 /// multi-exponentiation in GT over all their bases and one multi-pairing, the pairs at a shared

@@ -194,6 +194,23 @@ fn aggregates_checked_together_hold_only_when_each_does() {
         let twice = [prep(f, &mut rng), prep(f, &mut rng)];
         assert!(!verify_prepared(&twice), "the same failure twice");
     }
+    // Enough aggregates for the GT multi-exponentiation of the sum to take the bucket method
+    // (over 1,024 elements): 30 of 8 proofs (36 elements each), valid, then with one failing.
+    let avk = k.verifying_key();
+    let x = inputs(&items[..8]);
+    let p = aggregate(&k, b"AC003", digest, &items[..8]).unwrap();
+    let mut many: Vec<_> = (0..30)
+        .map(|_| {
+            let s = batch_coefficient(&mut rng);
+            prepare_aggregate(&avk, pvk, b"AC003", digest, &x, &p, &s).unwrap()
+        })
+        .collect();
+    assert!(verify_prepared(&many), "30 valid aggregates");
+    many.insert(17, prep(&failing[0], &mut rng));
+    assert!(
+        !verify_prepared(&many),
+        "30 valid aggregates and a failing one"
+    );
 }
 
 #[test]

@@ -277,10 +277,7 @@ pub fn message(kind: &str, signer: &str, role: Role, body: &Value) -> Result<Vec
     // JCS of {"body", "role", "signer"}: its members are already in JCS's order, so the
     // object is written member by member, each value canonicalised (no copy of the body).
     let body = body.to_canon_json_vec().map_err(|e| enc(&e))?;
-    let role = serde_json::to_value(role)
-        .map_err(|e| enc(&e))?
-        .to_canon_json_vec()
-        .map_err(|e| enc(&e))?;
+    let role = role.to_canon_json_vec().map_err(|e| enc(&e))?;
     let signer = signer.to_canon_json_vec().map_err(|e| enc(&e))?;
     let mut msg = Vec::with_capacity(SIGNING_DOMAIN.len() + kind.len() + body.len() + 64);
     msg.extend_from_slice(SIGNING_DOMAIN.as_bytes());

@@ -605,9 +605,6 @@ impl AggregateProof {
     }
 }
 
-/// Whether `t` is in the cyclotomic subgroup of Fq12 (order `p^4 - p^2 + 1`, which GT divides):
-/// `t^(p^4) t = t^(p^2)`, two Frobenius maps and a product. The cyclotomic arithmetic the
-/// verifier uses is exact there; membership of GT itself is not needed (aggregation.md §5).
 /// Window of [`gt_multiexp`]'s signed digits: 8 precomputed odd powers per base, the cheapest
 /// on this group for the ~120 bases of one aggregate (a multiplication in Fq12 costs about
 /// three cyclotomic squarings).
@@ -667,6 +664,9 @@ pub(crate) fn gt_multiexp(bases: &[Gt], exps: &[Fr]) -> Gt {
     acc
 }
 
+/// Whether `t` is in the cyclotomic subgroup of Fq12 (order `p^4 - p^2 + 1`, which GT divides):
+/// `t^(p^4) t = t^(p^2)`, two Frobenius maps and a product. The cyclotomic arithmetic the
+/// verifier uses is exact there; membership of GT itself is not needed (aggregation.md §5).
 fn cyclotomic(t: &Gt) -> bool {
     let f = t.0;
     !f.is_zero() && f.frobenius_map(4) * f == f.frobenius_map(2)

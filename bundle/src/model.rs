@@ -240,6 +240,32 @@ pub struct PoCertificate {
     pub public_key: String,
 }
 
+/// One Presiding Officer of a contest's roster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RosterEntry {
+    /// The station the PO runs.
+    pub station_id: String,
+    /// PO id.
+    pub po_id: String,
+    /// PO's Ed25519 key, hex.
+    pub public_key: String,
+}
+
+/// The Presiding Officers of every station of one contest, certified together by the contest's
+/// Returning Officer (one signature where `PoCertificate` needs one per station; spec
+/// `bundle.md` §6).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoRoster {
+    /// Election.
+    pub election_id: String,
+    /// The contest whose stations it lists.
+    pub contest_id: String,
+    /// One entry per station of the contest, in station-id order.
+    pub officers: Vec<RosterEntry>,
+}
+
 /// Statement 1: the election manifest, signed by the authority.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -484,9 +510,15 @@ pub struct DeclaredResult {
 pub struct ContestShard {
     /// Contest.
     pub contest_id: String,
+    /// The contest's PO roster, signed by its RO (what the prover writes). Absent from the
+    /// JSON in a shard that certifies its POs one by one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub po_roster: Option<Signed<PoRoster>>,
     /// PO certificates (each signed by an RO of a contest polled at the station), one per
-    /// station, in station order. A station polling several contests has the same certificate
-    /// in each of their shards.
+    /// station, in station order: the earlier form, which a shard with a roster does not carry
+    /// (absent from its JSON). A station polling several contests has the same certificate in
+    /// each of their shards.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub po_certificates: Vec<Signed<PoCertificate>>,
     /// Close-of-poll statements, one per station, in station order.
     pub close_of_poll: Vec<Signed<CloseOfPoll>>,
@@ -568,6 +600,8 @@ pub mod kinds {
     pub const RO_CERT: &str = "ro-certificate";
     /// A PO certificate.
     pub const PO_CERT: &str = "po-certificate";
+    /// A contest's PO roster.
+    pub const PO_ROSTER: &str = "po-roster";
     /// A close-of-poll statement.
     pub const CLOSE_OF_POLL: &str = "close-of-poll";
     /// A contest result.

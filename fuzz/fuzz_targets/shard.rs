@@ -21,6 +21,9 @@ fuzz_target!(|data: &[u8]| {
                 pending.push(p);
             }
         }
+        if let Some(r) = &s.po_roster {
+            let _ = r.verify(bundle::kinds::PO_ROSTER);
+        }
         let _ = bundle::verify_many(&pending);
         let _ = s.result.verify(bundle::kinds::CONTEST_RESULT);
     }

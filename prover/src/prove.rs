@@ -15,9 +15,8 @@ use bundle::inputs::StationSalts;
 use bundle::tally::outcome;
 use bundle::{
     kinds, paths, BundleIndex, CloseOfPoll, Contest, ContestResult, ContestShard, DeclaredResult,
-    ElectionDefinition, ElectionManifest, FileEntry, KeyPair, PoCertificate, PostalRow,
-    RoCertificate, SetupRecord, ShapeKey, Signed, StationList, StationListRef, StationResult,
-    TieLot,
+    ElectionDefinition, ElectionManifest, FileEntry, KeyPair, PoRoster, PostalRow, RoCertificate,
+    RosterEntry, SetupRecord, ShapeKey, Signed, StationList, StationListRef, StationResult, TieLot,
 };
 use circuits::{
     fr_from_hex, keys, proof_to_hex, station_binding, LogWitness, Salt, Shape, StationCircuit,
@@ -170,33 +169,19 @@ pub(crate) fn finish(
     let ro_keys = ro_keys(input, def)?;
     let signed_at_result = result_signed_at(def);
 
-    // PO certificates, each signed by the RO of the station's first contest; a shard carries
-    // those of its stations.
-    let mut po_certificates: BTreeMap<&str, Signed<PoCertificate>> = BTreeMap::new();
+    // Each station's PO key, listed in the roster of every contest polled there (each roster
+    // signed by its contest's RO).
+    let mut po_keys: BTreeMap<&str, String> = BTreeMap::new();
     for station in &def.stations {
+        if station.contests.is_empty() {
+            return Err(ProverError::input(
+                layout::ELECTION,
+                Some(&station.station_id),
+                "station polls no contest",
+            ));
+        }
         let po = signing_key(input, &format!("po/{}.json", station.presiding_officer))?;
-        let ro_id = station
-            .contests
-            .first()
-            .and_then(|c| def.contest(c))
-            .map(|c| c.returning_officer.clone())
-            .ok_or_else(|| {
-                ProverError::input(
-                    layout::ELECTION,
-                    Some(&station.station_id),
-                    "station polls no contest",
-                )
-            })?;
-        let cert = PoCertificate {
-            election_id: def.election_id.clone(),
-            po_id: station.presiding_officer.clone(),
-            station_id: station.station_id.clone(),
-            public_key: po.public_hex(),
-        };
-        po_certificates.insert(
-            station.station_id.as_str(),
-            ro_keys[&ro_id].sign(kinds::PO_CERT, cert)?,
-        );
+        po_keys.insert(station.station_id.as_str(), po.public_hex());
     }
     // Contest shards.
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
@@ -205,16 +190,22 @@ pub(crate) fn finish(
     for contest in &def.contests {
         let mut rows = by_contest.remove(&contest.contest_id).unwrap_or_default();
         rows.sort_by(|a, b| a.1.station_id.cmp(&b.1.station_id));
-        let certs = rows
+        let officers = def
+            .stations
             .iter()
-            .filter_map(|(_, r)| po_certificates.get(r.station_id.as_str()).cloned())
+            .filter(|st| st.contests.contains(&contest.contest_id))
+            .map(|st| RosterEntry {
+                station_id: st.station_id.clone(),
+                po_id: st.presiding_officer.clone(),
+                public_key: po_keys[st.station_id.as_str()].clone(),
+            })
             .collect();
         let shard = contest_shard(
             input,
             &def.election_id,
             contest,
             rows,
-            certs,
+            officers,
             &ro_keys,
             signed_at_result,
         )?;
@@ -723,7 +714,7 @@ fn contest_shard(
     election_id: &str,
     contest: &Contest,
     rows: Vec<(Signed<CloseOfPoll>, StationResult)>,
-    po_certificates: Vec<Signed<PoCertificate>>,
+    mut officers: Vec<RosterEntry>,
     ro_keys: &BTreeMap<String, KeyPair>,
     signed_at: u64,
 ) -> Result<ContestShard, ProverError> {
@@ -833,9 +824,16 @@ fn contest_shard(
         declared,
     };
     let (close_of_poll, stations): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
+    officers.sort_by(|a, b| a.station_id.cmp(&b.station_id));
+    let roster = PoRoster {
+        election_id: election_id.into(),
+        contest_id: cid.clone(),
+        officers,
+    };
     Ok(ContestShard {
         contest_id: cid.clone(),
-        po_certificates,
+        po_roster: Some(ro.sign(kinds::PO_ROSTER, roster)?),
+        po_certificates: Vec::new(),
         close_of_poll,
         stations,
         result: ro.sign(kinds::CONTEST_RESULT, result)?,

@@ -27,7 +27,7 @@ steps! {
     "V2.a" => "election manifest well-formed and signed by the authority",
     "V2.b" => "definition well-formed: ids, ballot order with NOTA last, uncontested seats",
     "V2.c" => "Returning Officer certificates signed by the authority",
-    "V2.d" => "Presiding Officer certificates signed by a certified RO of the station",
+    "V2.d" => "Presiding Officers' keys certified by their RO (a roster per contest, or a certificate per station)",
     "V2.e" => "verifying keys at keys/<shape>.vk, one per shape, match their digests, decode strictly, fit their shapes",
     "V2.f" => "station lists match the manifest's digests, one per contest, each station in the list of every contest it polls",
     "V2.g" => "election manifest equals the digest pinned by the reader (published before the poll)",

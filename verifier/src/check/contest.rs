@@ -2,7 +2,7 @@
 //! the V4.d batches per key, then V5 and V7; hands its station summaries to V6.
 
 use super::read::{read, signatures_hold_where};
-use super::v2_manifest::{check_po_certificate, Context};
+use super::v2_manifest::{check_po_certificate, check_po_roster, Context, PoCert};
 use super::v3_close_of_poll::check_close_of_poll;
 use super::v4_station_results::{check_aggregates, check_row, verify_proofs, Pending};
 use super::v5_contest_results::check_result;
@@ -10,7 +10,7 @@ use super::v6_across_contests::StationSummary;
 use crate::report::{At, CandidateLine, ContestLine, Findings};
 use crate::source::Source;
 use bundle::{
-    kinds, paths, CloseOfPoll, Contest, ContestShard, ElectionDefinition, PoCertificate, Signed,
+    kinds, paths, CloseOfPoll, Contest, ContestShard, ElectionDefinition, PoRoster, Signed,
     Station, StationResult,
 };
 use rayon::prelude::*;
@@ -82,7 +82,14 @@ pub(super) fn check_contest(
         .get(cid.as_str())
         .map(|v| v.iter().map(|&i| (i, &def.stations[i])).collect())
         .unwrap_or_default();
-    let held = index_shard(&shard, &expected, share, &file, &mut f);
+    let mut held = index_shard(&shard, &expected, share, &file, &mut f);
+    // V2.d: the roster, when the shard certifies its POs by one (every share checks it).
+    if let Some((roster, sig_ok)) = held.roster {
+        held.roster_holds = check_po_roster(def, ctx, contest, roster, sig_ok, &cat, &mut f);
+        f.expect("V2.d", shard.po_certificates.is_empty(), &cat, || {
+            "the shard carries both a PO roster and PO certificates (one form only)".into()
+        });
+    }
     let stations = check_stations(def, ctx, contest, &held, &expected, &file);
     // Every decoded proof is kept for V4.f only when the index lists the contest's aggregates.
     let keep_all = ctx
@@ -179,7 +186,12 @@ fn read_shard(src: &dyn Source, file: &str, cid: &str, f: &mut Findings) -> Opti
 
 /// What a shard holds, by station id, with each signature's verdict.
 struct Held<'s> {
-    certs: BTreeMap<&'s str, (&'s Signed<PoCertificate>, bool)>,
+    /// Each station's certificate, or its roster entry.
+    certs: BTreeMap<&'s str, PoCert<'s>>,
+    /// The roster and its signature's verdict.
+    roster: Option<(&'s Signed<PoRoster>, bool)>,
+    /// The roster holds as a whole (V2.d, set once its signer is checked).
+    roster_holds: bool,
     cops: BTreeMap<&'s str, (&'s Signed<CloseOfPoll>, bool)>,
     rows: BTreeMap<&'s str, &'s StationResult>,
 }
@@ -218,11 +230,17 @@ fn index_shard<'s>(
     let cert_sigs = signatures_hold_where(&shard.po_certificates, kinds::PO_CERT, |c| {
         mine(&c.body.station_id)
     });
+    let roster = shard
+        .po_roster
+        .as_ref()
+        .map(|r| (r, r.verify(kinds::PO_ROSTER).is_ok()));
     let cop_sigs = signatures_hold_where(&shard.close_of_poll, kinds::CLOSE_OF_POLL, |c| {
         mine(&c.body.station_id)
     });
     let mut held = Held {
         certs: BTreeMap::new(),
+        roster,
+        roster_holds: false,
         cops: BTreeMap::new(),
         rows: BTreeMap::new(),
     };
@@ -230,9 +248,18 @@ fn index_shard<'s>(
         let id = c.body.station_id.as_str();
         f.expect(
             "V2.d",
-            held.certs.insert(id, (c, ok)).is_none(),
+            held.certs.insert(id, PoCert::One(c, ok)).is_none(),
             &At::station(file, cid, id),
             || "two PO certificates for this station".into(),
+        );
+    }
+    for e in shard.po_roster.iter().flat_map(|r| &r.body.officers) {
+        let id = e.station_id.as_str();
+        f.expect(
+            "V2.d",
+            held.certs.insert(id, PoCert::Listed(e)).is_none(),
+            &At::station(file, cid, id),
+            || "two PO roster entries for this station".into(),
         );
     }
     for (c, ok) in shard.close_of_poll.iter().zip(cop_sigs) {
@@ -261,6 +288,15 @@ fn index_shard<'s>(
                 .po_certificates
                 .iter()
                 .map(|c| c.body.station_id.as_str())
+                .collect(),
+        ),
+        (
+            "PO roster entries",
+            shard
+                .po_roster
+                .iter()
+                .flat_map(|r| &r.body.officers)
+                .map(|e| e.station_id.as_str())
                 .collect(),
         ),
         (
@@ -326,7 +362,8 @@ fn check_stations(
                 return (sf, None, None, None);
             };
             sf.checked("V4.a");
-            let po_key = check_po_certificate(def, ctx, station, held.certs.get(sid).copied(), &at, &mut sf);
+            let cert = held.certs.get(sid).copied();
+            let po_key = check_po_certificate(def, ctx, station, cert, held.roster_holds, &at, &mut sf);
             let cop_ok = cop_sig && po_key.as_deref() == Some(cop.public_key.as_str());
             let (ok_row, pending) = check_station(def, ctx, contest, (cop, cop_ok), row, &at, &mut sf);
             let summary = StationSummary::of(*pos, &cop.body, &cop.public_key);

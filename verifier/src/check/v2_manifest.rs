@@ -1,13 +1,13 @@
 //! V2 Election manifest (spec `verification.md` V2): the signed manifest, its definition, the
-//! keys, the station lists, the RO certificates and, per station, the PO certificate (V2.d).
+//! keys, the station lists, the RO certificates and, per shard, the PO roster or per station the PO certificate (V2.d).
 
 use super::read::read_capped;
 use crate::report::{At, Findings, Severity};
 use crate::source::Source;
 use bundle::digest::sha256_hex;
 use bundle::{
-    kinds, paths, ContestKind, ElectionDefinition, ElectionManifest, PoCertificate, Role, Signed,
-    Station, StationList,
+    kinds, paths, Contest, ContestKind, ElectionDefinition, ElectionManifest, PoCertificate,
+    PoRoster, Role, RosterEntry, Signed, Station, StationList,
 };
 use circuits::{PreparedKey, Shape};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -453,23 +453,78 @@ pub(super) fn check_shard_set(src: &dyn Source, def: &ElectionDefinition, f: &mu
     }
 }
 
+/// How a shard certifies one station's PO key (V2.d).
+#[derive(Clone, Copy)]
+pub(super) enum PoCert<'s> {
+    /// The station's own certificate, with its signature's verdict.
+    One(&'s Signed<PoCertificate>, bool),
+    /// The station's entry in the contest's PO roster.
+    Listed(&'s RosterEntry),
+}
+
+/// V2.d for a shard's PO roster: signed as a roster by the contest's certified RO, for this
+/// election and this contest.
+pub(super) fn check_po_roster(
+    def: &ElectionDefinition,
+    ctx: &Context,
+    contest: &Contest,
+    roster: &Signed<PoRoster>,
+    sig_ok: bool,
+    at: &At,
+    f: &mut Findings,
+) -> bool {
+    let ro = &contest.returning_officer;
+    let ok = sig_ok
+        && roster.role == Role::ReturningOfficer
+        && roster.signer == *ro
+        && ctx.ro_keys.get(ro) == Some(&roster.public_key)
+        && roster.body.election_id == def.election_id
+        && roster.body.contest_id == contest.contest_id;
+    f.expect("V2.d", ok, at, || {
+        format!(
+            "the PO roster is not signed by this contest's certified RO ({ro}) for this election and contest"
+        )
+    })
+}
+
 /// V2.d for one station of a shard: its PO certificate is signed by a certified RO of a contest
-/// polled at the station, for this election, this station and its PO. Returns the certified key.
+/// polled at the station, for this election, this station and its PO; or the contest's roster
+/// (`roster_holds`: checked by `check_po_roster`) lists the station's PO. Returns the certified
+/// key.
 pub(super) fn check_po_certificate(
     def: &ElectionDefinition,
     ctx: &Context,
     station: &Station,
-    cert: Option<(&Signed<PoCertificate>, bool)>,
+    cert: Option<PoCert<'_>>,
+    roster_holds: bool,
     at: &At,
     f: &mut Findings,
 ) -> Option<String> {
-    let Some((cert, sig_ok)) = cert else {
-        f.fail(
-            "V2.d",
-            at,
-            "station has no PO certificate in this shard".into(),
-        );
-        return None;
+    let (cert, sig_ok) = match cert {
+        None => {
+            f.fail(
+                "V2.d",
+                at,
+                "station has no PO certificate or roster entry in this shard".into(),
+            );
+            return None;
+        }
+        Some(PoCert::Listed(e)) => {
+            let ok = roster_holds && e.po_id == station.presiding_officer;
+            return f
+                .expect("V2.d", ok, at, || match roster_holds {
+                    false => format!(
+                        "PO {} is listed by a roster that is not the contest's RO's",
+                        e.po_id
+                    ),
+                    true => format!(
+                        "the roster lists PO {} for this station, whose PO is {}",
+                        e.po_id, station.presiding_officer
+                    ),
+                })
+                .then(|| e.public_key.clone());
+        }
+        Some(PoCert::One(c, sig_ok)) => (c, sig_ok),
     };
     let c = &cert.body;
     let signer_ok = station

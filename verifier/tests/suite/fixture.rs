@@ -150,6 +150,7 @@ impl Copy {
             kinds::MANIFEST => typed::<bundle::ElectionManifest>(body, kind, key),
             kinds::RO_CERT => typed::<bundle::RoCertificate>(body, kind, key),
             kinds::PO_CERT => typed::<bundle::PoCertificate>(body, kind, key),
+            kinds::PO_ROSTER => typed::<bundle::PoRoster>(body, kind, key),
             kinds::CLOSE_OF_POLL => typed::<bundle::CloseOfPoll>(body, kind, key),
             kinds::CONTEST_RESULT => typed::<bundle::ContestResult>(body, kind, key),
             other => panic!("unknown kind {other}"),

@@ -65,7 +65,7 @@ fn owners(file: &str, path: &[String]) -> Vec<&'static str> {
         // V5.e also owns every shard as a file: an edit that makes it unreadable lands there.
         match top {
             "contest_id" => vec!["V5.e"],
-            "po_certificates" => vec!["V2.d", "V4.a", "V5.e"],
+            "po_certificates" | "po_roster" => vec!["V2.d", "V4.a", "V5.e"],
             "close_of_poll" => vec!["V3", "V4.a", "V5.e"],
             "stations" => vec!["V4", "V5.b", "V5.e"],
             "result" => vec!["V5"],
@@ -300,12 +300,6 @@ fn corpus(bundle: &Path, foreign_shard: &Path) -> Vec<Mutation> {
             "close_of_poll",
             vec!["V3.a"],
         ),
-        (
-            "a certificate signature moved",
-            "signature",
-            "po_certificates",
-            vec!["V2.d"],
-        ),
     ] {
         let s = shard.clone();
         out.push(Mutation {
@@ -321,6 +315,21 @@ fn corpus(bundle: &Path, foreign_shard: &Path) -> Vec<Mutation> {
             }),
         });
     }
+    let s3 = shard.clone();
+    out.push(Mutation {
+        name: "two PO keys of the roster swapped".into(),
+        expect: vec!["V2.d"],
+        reindex: true,
+        apply: Box::new(move |dir: &Path| {
+            let f = dir.join(&s3);
+            let mut doc = read(&f);
+            let officers = &mut doc["po_roster"]["body"]["officers"];
+            let k0 = officers[0]["public_key"].clone();
+            officers[0]["public_key"] = officers[1]["public_key"].clone();
+            officers[1]["public_key"] = k0;
+            write(&f, &doc);
+        }),
+    });
     out.push(Mutation {
         name: "an extra listed file".into(),
         expect: vec!["V1.c"],

@@ -100,15 +100,26 @@ fn a_bad_proof_is_found_whichever_share_holds_it() {
     }
 }
 
-/// The signatures are split between shares like the proofs: a close-of-poll statement's or a
-/// PO certificate's signature broken at a station of any share gives, merged, the report of
-/// one run.
+/// The signatures are split between shares like the proofs: a close-of-poll statement's
+/// signature broken at a station of any share gives, merged, the report of one run. The PO
+/// roster's one signature is every share's.
 #[test]
 fn a_bad_signature_is_found_whichever_share_holds_it() {
-    for (list, steps) in [
-        ("close_of_poll", &["V3.a"][..]),
-        ("po_certificates", &["V2.d", "V3.a"][..]),
-    ] {
+    let c = copy(ElectionKind::Assembly);
+    let (_, shard) = c.contested();
+    c.edit(&shard, |v| {
+        let sig = v["po_roster"]["signature"].as_str().unwrap().to_string();
+        let flipped = if sig.starts_with('0') { "1" } else { "0" };
+        v["po_roster"]["signature"] = Value::String(format!("{flipped}{}", &sig[1..]));
+    });
+    c.reindex();
+    let whole = c.verify();
+    assert_eq!(failed_steps(&whole), fixture::set(&["V2.d", "V3.a"]));
+    for n in [2, 3] {
+        let merged = split(&Folder(c.path.clone()), n);
+        assert_eq!(json(&merged), json(&whole), "the roster, {n} shares");
+    }
+    for (list, steps) in [("close_of_poll", &["V3.a"][..])] {
         for station in 0..3 {
             let c = copy(ElectionKind::Assembly);
             let (_, shard) = c.contested();

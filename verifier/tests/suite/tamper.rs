@@ -424,10 +424,209 @@ fn v2c_ro_certificate_not_from_the_authority() {
     assert!(failed_steps(&r).contains("V2.c"), "{:#?}", r.findings);
 }
 
+/// The contest's shard with its roster replaced by one PO certificate per station, each signed
+/// by the contest's RO (the earlier form, which the verifier still reads). Returns the shard's
+/// path.
+fn with_certificates(c: &Copy) -> String {
+    let (cid, shard) = c.contested();
+    let ro = ro_key(c, &cid);
+    c.edit(&shard, |v| {
+        let roster = v.as_object_mut().unwrap().remove("po_roster").unwrap();
+        let election = roster["body"]["election_id"].clone();
+        let certs: Vec<Value> = roster["body"]["officers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let body: bundle::PoCertificate = serde_json::from_value(json!({
+                    "election_id": election,
+                    "po_id": e["po_id"],
+                    "station_id": e["station_id"],
+                    "public_key": e["public_key"],
+                }))
+                .unwrap();
+                serde_json::to_value(ro.sign(kinds::PO_CERT, body).unwrap()).unwrap()
+            })
+            .collect();
+        v["po_certificates"] = Value::Array(certs);
+    });
+    c.reindex();
+    shard
+}
+
+#[test]
+fn v2d_a_shard_with_po_certificates_instead_of_a_roster_verifies() {
+    let c = copy(A);
+    with_certificates(&c);
+    let r = c.verify();
+    assert_eq!(r.exit_code(), 0, "{:#?}", r.findings);
+}
+
+#[test]
+fn v2d_po_roster_not_signed_by_the_contests_ro() {
+    // Signed by a key no one certified, by the certified RO of another contest, or by the right
+    // RO for another contest or under another kind.
+    let rogue = KeyPair::generate("RO-x", Role::ReturningOfficer, &mut rand::rngs::OsRng);
+    type Edit<'a> = &'a dyn Fn(&Copy, &str, &mut Value);
+    let cases: [(&str, Edit); 4] = [
+        ("a rogue key", &|c, _, v| {
+            c.resign(&mut v["po_roster"], kinds::PO_ROSTER, &rogue)
+        }),
+        ("another contest's RO", &|c, cid, v| {
+            let m = c.read("election.json");
+            let other = m["body"]["definition"]["contests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["contest_id"].as_str().unwrap().to_string())
+                .find(|x| x != cid && ro_key(c, x).public_hex() != ro_key(c, cid).public_hex())
+                .unwrap();
+            c.resign(&mut v["po_roster"], kinds::PO_ROSTER, &ro_key(c, &other));
+        }),
+        ("the right RO, another contest's id", &|c, cid, v| {
+            v["po_roster"]["body"]["contest_id"] = json!(format!("{cid}-X"));
+            c.resign(&mut v["po_roster"], kinds::PO_ROSTER, &ro_key(c, cid));
+        }),
+        ("the right RO, another election's id", &|c, cid, v| {
+            v["po_roster"]["body"]["election_id"] = json!("another-election");
+            c.resign(&mut v["po_roster"], kinds::PO_ROSTER, &ro_key(c, cid));
+        }),
+    ];
+    for (what, edit) in cases {
+        let c = copy(A);
+        let (cid, shard) = c.contested();
+        c.edit(&shard, |v| edit(&c, &cid, v));
+        c.reindex();
+        let r = c.verify();
+        assert_eq!(
+            failed_steps(&r),
+            set(&["V2.d", "V3.a"]),
+            "{what}: {:#?}",
+            r.findings
+        );
+        assert!(
+            r.findings
+                .iter()
+                .any(|f| f.step == "V2.d" && f.station.is_none() && f.rule.contains("roster")),
+            "{what}: the roster itself is named: {:#?}",
+            r.findings
+        );
+    }
+    // Signed under another kind: the signature does not hold as a roster's.
+    let c = copy(A);
+    let (cid, shard) = c.contested();
+    let ro = ro_key(&c, &cid);
+    c.edit(&shard, |v| {
+        let body: bundle::PoRoster =
+            serde_json::from_value(v["po_roster"]["body"].clone()).unwrap();
+        v["po_roster"] = serde_json::to_value(ro.sign(kinds::PO_CERT, body).unwrap()).unwrap();
+    });
+    c.reindex();
+    assert_eq!(failed_steps(&c.verify()), set(&["V2.d", "V3.a"]));
+}
+
+#[test]
+fn v2d_po_roster_entry_missing_wrong_doubled_or_out_of_order() {
+    // Each edit re-signed by the contest's own RO: an insider with the RO's key.
+    let edit_roster = |c: &Copy, f: &dyn Fn(&mut Vec<Value>)| -> String {
+        let (cid, shard) = c.contested();
+        let ro = ro_key(c, &cid);
+        let mut station = String::new();
+        c.edit(&shard, |v| {
+            let officers = v["po_roster"]["body"]["officers"].as_array_mut().unwrap();
+            station = officers[0]["station_id"].as_str().unwrap().to_string();
+            f(officers);
+            c.resign(&mut v["po_roster"], kinds::PO_ROSTER, &ro);
+        });
+        c.reindex();
+        station
+    };
+    let at = |r: &verifier::Report, step: &str, station: &str| {
+        r.findings
+            .iter()
+            .any(|f| f.step == step && f.station.as_deref() == Some(station))
+    };
+    // Missing: the station has no certified PO, so its statement has no certified signer.
+    let c = copy(A);
+    let sid = edit_roster(&c, &|o| {
+        o.remove(0);
+    });
+    let r = c.verify();
+    assert_eq!(
+        failed_steps(&r),
+        set(&["V2.d", "V3.a"]),
+        "{:#?}",
+        r.findings
+    );
+    assert!(
+        at(&r, "V2.d", &sid) && at(&r, "V3.a", &sid),
+        "{:#?}",
+        r.findings
+    );
+    // Another key for the station's PO: its close of poll is not signed by the certified key.
+    let c = copy(A);
+    let other = KeyPair::generate("PO-x", Role::PresidingOfficer, &mut rand::rngs::OsRng);
+    let sid = edit_roster(&c, &|o| o[0]["public_key"] = other.public_hex().into());
+    let r = c.verify();
+    assert_eq!(failed_steps(&r), set(&["V3.a"]), "{:#?}", r.findings);
+    assert!(at(&r, "V3.a", &sid), "{:#?}", r.findings);
+    // Another PO named for the station.
+    let c = copy(A);
+    let sid = edit_roster(&c, &|o| o[0]["po_id"] = json!("PO-someone-else"));
+    let r = c.verify();
+    assert!(at(&r, "V2.d", &sid), "{:#?}", r.findings);
+    // The station listed twice.
+    let c = copy(A);
+    let sid = edit_roster(&c, &|o| {
+        let first = o[0].clone();
+        o.insert(1, first);
+    });
+    let r = c.verify();
+    assert!(at(&r, "V2.d", &sid), "{:#?}", r.findings);
+    // Out of station-id order.
+    let c = copy(A);
+    edit_roster(&c, &|o| o.swap(0, 1));
+    let r = c.verify();
+    assert_eq!(failed_steps(&r), set(&["V4.a"]), "{:#?}", r.findings);
+    // A station of no contest of this shard's.
+    let c = copy(A);
+    let sid = edit_roster(&c, &|o| {
+        let mut e = o[0].clone();
+        e["station_id"] = json!("ZZ-not-a-station");
+        o.push(e);
+    });
+    let r = c.verify();
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.step == "V4.a" && f.station.as_deref() == Some("ZZ-not-a-station")),
+        "{sid}: {:#?}",
+        r.findings
+    );
+}
+
+#[test]
+fn v2d_a_shard_with_both_a_roster_and_certificates_fails() {
+    let c = copy(A);
+    let shard = with_certificates(&c);
+    let original = copy(A);
+    let roster = original.read(&shard)["po_roster"].clone();
+    c.edit(&shard, |v| v["po_roster"] = roster);
+    c.reindex();
+    let r = c.verify();
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.step == "V2.d" && f.rule.contains("both")),
+        "{:#?}",
+        r.findings
+    );
+}
+
 #[test]
 fn v2d_po_certificate_not_from_an_ro() {
     let c = copy(A);
-    let (_, shard) = c.contested();
+    let shard = with_certificates(&c);
     let rogue = KeyPair::generate("RO-x", Role::ReturningOfficer, &mut rand::rngs::OsRng);
     c.edit(&shard, |v| {
         c.resign(&mut v["po_certificates"][0], kinds::PO_CERT, &rogue);
@@ -444,7 +643,7 @@ fn v2d_po_certificate_not_from_an_ro() {
 #[test]
 fn v2d_po_certificate_missing_or_for_another_po() {
     let c = copy(A);
-    let (_, shard) = c.contested();
+    let shard = with_certificates(&c);
     c.edit(&shard, |v| {
         if let Some(list) = v["po_certificates"].as_array_mut() {
             list.remove(0);
@@ -461,7 +660,7 @@ fn v2d_po_certificate_missing_or_for_another_po() {
 
     // A certificate, validly signed by the right RO, for a key that is not the station's PO's.
     let c = copy(A);
-    let (_, shard) = c.contested();
+    let shard = with_certificates(&c);
     let v = c.read(&shard);
     let station = v["po_certificates"][0]["body"]["station_id"]
         .as_str()

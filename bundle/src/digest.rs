@@ -5,6 +5,9 @@ use sha2::{Digest, Sha256};
 /// Domain separator of the bundle root.
 pub const ROOT_TAG: &[u8] = b"ve/bundle-root/v1\0";
 
+/// Domain separator of the setup digest.
+pub const SETUP_TAG: &[u8] = b"ve/setup/v1\0";
+
 /// SHA-256 of bytes, lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -13,10 +16,31 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// The bundle root: SHA-256 over the tag and, for every file in path order,
 /// `path || 0x00 || sha256_hex || 0x0a`.
 pub fn bundle_root<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    tagged_list(ROOT_TAG, files)
+}
+
+/// The setup digest (spec `verification.md` V2.h): as the bundle root, under its own tag, over
+/// the manifest's ceremony files (`setup.ceremony`: path and SHA-256) and its verifying keys
+/// (`shapes`: path and `vk_sha256`). Everything V2.h's verdict depends on is bound by these
+/// digests, so a reader who has checked a setup once may pin its digest.
+pub fn setup_digest(m: &crate::ElectionManifest) -> Option<String> {
+    let ceremony = m.setup.ceremony.as_ref()?;
+    let files = ceremony
+        .iter()
+        .map(|r| (r.path.as_str(), r.sha256.as_str()));
+    let keys = m
+        .shapes
+        .iter()
+        .map(|k| (k.path.as_str(), k.vk_sha256.as_str()));
+    Some(tagged_list(SETUP_TAG, files.chain(keys)))
+}
+
+/// SHA-256 over `tag` and, for every entry in path order, `path || 0x00 || digest || 0x0a`.
+fn tagged_list<'a>(tag: &[u8], files: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut entries: Vec<(&str, &str)> = files.into_iter().collect();
     entries.sort();
     let mut h = Sha256::new();
-    h.update(ROOT_TAG);
+    h.update(tag);
     for (path, digest) in entries {
         h.update(path.as_bytes());
         h.update([0u8]);

@@ -37,6 +37,12 @@ enum Command {
         /// Repeatable. The bundle's manifest must be one of them.
         #[arg(long = "pin-manifest")]
         pin_manifests: Vec<String>,
+        /// Setup digests of keys and key ceremonies you have checked before (a run that checks
+        /// a ceremony prints its "setup sha256"): hex, or a file with one digest per line (#
+        /// comments). Repeatable. A bundle whose setup is one of them skips the ceremony's
+        /// check (V2.h), which dominates a small bundle's time.
+        #[arg(long = "checked-setup")]
+        checked_setups: Vec<String>,
         /// Print the report as JSON (one object per bundle, in an array).
         #[arg(long)]
         json: bool,
@@ -174,75 +180,83 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let (bundles, root_keys, pin_manifests, json, (contests, stations, per_station), court, log) =
-        match cli.command {
-            Command::Check {
-                bundles,
-                root_keys,
-                pin_manifests,
-                json,
-                contests,
-                stations,
-                per_station,
-                html,
-                pdf,
-                signatories,
-                log,
-            } => (
-                bundles,
-                root_keys,
-                pin_manifests,
-                json,
-                (contests, stations, per_station),
-                (html, pdf, signatories),
-                log,
-            ),
-            Command::Follow(a) => return ExitCode::from(verifier::follow::run_follow(&a)),
-            Command::Diff(a) => return ExitCode::from(verifier::follow::run_diff(&a)),
-            Command::Ceremony {
-                bundle,
-                contribution,
-                key,
-                root_keys,
-            } => {
-                let pinned = match pinned_keys(&root_keys) {
-                    Ok(k) => k,
-                    Err(code) => return code,
-                };
-                let report = verify_bundle(
-                    &bundle,
-                    &Options {
-                        pinned_keys: pinned,
-                        keys_only: true,
-                        ..Options::default()
-                    },
+    let (
+        bundles,
+        root_keys,
+        pin_manifests,
+        json,
+        (contests, stations, per_station, checked_setups),
+        court,
+        log,
+    ) = match cli.command {
+        Command::Check {
+            bundles,
+            root_keys,
+            pin_manifests,
+            checked_setups,
+            json,
+            contests,
+            stations,
+            per_station,
+            html,
+            pdf,
+            signatories,
+            log,
+        } => (
+            bundles,
+            root_keys,
+            pin_manifests,
+            json,
+            (contests, stations, per_station, checked_setups),
+            (html, pdf, signatories),
+            log,
+        ),
+        Command::Follow(a) => return ExitCode::from(verifier::follow::run_follow(&a)),
+        Command::Diff(a) => return ExitCode::from(verifier::follow::run_diff(&a)),
+        Command::Ceremony {
+            bundle,
+            contribution,
+            key,
+            root_keys,
+        } => {
+            let pinned = match pinned_keys(&root_keys) {
+                Ok(k) => k,
+                Err(code) => return code,
+            };
+            let report = verify_bundle(
+                &bundle,
+                &Options {
+                    pinned_keys: pinned,
+                    keys_only: true,
+                    ..Options::default()
+                },
+            );
+            let code = report.exit_code();
+            let failures: Vec<_> = report
+                .findings
+                .iter()
+                .filter(|f| f.severity != verifier::Severity::Notice)
+                .collect();
+            for f in &failures {
+                println!("  {}  {}", f.step, f.rule);
+            }
+            let Some(c) = &report.ceremony else {
+                println!(
+                    "the keys of this bundle do not come from a verified multi-party ceremony"
                 );
-                let code = report.exit_code();
-                let failures: Vec<_> = report
-                    .findings
-                    .iter()
-                    .filter(|f| f.severity != verifier::Severity::Notice)
-                    .collect();
-                for f in &failures {
-                    println!("  {}  {}", f.step, f.rule);
-                }
-                let Some(c) = &report.ceremony else {
-                    println!(
-                        "the keys of this bundle do not come from a verified multi-party ceremony"
-                    );
-                    return ExitCode::from(if code == 0 { 1 } else { code });
-                };
-                let found = verifier::ceremony::find(c, &contribution);
-                if found.is_empty() {
-                    println!(
+                return ExitCode::from(if code == 0 { 1 } else { code });
+            };
+            let found = verifier::ceremony::find(c, &contribution);
+            if found.is_empty() {
+                println!(
                     "contribution {contribution} is NOT in the ceremony that made these keys ({} contributions checked)",
                     c.contributions.len()
                 );
-                    return ExitCode::from(1);
-                }
-                let mut signed_by_key = false;
-                for l in &found {
-                    println!(
+                return ExitCode::from(1);
+            }
+            let mut signed_by_key = false;
+            for l in &found {
+                println!(
                     "contribution {} by {} ({}) is in phase {} of the ceremony; the chain through it verifies and ends in this bundle's keys{}",
                     l.hash,
                     l.name,
@@ -250,7 +264,7 @@ fn main() -> ExitCode {
                     l.phase,
                     if report.authority_key_pinned { "" } else { " (authority key not pinned: pass --root-key)" }
                 );
-                    match (&l.key, &key) {
+                match (&l.key, &key) {
                     (Some(k), Some(mine)) if k.eq_ignore_ascii_case(mine.trim()) => {
                         signed_by_key = true;
                         println!("  it is signed by your key {k}: the bundle records it as yours");
@@ -268,54 +282,58 @@ fn main() -> ExitCode {
                     ),
                     (None, None) => println!("  unsigned"),
                 }
-                }
-                if key.is_some() && !signed_by_key {
-                    return ExitCode::from(1);
-                }
-                return ExitCode::from(code);
             }
-            Command::Open {
-                bundle,
-                contest,
-                station,
-                log,
-                salts,
-                slips,
-                root_keys,
-                json,
-            } => {
-                let pinned = match pinned_keys(&root_keys) {
-                    Ok(k) => k,
-                    Err(code) => return code,
-                };
-                let report = verifier::open::open(&verifier::open::OpenRequest {
-                    bundle: &bundle,
-                    contest: &contest,
-                    station: &station,
-                    log: &log,
-                    salts: &salts,
-                    slips: slips.as_deref(),
-                    pinned_keys: pinned,
-                });
-                if json {
-                    match serde_json::to_string_pretty(&report) {
-                        Ok(s) => println!("{s}"),
-                        Err(e) => {
-                            eprintln!("error: {e}");
-                            return ExitCode::from(2);
-                        }
+            if key.is_some() && !signed_by_key {
+                return ExitCode::from(1);
+            }
+            return ExitCode::from(code);
+        }
+        Command::Open {
+            bundle,
+            contest,
+            station,
+            log,
+            salts,
+            slips,
+            root_keys,
+            json,
+        } => {
+            let pinned = match pinned_keys(&root_keys) {
+                Ok(k) => k,
+                Err(code) => return code,
+            };
+            let report = verifier::open::open(&verifier::open::OpenRequest {
+                bundle: &bundle,
+                contest: &contest,
+                station: &station,
+                log: &log,
+                salts: &salts,
+                slips: slips.as_deref(),
+                pinned_keys: pinned,
+            });
+            if json {
+                match serde_json::to_string_pretty(&report) {
+                    Ok(s) => println!("{s}"),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(2);
                     }
-                } else {
-                    print!("{}", report.to_text());
                 }
-                return ExitCode::from(report.exit_code());
+            } else {
+                print!("{}", report.to_text());
             }
-        };
+            return ExitCode::from(report.exit_code());
+        }
+    };
     let pinned = match pinned_keys(&root_keys) {
         Ok(k) => k,
         Err(code) => return code,
     };
     let manifests = match usage(hex_list("--pin-manifest", "digest", &pin_manifests)) {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    let checked_setups = match usage(hex_list("--checked-setup", "digest", &checked_setups)) {
         Ok(k) => k,
         Err(code) => return code,
     };
@@ -377,6 +395,7 @@ fn main() -> ExitCode {
         let opts = Options {
             pinned_keys: pinned.clone(),
             pinned_manifests: manifests.clone(),
+            checked_setups: checked_setups.clone(),
             keys_only: false,
             progress: Some(&progress),
             share: None,

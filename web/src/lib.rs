@@ -25,6 +25,9 @@ pub struct PageOptions {
     /// Manifest digests the reader pinned, as a pin file holds them (`--pin-manifest`).
     #[serde(default)]
     pub manifests: String,
+    /// Setup digests the reader checked before, as a pin file holds them (`--checked-setup`).
+    #[serde(default)]
+    pub checked_setups: String,
     /// `--contest`.
     #[serde(default)]
     pub contests: Vec<String>,
@@ -49,6 +52,9 @@ pub struct PageOptions {
     /// `manifests` read by [`PageOptions::parse`].
     #[serde(skip)]
     pinned_manifests: Vec<String>,
+    /// `checked_setups` read by [`PageOptions::parse`].
+    #[serde(skip)]
+    setups: Vec<String>,
 }
 
 impl PageOptions {
@@ -64,6 +70,8 @@ impl PageOptions {
             verifier::pins(&o.root_keys, "key").map_err(|e| format!("authority key: {e}"))?;
         o.pinned_manifests = verifier::pins(&o.manifests, "manifest digest")
             .map_err(|e| format!("manifest digest: {e}"))?;
+        o.setups = verifier::pins(&o.checked_setups, "setup digest")
+            .map_err(|e| format!("checked setup: {e}"))?;
         o.log_pins = verifier::follow::LogPins::from_text(&o.witnesses, o.quorum)
             .map_err(|e| format!("witnesses: {e}"))?;
         Ok(o)
@@ -94,6 +102,7 @@ fn run(
         &Options {
             pinned_keys: o.pinned_keys.clone(),
             pinned_manifests: o.pinned_manifests.clone(),
+            checked_setups: o.setups.clone(),
             contests: o.contests.clone(),
             stations: o.stations.clone(),
             share: o.share,

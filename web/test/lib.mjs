@@ -51,7 +51,7 @@ export async function open(browser, page_file) {
 
 // One run: the bundle (a folder or a .zip), pins, scope and workers; returns the page's
 // verdict, failing steps, JSON report, timing text and the seconds it took.
-export async function run(page, { bundle, rootKeys = "", manifests = "", contests = "", stations = "", workers = 2, log = "", witnesses = "", quorum = "" }) {
+export async function run(page, { bundle, rootKeys = "", manifests = "", checkedSetups = "", contests = "", stations = "", workers = 2, log = "", witnesses = "", quorum = "" }) {
   await page.evaluate(() => {
     delete document.getElementById("verdict").dataset.exit;
   });
@@ -59,6 +59,7 @@ export async function run(page, { bundle, rootKeys = "", manifests = "", contest
   else await page.setInputFiles("#folder", bundle);
   await page.fill("#root-key", rootKeys);
   await page.fill("#manifest", manifests);
+  await page.fill("#checked-setup", checkedSetups);
   await page.fill("#contests", contests);
   await page.fill("#stations", stations);
   await page.fill("#workers", String(workers));

@@ -3,13 +3,18 @@
 // run gives the native report.
 //
 //   node web/test/measure.mjs target/web BUNDLE [ROOT_KEY_FILE]   (scripts/web.sh measure)
+//
+// With CHECKED_SETUP=<setup sha256> in the environment, both the native run and the page are
+// given it (--checked-setup): the key ceremony's check is skipped as for a reader who checked
+// it before.
 import assert from "node:assert/strict";
 import { statSync } from "node:fs";
 import path from "node:path";
 import { comparable, launch, native, open, run, text } from "./lib.mjs";
 
 const [out, bundle, keyFile] = process.argv.slice(2);
-const pins = keyFile ? ["--root-key", keyFile] : [];
+const checkedSetups = process.env.CHECKED_SETUP || "";
+const pins = [...(keyFile ? ["--root-key", keyFile] : []), ...(checkedSetups ? ["--checked-setup", checkedSetups] : [])];
 const rootKeys = keyFile ? text(keyFile) : "";
 const page_file = path.join(out, "verifier.html");
 
@@ -22,7 +27,7 @@ try {
   for (const workers of [1, 2, 4]) {
     const times = [];
     for (let i = 0; i < 2; i++) {
-      const got = await run(page, { bundle, rootKeys, workers });
+      const got = await run(page, { bundle, rootKeys, checkedSetups, workers });
       assert.deepEqual(comparable(got.report), comparable(want.report), `${workers} workers: report differs`);
       times.push(got.seconds);
     }

@@ -110,6 +110,7 @@ function verify() {
   const options = {
     root_keys: $("root-key").value,
     manifests: $("manifest").value,
+    checked_setups: $("checked-setup").value,
     contests: words($("contests").value),
     stations: words($("stations").value),
     witnesses: $("witnesses").value,

@@ -61,6 +61,30 @@ pub struct Transcript {
     pub phase2: Option<Vec<Phase2RecordJson>>,
 }
 
+impl Transcript {
+    /// The contributions a report lists, read from the transcript alone: no point of the
+    /// ceremony is checked (for a setup the reader checked before, verification.md V2.h).
+    pub fn listing(&self) -> Result<CeremonyReport, CircuitError> {
+        let shapes = parse_shapes(&self.shapes)?;
+        let p1 = self
+            .phase1
+            .iter()
+            .map(Phase1Record::from_json)
+            .collect::<Result<Vec<_>, _>>()?;
+        let p2 = self
+            .phase2
+            .iter()
+            .flatten()
+            .map(|j| Phase2Record::from_json(j, &shapes))
+            .collect::<Result<Vec<_>, _>>()?;
+        let agg_end = match (self.aggregation, p1.last().and_then(|r| r.aggregation)) {
+            (Some(p), Some(u)) => Some((p, u.end)),
+            _ => None,
+        };
+        Ok(report(self.power, agg_end, &shapes, &p1, &p2))
+    }
+}
+
 /// A contribution as a report lists it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ContributionLine {

@@ -48,6 +48,9 @@ pub struct Options<'a> {
     /// bundle's `election.json` must be one of them (V2.g). Empty: the report says the manifest
     /// is not pinned.
     pub pinned_manifests: Vec<String>,
+    /// Setup digests (hex, `bundle::digest::setup_digest`) of keys and ceremonies the reader
+    /// checked before: V2.h does not check such a setup again.
+    pub checked_setups: Vec<String>,
     /// Called as station rows are checked with (done, total), counted over the contests in
     /// scope (a station polling two contests counts twice); the last call has done == total.
     pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
@@ -129,7 +132,13 @@ pub fn verify_source(src: &dyn Source, opts: &Options<'_>) -> Report {
     let mut ctx = check_manifest(src, &manifest, &def, &mut f);
     // V2.h: the keys are the end of the ceremony the manifest binds (share 0 only).
     if opts.share.is_none_or(|(k, _)| k == 0) {
-        report.ceremony = v2_ceremony::check_ceremony(src, &manifest.body, &ctx.keys, &mut f);
+        report.ceremony = v2_ceremony::check_ceremony(
+            src,
+            &manifest.body,
+            &ctx.keys,
+            &opts.checked_setups,
+            &mut f,
+        );
     }
     if opts.keys_only {
         report.finish(f);

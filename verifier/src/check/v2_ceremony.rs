@@ -26,11 +26,13 @@ pub(crate) fn bound_paths(m: &ElectionManifest) -> BTreeSet<&str> {
 }
 
 /// V2.h. `keys` are the verifying keys V2.e accepted, by shape. Returns the ceremony's report
-/// when it holds.
+/// when it holds. A setup whose digest is one of `checked` (the reader checked it before) is
+/// not checked again: its report is read from the transcript.
 pub(crate) fn check_ceremony(
     src: &dyn crate::source::Source,
     m: &ElectionManifest,
     keys: &BTreeMap<String, PreparedKey>,
+    checked: &[String],
     f: &mut Findings,
 ) -> Option<CeremonyReport> {
     let at = At::file(paths::MANIFEST);
@@ -95,6 +97,11 @@ pub(crate) fn check_ceremony(
         }
         Ok(bytes)
     };
+    let setup = bundle::digest::setup_digest(m).unwrap_or_default();
+    let pinned = checked.iter().any(|c| c.eq_ignore_ascii_case(&setup));
+    if pinned {
+        return pinned_setup(&setup, &refs, &mut read, f);
+    }
     let part = match BundleCeremony::read_with(&mut read) {
         Ok(p) => p,
         Err(e) => {
@@ -150,43 +157,17 @@ pub(crate) fn check_ceremony(
         vks.push((shape, k.pvk.vk.clone()));
     }
     match part.verify(&vks, &mut rand_core::OsRng) {
-        Ok(mut report) => {
-            if let Some(file) = &sigs {
-                match signatures::check(&report, file) {
-                    Ok(keys) => {
-                        for (line, key) in report.contributions.iter_mut().zip(keys) {
-                            line.key = key;
-                        }
-                    }
-                    Err(e) => {
-                        f.fail("V2.h", &At::file(&sig_path), e.to_string());
-                        return None;
-                    }
-                }
-            }
+        Ok(report) => {
+            let report = signed_by(report, sigs.as_ref(), &sig_path, f)?;
             f.checked("V2.h");
-            notice_signers(&report, &at, f);
-            let names: Vec<String> = {
-                let mut v: Vec<String> = report
-                    .contributions
-                    .iter()
-                    .map(|c| format!("{} ({})", c.name, c.role))
-                    .collect();
-                v.sort();
-                v.dedup();
-                v
-            };
             f.push(
                 Severity::Notice,
                 "V2.h",
                 &at,
-                format!(
-                    "the Groth16 keys come from a multi-party ceremony of {} contributions: they are sound if at least one of these {} contributors destroyed their secret: {}",
-                    report.contributions.len(),
-                    report.contributors(),
-                    names.join("; ")
-                ),
+                format!("the keys and their ceremony hold (setup sha256 {setup}): a reader who pins this digest with --checked-setup is spared this check for every bundle of this setup"),
             );
+            notice_signers(&report, &at, f);
+            notice_contributors(&report, &at, f);
             Some(report)
         }
         Err(e) => {
@@ -194,6 +175,108 @@ pub(crate) fn check_ceremony(
             None
         }
     }
+}
+
+/// The contributors' keys filled in from the signature file, when the manifest binds one
+/// (ceremony.md §8); `None` when a signature does not hold.
+fn signed_by(
+    mut report: CeremonyReport,
+    sigs: Option<&SignatureFile>,
+    sig_path: &str,
+    f: &mut Findings,
+) -> Option<CeremonyReport> {
+    if let Some(file) = sigs {
+        match signatures::check(&report, file) {
+            Ok(keys) => {
+                for (line, key) in report.contributions.iter_mut().zip(keys) {
+                    line.key = key;
+                }
+            }
+            Err(e) => {
+                f.fail("V2.h", &At::file(sig_path), e.to_string());
+                return None;
+            }
+        }
+    }
+    Some(report)
+}
+
+/// Reads a ceremony file the manifest binds, checked against its digest (and its length when
+/// given).
+type ReadFile<'a> = dyn FnMut(&str, Option<u64>) -> Result<Vec<u8>, String> + 'a;
+
+/// V2.h for a setup the reader pinned as checked before: none of its points is read again.
+/// The transcript (and the signature file, if bound) are read against the manifest's digests
+/// for the report's list of contributors; every ceremony file is still bound by its digest in
+/// the manifest, checked by V1.b against the signed index.
+fn pinned_setup(
+    setup: &str,
+    refs: &BTreeMap<&str, &str>,
+    read: &mut ReadFile<'_>,
+    f: &mut Findings,
+) -> Option<CeremonyReport> {
+    let at = At::file(paths::MANIFEST);
+    let path = format!("{CEREMONY_DIR}/transcript.json");
+    let listing = read(&path, None).and_then(|b| {
+        serde_json::from_slice::<circuits::ceremony::Transcript>(&b)
+            .map_err(|e| format!("{path}: {e}"))?
+            .listing()
+            .map_err(|e| format!("{path}: {e}"))
+    });
+    let report = match listing {
+        Ok(r) => r,
+        Err(e) => {
+            f.fail("V2.h", &at, e);
+            return None;
+        }
+    };
+    let sig_path = format!("{CEREMONY_DIR}/{}", signatures::FILE);
+    let sigs = match refs.contains_key(sig_path.as_str()) {
+        false => None,
+        true => match read(&sig_path, None).and_then(|b| {
+            serde_json::from_slice::<SignatureFile>(&b)
+                .map_err(|e| format!("{sig_path}: not a signature file: {e}"))
+        }) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                f.fail("V2.h", &at, e);
+                return None;
+            }
+        },
+    };
+    let report = signed_by(report, sigs.as_ref(), &sig_path, f)?;
+    f.checked("V2.h");
+    f.push(
+        Severity::Notice,
+        "V2.h",
+        &at,
+        format!("the keys and their ceremony are a setup you checked before and pinned (setup sha256 {setup}, --checked-setup): not checked again in this run"),
+    );
+    notice_signers(&report, &at, f);
+    notice_contributors(&report, &at, f);
+    Some(report)
+}
+
+/// Who the keys' soundness rests on.
+fn notice_contributors(report: &CeremonyReport, at: &At, f: &mut Findings) {
+    let mut names: Vec<String> = report
+        .contributions
+        .iter()
+        .map(|c| format!("{} ({})", c.name, c.role))
+        .collect();
+    names.sort();
+    names.dedup();
+    f.push(
+        Severity::Notice,
+        "V2.h",
+        at,
+        format!(
+            "the Groth16 keys come from a multi-party ceremony of {} contributions: they are sound if at least one of these {} contributors destroyed their secret: {}",
+            report.contributions.len(),
+            report.contributors(),
+            names.join("; ")
+        ),
+    );
 }
 
 /// A notice of which contributions their contributors signed, with each key's fingerprint, and

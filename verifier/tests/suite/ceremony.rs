@@ -424,6 +424,94 @@ fn edit_state(c: &Copy, index: usize, f: impl FnOnce(&mut [u8], usize)) {
     rebind(c);
 }
 
+/// The setup digest a full run prints in its V2.h notice.
+fn printed_setup(r: &Report) -> String {
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.step == "V2.h" && f.rule.contains("setup sha256"))
+        .expect("the setup digest is printed");
+    let at = f.rule.find("setup sha256 ").unwrap() + "setup sha256 ".len();
+    f.rule[at..at + 64].to_string()
+}
+
+fn verify_checked(p: &Path, setups: &[String]) -> Report {
+    verify_bundle(
+        p,
+        &Options {
+            checked_setups: setups.to_vec(),
+            ..Options::default()
+        },
+    )
+}
+
+#[test]
+fn a_setup_checked_before_is_not_checked_again() {
+    let m = made();
+    let full = verify(&m.bundle);
+    assert_eq!(full.exit_code(), 0, "{:#?}", full.findings);
+    let setup = printed_setup(&full);
+    let manifest: bundle::Signed<bundle::ElectionManifest> =
+        serde_json::from_slice(&std::fs::read(m.bundle.join("election.json")).unwrap()).unwrap();
+    assert_eq!(
+        bundle::digest::setup_digest(&manifest.body).as_deref(),
+        Some(setup.as_str())
+    );
+    // Pinned (in either case): the same verdict and contributors, and the report says the
+    // ceremony was not checked again.
+    for pin in [setup.clone(), setup.to_uppercase()] {
+        let r = verify_checked(&m.bundle, &[pin]);
+        assert_eq!(r.exit_code(), 0, "{:#?}", r.findings);
+        assert_eq!(r.ceremony, full.ceremony);
+        assert!(r
+            .findings
+            .iter()
+            .any(|f| f.step == "V2.h" && f.rule.contains("checked before and pinned")));
+        assert!(r
+            .findings
+            .iter()
+            .any(|f| f.step == "V2.h" && f.rule.contains("at least one of these 4 contributors")));
+    }
+    // Another digest pinned: the ceremony is checked as usual.
+    let r = verify_checked(&m.bundle, &["ab".repeat(32)]);
+    assert_eq!(r.exit_code(), 0);
+    assert!(!r
+        .findings
+        .iter()
+        .any(|f| f.rule.contains("checked before and pinned")));
+}
+
+#[test]
+fn v2h_a_pinned_setup_does_not_cover_a_changed_ceremony() {
+    // The setup a reader checked, then an insider's bundle with one state point changed and
+    // the manifest re-bound: its setup digest is not the pinned one, so V2.h checks it, and
+    // fails.
+    let m = made();
+    let setup = printed_setup(&verify(&m.bundle));
+    let c = copy();
+    edit_state(&c, 0, |b, at| {
+        let next: Vec<u8> = b[at + 96..at + 192].to_vec();
+        b[at..at + 96].copy_from_slice(&next);
+    });
+    let r = verify_checked(&c.path, std::slice::from_ref(&setup));
+    assert_eq!(failed_steps(&r), set(&["V2.h"]), "{:#?}", r.findings);
+    // The same with a changed key (the verifying key's digest is part of the setup).
+    let c = copy();
+    let vk = format!("keys/{}.vk", shape());
+    let mut b = std::fs::read(c.path.join(&vk)).unwrap();
+    let other = std::fs::read(m.keys.join(format!("{}.vk", shape()))).unwrap();
+    assert_eq!(b, other);
+    b.push(0);
+    std::fs::write(c.path.join(&vk), &b).unwrap();
+    rebind(&c);
+    let r = verify_checked(&c.path, &[setup]);
+    assert!(!r
+        .findings
+        .iter()
+        .any(|f| f.rule.contains("checked before and pinned")));
+    assert_eq!(r.exit_code(), 1, "{:#?}", r.findings);
+}
+
 #[test]
 fn v2h_h_or_l_not_scaled_by_the_contributions_fails() {
     // H_0 replaced by H_1; then the last L element replaced by the first.

@@ -75,6 +75,10 @@ fn usage_errors_exit_64() {
         run(&["check", "x", "--root-key", "not-a-key-or-file"]).0,
         64
     );
+    assert_eq!(
+        run(&["check", "x", "--checked-setup", "not-a-digest-or-file"]).0,
+        64
+    );
     assert_eq!(run(&["--help"]).0, 0);
 }
 

@@ -66,6 +66,22 @@ try {
     if (name === "assembly") await page.screenshot({ path: path.join(out, "sample-pass.png"), fullPage: true });
   }
 
+  // 1a. The assembly sample with its key setup pinned as checked before (the digest its full
+  // check printed): PASS, the native report under the same pin, and the ceremony not checked.
+  {
+    const bundle = `${samples}/assembly/bundle`;
+    const full = native(bundle, pins);
+    const printed = full.report.findings.map((f) => f.rule.match(/setup sha256 ([0-9a-f]{64})/)).find(Boolean);
+    assert.ok(printed, "the full check prints the setup digest");
+    const checkedSetups = printed[1];
+    const got = await run(page, { bundle, rootKeys: keys, manifests, checkedSetups, workers: 2 });
+    const want = native(bundle, [...pins, "--checked-setup", checkedSetups]);
+    assert.equal(got.exit, 0, `assembly, setup pinned: ${got.status}`);
+    assert.deepEqual(comparable(got.report), comparable(want.report), "assembly, setup pinned: the page's report differs");
+    assert.ok(got.report.findings.some((f) => f.step === "V2.h" && f.rule.includes("checked before and pinned")), "the pin is applied");
+    console.log(`assembly, setup pinned: PASS in the page (${got.timing}), the ceremony not checked again`);
+  }
+
   // 1b. The assembly sample with its witnessed log: witnessed by 3 of 3, the native report.
   {
     const bundle = `${samples}/assembly/bundle`;

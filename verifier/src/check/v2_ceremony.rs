@@ -110,21 +110,7 @@ pub(crate) fn check_ceremony(
         }
     };
     // The contributors' signatures, when the manifest binds them (ceremony.md §8).
-    let sig_path = format!("{CEREMONY_DIR}/{}", signatures::FILE);
-    let sigs: Option<SignatureFile> = if refs.contains_key(sig_path.as_str()) {
-        let parsed = read(&sig_path, None).and_then(|b| {
-            serde_json::from_slice(&b).map_err(|e| format!("{sig_path}: not a signature file: {e}"))
-        });
-        match parsed {
-            Ok(s) => Some(s),
-            Err(e) => {
-                f.fail("V2.h", &at, e);
-                return None;
-            }
-        }
-    } else {
-        None
-    };
+    let sigs = read_signatures(&refs, &mut read, f)?;
     let unused: Vec<&str> = refs
         .keys()
         .copied()
@@ -157,19 +143,12 @@ pub(crate) fn check_ceremony(
         vks.push((shape, k.pvk.vk.clone()));
     }
     match part.verify(&vks, &mut rand_core::OsRng) {
-        Ok(report) => {
-            let report = signed_by(report, sigs.as_ref(), &sig_path, f)?;
-            f.checked("V2.h");
-            f.push(
-                Severity::Notice,
-                "V2.h",
-                &at,
-                format!("the keys and their ceremony hold (setup sha256 {setup}): a reader who pins this digest with --checked-setup is spared this check for every bundle of this setup"),
-            );
-            notice_signers(&report, &at, f);
-            notice_contributors(&report, &at, f);
-            Some(report)
-        }
+        Ok(report) => holds(
+            report,
+            sigs.as_ref(),
+            format!("the keys and their ceremony hold (setup sha256 {setup}): a reader who pins this digest with --checked-setup is spared this check for every bundle of this setup"),
+            f,
+        ),
         Err(e) => {
             f.fail("V2.h", &at, e.to_string());
             None
@@ -177,12 +156,36 @@ pub(crate) fn check_ceremony(
     }
 }
 
-/// The contributors' keys filled in from the signature file, when the manifest binds one
-/// (ceremony.md §8); `None` when a signature does not hold.
-fn signed_by(
+/// Reads the contributors' signature file when the manifest binds one; `Err` when it cannot be
+/// read (a V2.h failure, reported).
+fn read_signatures(
+    refs: &BTreeMap<&str, &str>,
+    read: &mut ReadFile<'_>,
+    f: &mut Findings,
+) -> Option<Option<SignatureFile>> {
+    let sig_path = format!("{CEREMONY_DIR}/{}", signatures::FILE);
+    if !refs.contains_key(sig_path.as_str()) {
+        return Some(None);
+    }
+    let parsed = read(&sig_path, None).and_then(|b| {
+        serde_json::from_slice(&b).map_err(|e| format!("{sig_path}: not a signature file: {e}"))
+    });
+    match parsed {
+        Ok(s) => Some(Some(s)),
+        Err(e) => {
+            f.fail("V2.h", &At::file(paths::MANIFEST), e);
+            None
+        }
+    }
+}
+
+/// V2.h holds for `report`: the contributors' keys filled in from the signature file (a
+/// signature that does not hold fails V2.h), then the notices: `how` (how it was checked), who
+/// signed, and whom the keys' soundness rests on.
+fn holds(
     mut report: CeremonyReport,
     sigs: Option<&SignatureFile>,
-    sig_path: &str,
+    how: String,
     f: &mut Findings,
 ) -> Option<CeremonyReport> {
     if let Some(file) = sigs {
@@ -193,11 +196,17 @@ fn signed_by(
                 }
             }
             Err(e) => {
-                f.fail("V2.h", &At::file(sig_path), e.to_string());
+                let sig_path = format!("{CEREMONY_DIR}/{}", signatures::FILE);
+                f.fail("V2.h", &At::file(&sig_path), e.to_string());
                 return None;
             }
         }
     }
+    let at = At::file(paths::MANIFEST);
+    f.checked("V2.h");
+    f.push(Severity::Notice, "V2.h", &at, how);
+    notice_signers(&report, &at, f);
+    notice_contributors(&report, &at, f);
     Some(report)
 }
 
@@ -215,7 +224,6 @@ fn pinned_setup(
     read: &mut ReadFile<'_>,
     f: &mut Findings,
 ) -> Option<CeremonyReport> {
-    let at = At::file(paths::MANIFEST);
     let path = format!("{CEREMONY_DIR}/transcript.json");
     let listing = read(&path, None).and_then(|b| {
         serde_json::from_slice::<circuits::ceremony::Transcript>(&b)
@@ -226,35 +234,17 @@ fn pinned_setup(
     let report = match listing {
         Ok(r) => r,
         Err(e) => {
-            f.fail("V2.h", &at, e);
+            f.fail("V2.h", &At::file(paths::MANIFEST), e);
             return None;
         }
     };
-    let sig_path = format!("{CEREMONY_DIR}/{}", signatures::FILE);
-    let sigs = match refs.contains_key(sig_path.as_str()) {
-        false => None,
-        true => match read(&sig_path, None).and_then(|b| {
-            serde_json::from_slice::<SignatureFile>(&b)
-                .map_err(|e| format!("{sig_path}: not a signature file: {e}"))
-        }) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                f.fail("V2.h", &at, e);
-                return None;
-            }
-        },
-    };
-    let report = signed_by(report, sigs.as_ref(), &sig_path, f)?;
-    f.checked("V2.h");
-    f.push(
-        Severity::Notice,
-        "V2.h",
-        &at,
+    let sigs = read_signatures(refs, read, f)?;
+    holds(
+        report,
+        sigs.as_ref(),
         format!("the keys and their ceremony are a setup you checked before and pinned (setup sha256 {setup}, --checked-setup): not checked again in this run"),
-    );
-    notice_signers(&report, &at, f);
-    notice_contributors(&report, &at, f);
-    Some(report)
+        f,
+    )
 }
 
 /// Who the keys' soundness rests on.

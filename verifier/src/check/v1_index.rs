@@ -6,6 +6,7 @@ use crate::report::{At, Findings, Severity};
 use crate::source::{Kind, Source};
 use bundle::digest::bundle_root;
 use bundle::{kinds, paths, BundleIndex, ElectionManifest, Role, Signed};
+use rayon::prelude::*;
 use std::collections::BTreeSet;
 
 /// The spec version `bundle.json` declares, when it is readable and not this verifier's.
@@ -55,8 +56,10 @@ pub(super) fn check_index(
             },
         );
     }
-    // V1.b: every listed file, its length and digest.
+    // V1.b: every listed file, its length and digest (the files hashed in parallel, the
+    // findings in the index's order).
     let mut listed = BTreeSet::new();
+    let mut to_hash: Vec<Option<&bundle::FileEntry>> = Vec::with_capacity(body.files.len());
     for e in &body.files {
         let fat = At::file(&e.path);
         if !safe_path(&e.path) || e.path == paths::INDEX {
@@ -65,6 +68,7 @@ pub(super) fn check_index(
                 &fat,
                 "listed path is not a plain relative path inside the bundle".into(),
             );
+            to_hash.push(None);
             continue;
         }
         let wanted = scope.is_none_or(|s| {
@@ -85,12 +89,21 @@ pub(super) fn check_index(
         });
         if !listed.insert(e.path.as_str()) {
             f.fail("V1.b", &fat, "file listed twice".into());
+            to_hash.push(None);
             continue;
         }
-        if !wanted {
+        to_hash.push(wanted.then_some(e));
+    }
+    let hashed: Vec<Option<std::io::Result<(String, u64)>>> = to_hash
+        .par_iter()
+        .map(|e| e.map(|e| src.hash(&e.path)))
+        .collect();
+    for (e, h) in to_hash.iter().zip(hashed) {
+        let (Some(e), Some(h)) = (e, h) else {
             continue;
-        }
-        match src.hash(&e.path) {
+        };
+        let fat = At::file(&e.path);
+        match h {
             Err(err) => f.error("V1.b", &fat, format!("listed file cannot be read: {err}")),
             Ok((digest, len)) => {
                 let ok = len == e.bytes && digest == e.sha256;

@@ -136,7 +136,10 @@ pub fn verify_source(src: &dyn Source, opts: &Options<'_>) -> Report {
             src,
             &manifest.body,
             &ctx.keys,
-            &opts.checked_setups,
+            (
+                &opts.checked_setups,
+                index.as_ref().map(|i| i.body.files.as_slice()),
+            ),
             &mut f,
         );
     }

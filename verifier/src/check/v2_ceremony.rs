@@ -27,12 +27,13 @@ pub(crate) fn bound_paths(m: &ElectionManifest) -> BTreeSet<&str> {
 
 /// V2.h. `keys` are the verifying keys V2.e accepted, by shape. Returns the ceremony's report
 /// when it holds. A setup whose digest is one of `checked` (the reader checked it before) is
-/// not checked again: its report is read from the transcript.
+/// not checked again, its report read from the transcript, provided the signed index (`listed`)
+/// gives every ceremony file the manifest's digest: V1.b then holds each file to it.
 pub(crate) fn check_ceremony(
     src: &dyn crate::source::Source,
     m: &ElectionManifest,
     keys: &BTreeMap<String, PreparedKey>,
-    checked: &[String],
+    (checked, listed): (&[String], Option<&[bundle::FileEntry]>),
     f: &mut Findings,
 ) -> Option<CeremonyReport> {
     let at = At::file(paths::MANIFEST);
@@ -98,7 +99,11 @@ pub(crate) fn check_ceremony(
         Ok(bytes)
     };
     let setup = bundle::digest::setup_digest(m).unwrap_or_default();
-    let pinned = checked.iter().any(|c| c.eq_ignore_ascii_case(&setup));
+    let indexed = listed.is_some_and(|files| {
+        refs.iter()
+            .all(|(p, d)| files.iter().any(|e| e.path == *p && e.sha256 == *d))
+    });
+    let pinned = indexed && checked.iter().any(|c| c.eq_ignore_ascii_case(&setup));
     if pinned {
         return pinned_setup(&setup, &refs, &mut read, f);
     }
@@ -216,8 +221,8 @@ type ReadFile<'a> = dyn FnMut(&str, Option<u64>) -> Result<Vec<u8>, String> + 'a
 
 /// V2.h for a setup the reader pinned as checked before: none of its points is read again.
 /// The transcript (and the signature file, if bound) are read against the manifest's digests
-/// for the report's list of contributors; every ceremony file is still bound by its digest in
-/// the manifest, checked by V1.b against the signed index.
+/// for the report's list of contributors; the other ceremony files are held to the manifest's
+/// digests by V1.b, through the signed index that lists them with the same digests.
 fn pinned_setup(
     setup: &str,
     refs: &BTreeMap<&str, &str>,

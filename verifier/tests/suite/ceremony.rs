@@ -504,12 +504,28 @@ fn v2h_a_pinned_setup_does_not_cover_a_changed_ceremony() {
     b.push(0);
     std::fs::write(c.path.join(&vk), &b).unwrap();
     rebind(&c);
-    let r = verify_checked(&c.path, &[setup]);
+    let r = verify_checked(&c.path, std::slice::from_ref(&setup));
     assert!(!r
         .findings
         .iter()
         .any(|f| f.rule.contains("checked before and pinned")));
     assert_eq!(r.exit_code(), 1, "{:#?}", r.findings);
+    // A state file changed and the index re-signed over it, the manifest (and so the setup
+    // digest) left as pinned: the pin does not cover a file the index gives another digest.
+    let c = copy();
+    let rel = format!("ceremony/{}.bin", shape());
+    let mut b = std::fs::read(c.path.join(&rel)).unwrap();
+    let at = 12 + 96 + 192;
+    let next: Vec<u8> = b[at + 96..at + 192].to_vec();
+    b[at..at + 96].copy_from_slice(&next);
+    std::fs::write(c.path.join(&rel), &b).unwrap();
+    c.reindex();
+    let r = verify_checked(&c.path, &[setup]);
+    assert!(!r
+        .findings
+        .iter()
+        .any(|f| f.rule.contains("checked before and pinned")));
+    assert_eq!(failed_steps(&r), set(&["V2.h"]), "{:#?}", r.findings);
 }
 
 #[test]

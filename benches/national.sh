@@ -9,7 +9,10 @@
 #       memory slope); WORKDIR defaults to target/national and keeps the bundles between runs.
 #       WORKDIR/large may be a link to a bundle made by the same simulate/seal/prove commands
 #       elsewhere (benches/log.sh's target/log-bench/election is one): its proving time is then
-#       reported as not measured.
+#       reported as not measured. A bundle proved under keys from a multi-party ceremony (e.g.
+#       benches/aggregates.sh's work folders assembled by `prover assemble` with a key folder
+#       that has no aggregation.bin, so the bundle has no aggregates and every proof is
+#       verified alone) is timed with its setup pinned after the first run.
 #
 # Proving is the long part. Stations have up to 60 electors (keys 64x8 and 128x8) so that proving
 # 24,000 of them fits in well under an hour on 2 cores; a station's verification cost does not
@@ -54,7 +57,16 @@ key=$(cat "$work/large/in/authority.pub")
 key_small=$(cat "$work/small/in/authority.pub")
 
 echo "== verifying"
-run large-all "$work/large-all.txt" "$V" check "$work/large/bundle" --root-key "$key"
+run large-first "$work/large-first.txt" "$V" check "$work/large/bundle" --root-key "$key"
+grep -q "^PASS" "$work/large-first.txt" || { cat "$work/large-first.txt"; exit 1; }
+# Keys from a multi-party ceremony: the runs below pin the setup the first run checked
+# (--checked-setup), so that they time and size the stations; the ceremony's check is once per
+# key set (benches/ceremony.sh times it) and sets the first run's peak memory.
+pin=()
+setup=$(grep -o "setup sha256 [0-9a-f]*" "$work/large-first.txt" | head -1 | cut -d' ' -f3 || true)
+[ -z "$setup" ] || pin=(--checked-setup "$setup")
+echo "${setup:-none}" > "$work/pinned-setup"
+run large-all "$work/large-all.txt" "$V" check "$work/large/bundle" --root-key "$key" "${pin[@]}"
 grep -q "^PASS" "$work/large-all.txt" || { cat "$work/large-all.txt"; exit 1; }
 # One core, three runs, each between two timings of the pairing floor (the machine's speed
 # drifts over minutes, so the ratio is taken against the floor measured beside the runs).
@@ -62,18 +74,18 @@ cargo build --release -q -p ve-benches --example floor
 : > "$work/floor.txt"
 for i in 1 2 3; do
   target/release/examples/floor >> "$work/floor.txt"
-  RAYON_NUM_THREADS=1 run "large-one-$i" "$work/large-one.txt" "$V" check "$work/large/bundle" --root-key "$key"
+  RAYON_NUM_THREADS=1 run "large-one-$i" "$work/large-one.txt" "$V" check "$work/large/bundle" --root-key "$key" "${pin[@]}"
   grep -q "^PASS" "$work/large-one.txt" || { cat "$work/large-one.txt"; exit 1; }
   target/release/examples/floor >> "$work/floor.txt"
 done
-run small-all "$work/small-all.txt" "$V" check "$work/small/bundle" --root-key "$key_small"
+run small-all "$work/small-all.txt" "$V" check "$work/small/bundle" --root-key "$key_small" "${pin[@]}"
 grep -q "^PASS" "$work/small-all.txt" || { cat "$work/small-all.txt"; exit 1; }
-run scoped "$work/scoped.txt" "$V" check "$work/large/bundle" --root-key "$key" --contest AC001
+run scoped "$work/scoped.txt" "$V" check "$work/large/bundle" --root-key "$key" --contest AC001 "${pin[@]}"
 grep -q "^PASS" "$work/scoped.txt" || { cat "$work/scoped.txt"; exit 1; }
 
 echo "== one bad proof among $large_n stations"
 rm -rf "$work/bad"
-cp -r "$work/large/bundle" "$work/bad"
+cp -rL "$work/large/bundle" "$work/bad"
 victim=$(python3 - "$work/bad" <<'EOF'
 import json, sys
 path = sys.argv[1] + "/contests/AC007.json" if len(sys.argv) > 1 else None
@@ -126,6 +138,8 @@ one_s = ones[1]
 floors = sorted(float(x) for x in open(f"{work}/floor.txt").read().split())
 beside = floors[len(floors) // 2]
 all_s, all_mem = tm("large-all")
+first_s, first_mem = tm("large-first")
+pinned = open(f"{work}/pinned-setup").read().strip() != "none"
 small_s, small_mem = tm("small-all")
 scoped_s, scoped_mem = tm("scoped")
 per_one = one_s / large_n * 1e3
@@ -140,12 +154,14 @@ rows = [
     ("batch verification per proof, Groth16 only (criterion)", f"{batch:.3f} ms ({batch / floor:.2f}x floor)"),
     ("lone Groth16 verification (criterion)", f"{lone:.3f} ms"),
     ("decoding one proof: canonical, on the curves (B's G2 test is in the batch) (criterion)", f"{decode:.3f} ms"),
+    ("runs below: setup pinned as checked (--checked-setup)" if pinned else "runs below: single-party keys, nothing pinned", ""),
     ("floor measured beside the one-core runs (median of 6 timings)", f"{beside:.3f} ms ({floors[0]:.3f} to {floors[-1]:.3f})"),
     (f"verifier per station, every check, 1 core ({large_n:,} stations, median of 3 runs)", f"{per_one:.3f} ms ({ones[0] / large_n * 1e3:.3f} to {ones[-1] / large_n * 1e3:.3f})"),
     ("  ratio to the floor measured beside it", f"{per_one / beside:.2f}x"),
     ("stations per second, 1 core", f"{1e3 / per_one:,.0f}"),
     ("stations per second, all cores", f"{1e3 / per_all:,.0f}"),
     (f"whole bundle, all cores ({large_n:,} stations)", f"{all_s:.1f} s"),
+    ("  the first run, the keys' ceremony checked too (V2.h)" if pinned else "  the first run", f"{first_s:.1f} s, {first_mem:.0f} MiB"),
     ("peak memory, all cores", f"{all_mem:.0f} MiB ({small_mem:.0f} MiB at {small_n:,} stations)"),
     ("memory per station (slope between the two bundles)", f"{slope * 1024:.2f} KiB"),
     ("one contest, scoped run (--contest AC001)", f"{scoped_s:.2f} s, {scoped_mem:.0f} MiB"),

@@ -17,7 +17,8 @@
 use crate::encoding::{StationProof, PROOF_BYTES};
 use crate::keys::PreparedKey;
 use crate::station::PublicInputs;
-use ark_bls12_381::{g1, Bls12_381, Fr, G1Affine, G1Projective};
+use ark_bls12_381::{g1, Bls12_381, Config, Fr, G1Affine, G1Projective};
+use ark_ec::bls12::G2Prepared;
 use ark_ec::pairing::Pairing;
 use ark_ec::scalar_mul::glv::GLVConfig;
 use ark_ec::{CurveGroup, VariableBaseMSM};
@@ -78,24 +79,66 @@ pub fn coefficient(challenge: u128) -> (u64, u64, Fr) {
     (lo, hi, r)
 }
 
-/// `lo P + hi phi(P)`, which is `r P` for `r = lo + lambda hi`: Shamir's simultaneous
-/// double-and-add over the 64 bits of both halves. For a point with a part outside G1, `phi`
-/// maps that part to another point of order dividing the cofactor, which no pairing with G2
-/// sees (protocol.md §4.8).
-fn lo_hi_mul(p: &G1Affine, lo: u64, hi: u64) -> G1Projective {
-    let phi = <g1::Config as GLVConfig>::endomorphism_affine(p);
-    let both = G1Projective::from(*p) + phi;
-    let mut acc = G1Projective::zero();
-    for i in (0..64 - (lo | hi).leading_zeros()).rev() {
-        acc.double_in_place();
-        match ((lo >> i) & 1, (hi >> i) & 1) {
-            (1, 0) => acc += p,
-            (0, 1) => acc += &phi,
-            (1, 1) => acc += &both,
-            _ => {}
-        }
+/// `lo P + hi phi(P)`, which is `r P` for `r = lo + lambda hi`, for every `(P, lo, hi)`:
+/// interleaved width-4 NAFs of both halves over one run of 64 doublings, adding odd multiples
+/// `±P, ±3P, ±5P, ±7P` and their images under `phi` (`phi(kP) = k phi(P)`, one
+/// multiplication in Fq each). The tables of all points share one field inversion. For a point
+/// with a part outside G1, `phi` maps that part to another point of order dividing the
+/// cofactor, which no pairing with G2 sees (protocol.md §4.8); the result is the same point as
+/// a plain double-and-add of `lo P + hi phi(P)` gives, for every point of the curve.
+fn lo_hi_mul_all(points: &[(&G1Affine, u64, u64)]) -> Vec<G1Affine> {
+    // 3P, 5P, 7P of every point, made affine together.
+    let mut odd = Vec::with_capacity(3 * points.len());
+    for (p, _, _) in points {
+        let p1 = G1Projective::from(**p);
+        let p2 = p1.double();
+        let p3 = p2 + *p;
+        let p5 = p3 + p2;
+        odd.extend([p3, p5, p5 + p2]);
     }
-    acc
+    let odd = G1Projective::normalize_batch(&odd);
+    let scaled: Vec<G1Projective> = points
+        .iter()
+        .zip(odd.chunks_exact(3))
+        .map(|((p, lo, hi), odd)| {
+            let table = [**p, odd[0], odd[1], odd[2]];
+            let phi_table = table.map(|t| <g1::Config as GLVConfig>::endomorphism_affine(&t));
+            let (dlo, dhi) = (wnaf4(*lo), wnaf4(*hi));
+            let mut acc = G1Projective::zero();
+            for i in (0..dlo.len().max(dhi.len())).rev() {
+                acc.double_in_place();
+                for (digits, table) in [(&dlo, &table), (&dhi, &phi_table)] {
+                    match digits.get(i).copied().unwrap_or(0) {
+                        0 => {}
+                        d if d > 0 => acc += &table[(d / 2) as usize],
+                        d => acc -= &table[(-d / 2) as usize],
+                    }
+                }
+            }
+            acc
+        })
+        .collect();
+    G1Projective::normalize_batch(&scaled)
+}
+
+/// The width-4 non-adjacent form of `k`, least significant digit first: digits in
+/// `{0, ±1, ±3, ±5, ±7}`, each nonzero digit followed by at least three zeros, `sum d_i 2^i = k`.
+fn wnaf4(k: u64) -> Vec<i8> {
+    let mut k = u128::from(k);
+    let mut digits = Vec::with_capacity(66);
+    while k != 0 {
+        let d = if k & 1 == 1 {
+            let m = (k & 15) as i8;
+            let d = if m >= 8 { m - 16 } else { m };
+            k = k.wrapping_sub(d as i128 as u128);
+            d
+        } else {
+            0
+        };
+        digits.push(d);
+        k >>= 1;
+    }
+    digits
 }
 
 impl PreparedKey {
@@ -128,28 +171,26 @@ impl PreparedKey {
             .chain(r.iter().map(|c| c.hi))
             .collect();
         let c = G1Projective::msm_u64(&cs, &halves);
-        let mut g1: Vec<<Bls12_381 as Pairing>::G1Prepared> = Vec::with_capacity(items.len() + 2);
-        let mut g2: Vec<<Bls12_381 as Pairing>::G2Prepared> = Vec::with_capacity(items.len() + 2);
-        let mut scaled = Vec::with_capacity(items.len());
-        for ((_, proof), ri) in items.iter().zip(&r) {
+        let mut prepared = Vec::with_capacity(items.len());
+        for (_, proof) in items {
             // B's membership of G2, checked while preparing it (protocol.md §4.8).
             let Some(b) = crate::g2::prepare_in_g2(&proof.b) else {
                 return false;
             };
-            scaled.push(lo_hi_mul(&proof.a, ri.lo, ri.hi));
-            g2.push(b);
+            prepared.push(b);
         }
-        // One field inversion for all the r_i A_i.
-        g1.extend(
-            G1Projective::normalize_batch(&scaled)
-                .into_iter()
-                .map(Into::into),
+        let scaled = lo_hi_mul_all(
+            &items
+                .iter()
+                .zip(&r)
+                .map(|((_, proof), ri)| (&proof.a, ri.lo, ri.hi))
+                .collect::<Vec<_>>(),
         );
-        g1.push(ic.into_affine().into());
-        g2.push(self.pvk.gamma_g2_neg_pc.clone());
-        g1.push(c.into_affine().into());
-        g2.push(self.pvk.delta_g2_neg_pc.clone());
-        let Some(lhs) = Bls12_381::final_exponentiation(Bls12_381::multi_miller_loop(g1, g2))
+        let mut pairs: Vec<(G1Affine, &G2Prepared<Config>)> =
+            scaled.into_iter().zip(&prepared).collect();
+        pairs.push((ic.into_affine(), &self.pvk.gamma_g2_neg_pc));
+        pairs.push((c.into_affine(), &self.pvk.delta_g2_neg_pc));
+        let Some(lhs) = Bls12_381::final_exponentiation(crate::miller::multi_miller_loop(&pairs))
         else {
             return false;
         };
@@ -200,5 +241,81 @@ impl PreparedKey {
         let (left, right) = idx.split_at(idx.len() / 2);
         self.bisect(vk_digest, items, left, entropy, bad);
         self.bisect(vk_digest, items, right, entropy, bad);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_bls12_381::Fq;
+    use ark_ec::AffineRepr;
+    use ark_std::UniformRand;
+    use rand::{RngCore, SeedableRng};
+    use rand_chacha::ChaCha20Rng;
+
+    /// A point of the curve y^2 = x^3 + 4 over Fq, in G1 or not (almost surely not: G1 is a
+    /// fraction 1/h of the curve's points).
+    fn curve_point(rng: &mut ChaCha20Rng) -> G1Affine {
+        loop {
+            let x = Fq::rand(rng);
+            if let Some(p) = G1Affine::get_point_from_x_unchecked(x, rng.next_u32() & 1 == 1) {
+                return p;
+            }
+        }
+    }
+
+    #[test]
+    fn wnaf_digits_sum_to_the_scalar() {
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        for k in [0, 1, 7, 8, 15, 16, u64::MAX, u64::MAX - 7, 1 << 63]
+            .into_iter()
+            .chain((0..200).map(|_| rng.next_u64()))
+        {
+            let digits = wnaf4(k);
+            let mut sum: i128 = 0;
+            for (i, d) in digits.iter().enumerate() {
+                assert!(*d == 0 || (d % 2 != 0 && d.abs() <= 7), "{k}: digit {d}");
+                sum += i128::from(*d) << i;
+            }
+            assert_eq!(sum, i128::from(k));
+            for w in digits.windows(4) {
+                assert!(
+                    w[0] == 0 || w[1..].iter().all(|d| *d == 0),
+                    "{k}: adjacent digits"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn windowed_multiplication_is_lo_p_plus_hi_phi_p_on_the_whole_curve() {
+        let mut rng = ChaCha20Rng::seed_from_u64(4);
+        let mut points: Vec<G1Affine> = (0..6)
+            .map(|_| G1Projective::rand(&mut rng).into_affine())
+            .collect();
+        points.extend((0..6).map(|_| curve_point(&mut rng)));
+        assert!(points[6..]
+            .iter()
+            .any(|p| !p.is_in_correct_subgroup_assuming_on_curve()));
+        let halves: Vec<(u64, u64)> = [(0, 0), (1, 0), (0, 1), (u64::MAX, u64::MAX)]
+            .into_iter()
+            .chain((0..8).map(|_| (rng.next_u64(), rng.next_u64())))
+            .collect();
+        let mut inputs = Vec::new();
+        for (p, (lo, hi)) in points.iter().zip(halves.iter().cycle()) {
+            inputs.push((p, *lo, *hi));
+        }
+        let got = lo_hi_mul_all(&inputs);
+        for ((p, lo, hi), g) in inputs.iter().zip(got) {
+            let phi = <g1::Config as GLVConfig>::endomorphism_affine(p);
+            let expected = (*p).mul_bigint([*lo]) + phi.mul_bigint([*hi]);
+            assert_eq!(g, expected.into_affine(), "lo {lo} hi {hi}");
+            if p.is_in_correct_subgroup_assuming_on_curve() {
+                let (_, _, r) = coefficient(u128::from(*lo) | (u128::from(*hi) << 64));
+                if (*lo, *hi) != (0, 0) {
+                    assert_eq!(g, (**p * r).into_affine());
+                }
+            }
+        }
     }
 }

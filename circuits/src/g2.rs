@@ -117,7 +117,8 @@ impl Hom {
 /// `b` must be on the curve (the proof decoder checks it).
 pub fn prepare_in_g2(b: &G2Affine) -> Option<G2Prepared<Config>> {
     let (qx, qy) = b.xy()?;
-    let two_inv = Fq::from(2u64).inverse()?;
+    static TWO_INV: OnceLock<Option<Fq>> = OnceLock::new();
+    let two_inv = (*TWO_INV.get_or_init(|| Fq::from(2u64).inverse()))?;
     let mut t = Hom {
         x: qx,
         y: qy,

@@ -17,6 +17,7 @@ pub mod encoding;
 pub mod error;
 pub mod g2;
 pub mod keys;
+pub mod miller;
 pub mod poseidon;
 pub mod r1cs;
 pub mod shape;

@@ -22,6 +22,7 @@ pub mod poseidon;
 pub mod r1cs;
 pub mod shape;
 pub mod station;
+pub mod totaliser;
 
 pub use ark_bls12_381::{Bls12_381, Fr};
 pub use commitment::{log_commitment, station_binding, vartime_challenge, LogWitness, Salt};

@@ -153,112 +153,155 @@ impl ConstraintSynthesizer<Fr> for StationCircuit {
             public.map(|p| Fr::from(p.closed_at)).ok_or_else(missing)
         })?;
 
-        // §4.3 (C1): total = sum of counts.
-        let sum: FpVar<Fr> = counts.iter().sum();
-        sum.enforce_equal(&total)?;
-
-        // Witness: salt, and every padded choice as log2(choices) booleans.
-        let salt = FpVar::new_witness(cs.clone(), || {
-            witness.map(|w| w.salt.to_fr()).ok_or_else(missing)
-        })?;
-        let bits_per = shape.choice_bits();
-        let mut choice_vars: Vec<FpVar<Fr>> = Vec::with_capacity(shape.votes);
-        let mut choice_bits: Vec<Vec<Boolean<Fr>>> = Vec::with_capacity(shape.votes);
-        for i in 0..shape.votes {
-            let v = witness.map(|w| w.choices.get(i).copied().unwrap_or(0));
-            let mut bits = Vec::with_capacity(bits_per);
-            for b in 0..bits_per {
-                // (C2) each bit is boolean: the choice lies in [0, choices).
-                bits.push(Boolean::new_witness(cs.clone(), || {
-                    v.map(|v| (v >> b) & 1 == 1).ok_or_else(missing)
-                })?);
-            }
-            choice_vars.push(Boolean::le_bits_to_fp(&bits)?);
-            choice_bits.push(bits);
-        }
-
-        // (C6) every padded offset before close, `closed_at - time` (0 for padding), as 17
-        // booleans: no vote of the committed log was recorded after the public close of poll.
-        let close = public.map(|p| p.closed_at);
-        let mut offset_bits: Vec<Boolean<Fr>> = Vec::with_capacity(shape.votes * OFFSET_BITS);
-        for i in 0..shape.votes {
-            let d = witness
-                .zip(close)
-                .map(|(w, c)| offset_before_close(&w.times, c, i));
-            for b in 0..OFFSET_BITS {
-                offset_bits.push(Boolean::new_witness(cs.clone(), || {
-                    d.map(|d| (d >> b) & 1 == 1).ok_or_else(missing)
-                })?);
-            }
-        }
-
-        // (C3) the commitment opens to (binding, salt, total, close of poll, packed choices,
-        // packed offsets).
-        let per = shape.choices_per_element();
-        let mut absorbed = vec![
-            FpVar::constant(domain_tag(TAG_LOG)),
-            binding.clone(),
-            salt,
-            total.clone(),
-            closed_at,
-        ];
-        for chunk in choice_bits.chunks(per) {
-            let flat: Vec<Boolean<Fr>> = chunk.iter().flatten().cloned().collect();
-            absorbed.push(Boolean::le_bits_to_fp(&flat)?);
-        }
-        for chunk in offset_bits.chunks(OFFSETS_PER_ELEMENT * OFFSET_BITS) {
-            absorbed.push(Boolean::le_bits_to_fp(chunk)?);
-        }
-        let mut sponge = PoseidonSpongeVar::new(cs.clone(), config());
-        sponge.absorb(&absorbed)?;
-        let computed = sponge.squeeze_field_elements(1)?;
-        computed[0].enforce_equal(&commitment)?;
-
-        // (C4) challenge X from the commitment and the claim, inside the circuit.
-        let mut absorbed = vec![
-            FpVar::constant(domain_tag(TAG_CHALLENGE)),
-            binding,
-            commitment,
-            total.clone(),
-        ];
-        absorbed.extend(counts.iter().cloned());
-        let mut sponge = PoseidonSpongeVar::new(cs.clone(), config());
-        sponge.absorb(&absorbed)?;
-        let x = sponge.squeeze_field_elements(1)?.remove(0);
-
-        // (C5) sum_i 1/(X - v_i) = sum_j m_j/(X - j), with m_0 = count[0] + (votes - total)
-        // for the padding and m_j = count[j] otherwise.
-        // Sums are built as single linear combinations (`Sum`), not chains of additions.
-        let one = FpVar::one();
-        let mut lhs_terms = Vec::with_capacity(choice_vars.len());
-        for v in &choice_vars {
-            let diff = &x - v;
-            let inv = FpVar::new_witness(cs.clone(), || {
-                diff.value()?
-                    .inverse()
-                    .ok_or(SynthesisError::DivisionByZero)
-            })?;
-            inv.mul_equals(&diff, &one)?;
-            lhs_terms.push(inv);
-        }
-        let lhs: FpVar<Fr> = lhs_terms.iter().sum();
-        let mut rhs_terms = Vec::with_capacity(counts.len());
-        let padding = FpVar::constant(Fr::from(shape.votes as u64)) - &total;
-        for (j, c) in counts.iter().enumerate() {
-            let diff = &x - FpVar::constant(Fr::from(j as u64));
-            let inv = FpVar::new_witness(cs.clone(), || {
-                diff.value()?
-                    .inverse()
-                    .ok_or(SynthesisError::DivisionByZero)
-            })?;
-            inv.mul_equals(&diff, &one)?;
-            let m = if j == 0 { c + &padding } else { c.clone() };
-            rhs_terms.push(m * inv);
-        }
-        let rhs: FpVar<Fr> = rhs_terms.iter().sum();
-        lhs.enforce_equal(&rhs)?;
-        Ok(())
+        enforce_log_statement(
+            cs,
+            &shape,
+            LogVars {
+                binding,
+                commitment,
+                counts: &counts,
+                total,
+                closed_at,
+            },
+            witness,
+            public.map(|p| p.closed_at),
+        )
     }
+}
+
+/// The variables of §4.2 the log statement speaks of, allocated by the circuit that uses it:
+/// public inputs in the station circuit; the counts are private in the committed variant of
+/// §7.2.
+pub(crate) struct LogVars<'a> {
+    pub(crate) binding: FpVar<Fr>,
+    pub(crate) commitment: FpVar<Fr>,
+    pub(crate) counts: &'a [FpVar<Fr>],
+    pub(crate) total: FpVar<Fr>,
+    pub(crate) closed_at: FpVar<Fr>,
+}
+
+/// Constraints (C1)-(C6) of §4.3 over `vars`: the counts are the histogram of the log inside
+/// the commitment, with the total, every vote a choice slot of the shape and recorded at or
+/// before `close` (the close of poll's value, `None` in setup mode).
+pub(crate) fn enforce_log_statement(
+    cs: ConstraintSystemRef<Fr>,
+    shape: &Shape,
+    vars: LogVars<'_>,
+    witness: Option<&LogWitness>,
+    close: Option<u32>,
+) -> Result<(), SynthesisError> {
+    let shape = *shape;
+    let LogVars {
+        binding,
+        commitment,
+        counts,
+        total,
+        closed_at,
+    } = vars;
+    // §4.3 (C1): total = sum of counts.
+    let sum: FpVar<Fr> = counts.iter().sum();
+    sum.enforce_equal(&total)?;
+
+    // Witness: salt, and every padded choice as log2(choices) booleans.
+    let salt = FpVar::new_witness(cs.clone(), || {
+        witness.map(|w| w.salt.to_fr()).ok_or_else(missing)
+    })?;
+    let bits_per = shape.choice_bits();
+    let mut choice_vars: Vec<FpVar<Fr>> = Vec::with_capacity(shape.votes);
+    let mut choice_bits: Vec<Vec<Boolean<Fr>>> = Vec::with_capacity(shape.votes);
+    for i in 0..shape.votes {
+        let v = witness.map(|w| w.choices.get(i).copied().unwrap_or(0));
+        let mut bits = Vec::with_capacity(bits_per);
+        for b in 0..bits_per {
+            // (C2) each bit is boolean: the choice lies in [0, choices).
+            bits.push(Boolean::new_witness(cs.clone(), || {
+                v.map(|v| (v >> b) & 1 == 1).ok_or_else(missing)
+            })?);
+        }
+        choice_vars.push(Boolean::le_bits_to_fp(&bits)?);
+        choice_bits.push(bits);
+    }
+
+    // (C6) every padded offset before close, `closed_at - time` (0 for padding), as 17
+    // booleans: no vote of the committed log was recorded after the public close of poll.
+    let mut offset_bits: Vec<Boolean<Fr>> = Vec::with_capacity(shape.votes * OFFSET_BITS);
+    for i in 0..shape.votes {
+        let d = witness
+            .zip(close)
+            .map(|(w, c)| offset_before_close(&w.times, c, i));
+        for b in 0..OFFSET_BITS {
+            offset_bits.push(Boolean::new_witness(cs.clone(), || {
+                d.map(|d| (d >> b) & 1 == 1).ok_or_else(missing)
+            })?);
+        }
+    }
+
+    // (C3) the commitment opens to (binding, salt, total, close of poll, packed choices,
+    // packed offsets).
+    let per = shape.choices_per_element();
+    let mut absorbed = vec![
+        FpVar::constant(domain_tag(TAG_LOG)),
+        binding.clone(),
+        salt,
+        total.clone(),
+        closed_at,
+    ];
+    for chunk in choice_bits.chunks(per) {
+        let flat: Vec<Boolean<Fr>> = chunk.iter().flatten().cloned().collect();
+        absorbed.push(Boolean::le_bits_to_fp(&flat)?);
+    }
+    for chunk in offset_bits.chunks(OFFSETS_PER_ELEMENT * OFFSET_BITS) {
+        absorbed.push(Boolean::le_bits_to_fp(chunk)?);
+    }
+    let mut sponge = PoseidonSpongeVar::new(cs.clone(), config());
+    sponge.absorb(&absorbed)?;
+    let computed = sponge.squeeze_field_elements(1)?;
+    computed[0].enforce_equal(&commitment)?;
+
+    // (C4) challenge X from the commitment and the claim, inside the circuit.
+    let mut absorbed = vec![
+        FpVar::constant(domain_tag(TAG_CHALLENGE)),
+        binding,
+        commitment,
+        total.clone(),
+    ];
+    absorbed.extend(counts.iter().cloned());
+    let mut sponge = PoseidonSpongeVar::new(cs.clone(), config());
+    sponge.absorb(&absorbed)?;
+    let x = sponge.squeeze_field_elements(1)?.remove(0);
+
+    // (C5) sum_i 1/(X - v_i) = sum_j m_j/(X - j), with m_0 = count[0] + (votes - total)
+    // for the padding and m_j = count[j] otherwise.
+    // Sums are built as single linear combinations (`Sum`), not chains of additions.
+    let one = FpVar::one();
+    let mut lhs_terms = Vec::with_capacity(choice_vars.len());
+    for v in &choice_vars {
+        let diff = &x - v;
+        let inv = FpVar::new_witness(cs.clone(), || {
+            diff.value()?
+                .inverse()
+                .ok_or(SynthesisError::DivisionByZero)
+        })?;
+        inv.mul_equals(&diff, &one)?;
+        lhs_terms.push(inv);
+    }
+    let lhs: FpVar<Fr> = lhs_terms.iter().sum();
+    let mut rhs_terms = Vec::with_capacity(counts.len());
+    let padding = FpVar::constant(Fr::from(shape.votes as u64)) - &total;
+    for (j, c) in counts.iter().enumerate() {
+        let diff = &x - FpVar::constant(Fr::from(j as u64));
+        let inv = FpVar::new_witness(cs.clone(), || {
+            diff.value()?
+                .inverse()
+                .ok_or(SynthesisError::DivisionByZero)
+        })?;
+        inv.mul_equals(&diff, &one)?;
+        let m = if j == 0 { c + &padding } else { c.clone() };
+        rhs_terms.push(m * inv);
+    }
+    let rhs: FpVar<Fr> = rhs_terms.iter().sum();
+    lhs.enforce_equal(&rhs)?;
+    Ok(())
 }
 
 /// The native twin of the whole statement: does `public` hold for `witness`? Used by tests

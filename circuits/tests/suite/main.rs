@@ -8,3 +8,4 @@ mod g2;
 mod malformed;
 mod r1cs;
 mod station;
+mod totaliser;

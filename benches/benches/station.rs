@@ -3,7 +3,7 @@
 #![allow(clippy::expect_used)] // a bench harness: a setup failure should stop the run
 
 use ark_ec::pairing::Pairing;
-use circuits::{keys, station_binding, Bls12_381, Shape, StationCircuit};
+use circuits::{keys, station_binding, Bls12_381, Kind, Shape, StationCircuit};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -17,6 +17,7 @@ fn bench(c: &mut Criterion) {
             Shape {
                 votes: 2048,
                 choices: 16,
+                kind: Kind::Public,
             },
             1500usize,
         ),
@@ -24,6 +25,7 @@ fn bench(c: &mut Criterion) {
             Shape {
                 votes: 256,
                 choices: 8,
+                kind: Kind::Public,
             },
             200,
         ),

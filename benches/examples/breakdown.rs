@@ -11,7 +11,7 @@ use ve_benches::{log, CLOSE};
 fn main() {
     let mut rng = ChaCha20Rng::seed_from_u64(42);
     for (votes, choices, n) in [(2048, 16, 1500usize), (256, 8, 200)] {
-        let shape = Shape { votes, choices };
+        let shape = Shape::new(votes, choices).expect("shape");
         let pk = keys::setup(shape, &mut rng).expect("setup");
         let runs = 5;
         let mut all = Vec::new();

@@ -248,6 +248,7 @@ pub(crate) fn fr_bits(x: &Fr) -> Vec<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shape::Kind;
     use rand::SeedableRng;
     use rand_chacha::ChaCha20Rng;
 
@@ -256,6 +257,7 @@ mod tests {
         let shape = Shape::new(64, 4).unwrap_or(Shape {
             votes: 64,
             choices: 4,
+            kind: Kind::Public,
         });
         let packed = pack_choices(&shape, &[1, 2, 3]);
         let bits = fr_bits(&packed[0]);
@@ -270,6 +272,7 @@ mod tests {
         let shape = Shape {
             votes: 64,
             choices: 4,
+            kind: Kind::Public,
         };
         let w = LogWitness {
             choices: vec![0, 1, 2, 3],
@@ -307,6 +310,7 @@ mod tests {
         let shape = Shape {
             votes: 8,
             choices: 4,
+            kind: Kind::Public,
         };
         let w = LogWitness {
             choices: vec![4],
@@ -337,6 +341,7 @@ mod tests {
         let shape = Shape {
             votes: 16,
             choices: 4,
+            kind: Kind::Public,
         };
         // Offsets 1, 2^17 - 1 and 3, from a close late enough to hold them.
         let close = 1u32 << 18;

@@ -2,8 +2,9 @@
 
 use crate::error::CircuitError;
 use crate::r1cs::Matrices;
-use crate::shape::Shape;
+use crate::shape::{Kind, Shape};
 use crate::station::{PublicInputs, StationCircuit};
+use crate::totaliser::{CommittedStationCircuit, GroupCircuit};
 use ark_bls12_381::{Bls12_381, Fr};
 use ark_ec::AffineRepr;
 use ark_ff::{PrimeField, UniformRand};
@@ -41,7 +42,9 @@ pub fn matrix_digest(shape: Shape) -> Result<String, CircuitError> {
 /// The full assignment of `circuit` (the constant one, the public inputs, the private variables:
 /// the wires of its `.r1cs` export, in order) and the number of public variables with the one.
 /// Synthesised in proving mode with the goal of key generation, so that the variables line up.
-pub fn assignment(circuit: StationCircuit) -> Result<(Vec<Fr>, usize), CircuitError> {
+pub fn assignment(
+    circuit: impl ConstraintSynthesizer<Fr>,
+) -> Result<(Vec<Fr>, usize), CircuitError> {
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_optimization_goal(OptimizationGoal::Constraints);
     cs.set_mode(SynthesisMode::Prove {
@@ -63,6 +66,30 @@ pub fn assignment(circuit: StationCircuit) -> Result<(Vec<Fr>, usize), CircuitEr
         .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
     let n = instance.len();
     Ok(([instance, witness].concat(), n))
+}
+
+/// A circuit with an assignment, and the shape whose key proves it.
+pub trait Statement: ConstraintSynthesizer<Fr> {
+    /// The shape (its kind names the circuit).
+    fn shape(&self) -> Shape;
+}
+
+impl Statement for StationCircuit {
+    fn shape(&self) -> Shape {
+        StationCircuit::shape(self)
+    }
+}
+
+impl Statement for CommittedStationCircuit {
+    fn shape(&self) -> Shape {
+        CommittedStationCircuit::shape(self)
+    }
+}
+
+impl Statement for GroupCircuit {
+    fn shape(&self) -> Shape {
+        GroupCircuit::shape(self)
+    }
 }
 
 /// A verifying key prepared for pairing, with its shape.
@@ -103,8 +130,18 @@ pub fn setup<R: RngCore + CryptoRng>(
     shape: Shape,
     rng: &mut R,
 ) -> Result<ProvingKey, CircuitError> {
-    let (pk, _vk) = Groth16::<Bls12_381>::circuit_specific_setup(StationCircuit::blank(shape), rng)
-        .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
+    let made = match shape.kind {
+        Kind::Public => {
+            Groth16::<Bls12_381>::circuit_specific_setup(StationCircuit::blank(shape), rng)
+        }
+        Kind::Committed => {
+            Groth16::<Bls12_381>::circuit_specific_setup(CommittedStationCircuit::blank(shape), rng)
+        }
+        Kind::Group => {
+            Groth16::<Bls12_381>::circuit_specific_setup(GroupCircuit::blank(shape), rng)
+        }
+    };
+    let (pk, _vk) = made.map_err(|e| CircuitError::Synthesis(e.to_string()))?;
     Ok(ProvingKey {
         shape,
         pk,
@@ -141,7 +178,7 @@ impl ProvingKey {
     /// Proves `circuit` (its shape must be this key's).
     pub fn prove<R: RngCore + CryptoRng>(
         &self,
-        circuit: StationCircuit,
+        circuit: impl Statement,
         rng: &mut R,
     ) -> Result<StationProof, CircuitError> {
         if circuit.shape() != self.shape {
@@ -169,7 +206,7 @@ impl ProvingKey {
     /// The full assignment (one, public inputs, witness) of `circuit`: the witness alone, no
     /// matrices, no linear-combination inlining (ark-groth16's own `prove` rebuilds both for
     /// every proof). Same optimisation goal as setup, so the variables line up.
-    fn witness(&self, circuit: StationCircuit) -> Result<Vec<Fr>, CircuitError> {
+    fn witness(&self, circuit: impl Statement) -> Result<Vec<Fr>, CircuitError> {
         let (full, num_instance) = assignment(circuit)?;
         let m = &self.r1cs;
         if full.len() != self.pk.a_query.len() || num_instance != m.num_instance {
@@ -184,7 +221,7 @@ impl ProvingKey {
 
     /// Where the time of one proof goes (benches): each stage of ark-groth16's prover run
     /// alone, on the calling thread's rayon pool, in the order the prover runs them.
-    pub fn breakdown(&self, circuit: StationCircuit) -> Result<ProofBreakdown, CircuitError> {
+    pub fn breakdown(&self, circuit: impl Statement) -> Result<ProofBreakdown, CircuitError> {
         use ark_ec::VariableBaseMSM;
         use ark_groth16::r1cs_to_qap::{LibsnarkReduction, R1CSToQAP};
         use std::time::Instant;
@@ -327,7 +364,12 @@ impl PreparedKey {
     /// Verifies one proof. Checks the public-input count first: ark-groth16 does not, and would
     /// treat a missing input as zero and ignore an extra one.
     pub fn verify(&self, public: &PublicInputs, proof: &StationProof) -> Result<(), CircuitError> {
-        let inputs = public.to_field_elements();
+        self.verify_inputs(&public.to_field_elements(), proof)
+    }
+
+    /// Verifies one proof against its public inputs as field elements, in the order of the
+    /// key's circuit (§4.2, §7.2, §7.3).
+    pub fn verify_inputs(&self, inputs: &[Fr], proof: &StationProof) -> Result<(), CircuitError> {
         let expected = self.pvk.vk.gamma_abc_g1.len() - 1;
         if inputs.len() != expected {
             return Err(CircuitError::PublicInputCount {
@@ -339,7 +381,7 @@ impl PreparedKey {
         if !proof.b.is_on_curve() || !proof.b.is_in_correct_subgroup_assuming_on_curve() {
             return Err(CircuitError::ProofInvalid);
         }
-        match Groth16::<Bls12_381>::verify_with_processed_vk(&self.pvk, &inputs, proof) {
+        match Groth16::<Bls12_381>::verify_with_processed_vk(&self.pvk, inputs, proof) {
             Ok(true) => Ok(()),
             Ok(false) => Err(CircuitError::ProofInvalid),
             Err(e) => Err(CircuitError::Synthesis(e.to_string())),

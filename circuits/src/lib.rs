@@ -31,5 +31,5 @@ pub use keys::{
     fr_from_hex, fr_to_hex, matrix_digest, proof_from_hex, proof_to_hex, vk_digest, vk_from_bytes,
     vk_to_bytes, PreparedKey, ProvingKey, StationProof,
 };
-pub use shape::Shape;
+pub use shape::{Kind, Shape};
 pub use station::{PublicInputs, StationCircuit};

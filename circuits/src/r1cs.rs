@@ -8,8 +8,9 @@
 //! repeated wire, a zero or non-canonical coefficient, a section of the wrong size.
 
 use crate::error::CircuitError;
-use crate::shape::Shape;
+use crate::shape::{Kind, Shape};
 use crate::station::StationCircuit;
+use crate::totaliser::{CommittedStationCircuit, GroupCircuit};
 use ark_bls12_381::Fr;
 use ark_ff::{BigInteger, PrimeField, Zero};
 use ark_relations::gr1cs::{
@@ -34,15 +35,29 @@ pub(crate) struct Matrices {
     pub(crate) num_constraints: usize,
 }
 
+/// The public inputs' names of `shape`'s circuit in order (protocol.md §4.2, §7.2, §7.3).
+pub fn input_names(shape: &Shape) -> Vec<String> {
+    match shape.kind {
+        Kind::Public => crate::station::PublicInputs::names(shape),
+        Kind::Committed => crate::totaliser::CommittedPublicInputs::names(),
+        Kind::Group => crate::totaliser::GroupPublicInputs::names(shape),
+    }
+}
+
 impl Matrices {
     /// Synthesises the blank circuit of `shape` in setup mode, exactly as key generation does.
     pub(crate) fn of(shape: Shape) -> Result<Self, CircuitError> {
         let cs = ConstraintSystem::<Fr>::new_ref();
         cs.set_optimization_goal(OptimizationGoal::Constraints);
         cs.set_mode(SynthesisMode::Setup);
-        StationCircuit::blank(shape)
-            .generate_constraints(cs.clone())
-            .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
+        match shape.kind {
+            Kind::Public => StationCircuit::blank(shape).generate_constraints(cs.clone()),
+            Kind::Committed => {
+                CommittedStationCircuit::blank(shape).generate_constraints(cs.clone())
+            }
+            Kind::Group => GroupCircuit::blank(shape).generate_constraints(cs.clone()),
+        }
+        .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
         cs.finalize();
         let mut all = cs
             .to_matrices()
@@ -101,7 +116,7 @@ pub struct Summary {
 impl Summary {
     /// The shape's line of `spec/vectors/circuit-shapes.json` (one JSON object, fixed key order).
     pub fn json_line(&self) -> String {
-        let names = crate::station::PublicInputs::names(&self.shape)
+        let names = input_names(&self.shape)
             .iter()
             .map(|n| format!("\"{n}\""))
             .collect::<Vec<_>>()

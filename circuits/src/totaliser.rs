@@ -14,7 +14,7 @@
 use crate::commitment::{LogWitness, Salt};
 use crate::error::CircuitError;
 use crate::poseidon::{config, domain_tag, hash};
-use crate::shape::Shape;
+use crate::shape::{Kind, Shape};
 use crate::station::{enforce_log_statement, LogVars};
 use ark_bls12_381::Fr;
 use ark_crypto_primitives::sponge::constraints::CryptographicSpongeVar;
@@ -129,10 +129,15 @@ impl CommittedStationCircuit {
     /// A circuit with no assignment, for key generation.
     pub fn blank(shape: Shape) -> Self {
         Self {
-            shape,
+            shape: committed(shape),
             public: None,
             witness: None,
         }
+    }
+
+    /// The shape, of kind [`Kind::Committed`].
+    pub fn shape(&self) -> Shape {
+        self.shape
     }
 
     /// The circuit for `witness` at `binding`, closed at `closed_at`, its counts committed under
@@ -157,7 +162,7 @@ impl CommittedStationCircuit {
             closed_at,
         };
         let circuit = Self {
-            shape,
+            shape: committed(shape),
             public: Some(public.clone()),
             witness: Some((witness, opening.clone())),
         };
@@ -173,10 +178,18 @@ impl CommittedStationCircuit {
         opening: CountOpening,
     ) -> Self {
         Self {
-            shape,
+            shape: committed(shape),
             public: Some(public),
             witness: Some((witness, opening)),
         }
+    }
+}
+
+/// `shape` as the committed-count shape of its size.
+fn committed(shape: Shape) -> Shape {
+    Shape {
+        kind: Kind::Committed,
+        ..shape
     }
 }
 
@@ -264,21 +277,6 @@ pub fn native_committed_holds(
         && witness.choices.len() as u64 == public.total
 }
 
-/// A group shape: `slots` stations at most, `choices` choice slots (as the stations' shape).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct GroupShape {
-    /// Stations a group of this shape can hold (empty slots have a zero commitment).
-    pub slots: usize,
-    /// Choice slots, a power of two.
-    pub choices: usize,
-}
-
-impl core::fmt::Display for GroupShape {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "g{}x{}", self.slots, self.choices)
-    }
-}
-
 /// The public inputs of a group proof, in the order of spec §7.3.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GroupPublicInputs {
@@ -301,10 +299,10 @@ impl GroupPublicInputs {
     }
 
     /// Names of the public inputs in order.
-    pub fn names(shape: &GroupShape) -> Vec<String> {
+    pub fn names(shape: &Shape) -> Vec<String> {
         let mut v = vec!["binding".to_string()];
         v.extend((0..shape.choices).map(|j| format!("count[{j}]")));
-        v.extend((0..shape.slots).map(|s| format!("station_commitment[{s}]")));
+        v.extend((0..shape.slots()).map(|s| format!("station_commitment[{s}]")));
         v
     }
 }
@@ -312,14 +310,14 @@ impl GroupPublicInputs {
 /// The group circuit. `openings` is `None` for key generation.
 #[derive(Clone, Debug)]
 pub struct GroupCircuit {
-    shape: GroupShape,
+    shape: Shape,
     public: Option<GroupPublicInputs>,
     openings: Option<Vec<CountOpening>>,
 }
 
 impl GroupCircuit {
     /// A circuit with no assignment, for key generation.
-    pub fn blank(shape: GroupShape) -> Self {
+    pub fn blank(shape: Shape) -> Self {
         Self {
             shape,
             public: None,
@@ -330,11 +328,11 @@ impl GroupCircuit {
     /// The circuit for the group `binding` of the stations opened by `openings` (in the group's
     /// order): computes the public inputs natively. Errors if the group does not fit the shape.
     pub fn new(
-        shape: GroupShape,
+        shape: Shape,
         binding: Fr,
         openings: Vec<CountOpening>,
     ) -> Result<(Self, GroupPublicInputs), CircuitError> {
-        if openings.is_empty() || openings.len() > shape.slots {
+        if shape.kind != Kind::Group || openings.is_empty() || openings.len() > shape.slots() {
             return Err(CircuitError::DoesNotFit {
                 shape: shape.to_string(),
                 reason: format!("a group of {} stations", openings.len()),
@@ -354,7 +352,7 @@ impl GroupCircuit {
         }
         let mut station_commitments: Vec<Fr> =
             openings.iter().map(CountOpening::commitment).collect();
-        station_commitments.resize(shape.slots, Fr::zero());
+        station_commitments.resize(shape.slots(), Fr::zero());
         let public = GroupPublicInputs {
             binding,
             counts,
@@ -370,9 +368,14 @@ impl GroupCircuit {
         ))
     }
 
+    /// The group shape.
+    pub fn shape(&self) -> Shape {
+        self.shape
+    }
+
     /// A circuit whose public inputs are set by hand (soundness tests).
     pub fn with_claim(
-        shape: GroupShape,
+        shape: Shape,
         public: GroupPublicInputs,
         openings: Vec<CountOpening>,
     ) -> Self {
@@ -402,15 +405,15 @@ impl ConstraintSynthesizer<Fr> for GroupCircuit {
                     .ok_or_else(missing)
             })?);
         }
-        let mut commitments = Vec::with_capacity(shape.slots);
-        for s in 0..shape.slots {
+        let mut commitments = Vec::with_capacity(shape.slots());
+        for s in 0..shape.slots() {
             commitments.push(FpVar::new_input(cs.clone(), || {
                 public
                     .and_then(|p| p.station_commitments.get(s).copied())
                     .ok_or_else(missing)
             })?);
         }
-        let mut sums: Vec<Vec<FpVar<Fr>>> = vec![Vec::with_capacity(shape.slots); shape.choices];
+        let mut sums: Vec<Vec<FpVar<Fr>>> = vec![Vec::with_capacity(shape.slots()); shape.choices];
         for (s, public_commitment) in commitments.iter().enumerate() {
             // An empty slot's opening is all zeros (its salt is free).
             let opening = openings.map(|o| o.get(s));
@@ -447,13 +450,13 @@ impl ConstraintSynthesizer<Fr> for GroupCircuit {
 
 /// The native twin of the group statement.
 pub fn native_group_holds(
-    shape: &GroupShape,
+    shape: &Shape,
     public: &GroupPublicInputs,
     openings: &[CountOpening],
 ) -> bool {
-    if public.station_commitments.len() != shape.slots
+    if public.station_commitments.len() != shape.slots()
         || public.counts.len() != shape.choices
-        || openings.len() > shape.slots
+        || openings.len() > shape.slots()
     {
         return false;
     }

@@ -42,3 +42,40 @@ fn export_writes_the_pinned_file_and_prints_its_line() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("100x7"));
 }
+
+/// The totaliser's circuits export as their pinned lines of spec/vectors/totaliser-shapes.json,
+/// and are refused in an election's key set (`setup`, `ceremony init`), exit 1, named.
+#[test]
+fn totaliser_circuits_export_but_make_no_election_keys() {
+    let pins = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../spec/vectors/totaliser-shapes.json"
+    ))
+    .unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_prover"))
+        .args(["circuit", "export", "--shape", "g16x8"])
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    let line = String::from_utf8(run.stdout).unwrap();
+    assert!(
+        pins.lines()
+            .any(|l| l.trim().trim_end_matches(',') == line.trim()),
+        "{line}"
+    );
+    let d = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["setup", "--shapes", "64x4,64x4c", "--out"],
+        vec!["ceremony", "init", "--shapes", "g16x8", "--out"],
+    ] {
+        let bad = Command::new(env!("CARGO_BIN_EXE_prover"))
+            .args(&args)
+            .arg(d.path().join("keys"))
+            .output()
+            .unwrap();
+        assert_eq!(bad.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&bad.stderr);
+        assert!(err.contains("totaliser circuit"), "{args:?}: {err}");
+        assert!(!d.path().join("keys").exists(), "{args:?} wrote keys");
+    }
+}

@@ -312,7 +312,9 @@ pub fn open(req: &OpenRequest<'_>) -> OpenReport {
         times,
         salt,
     };
-    let shape = Shape::parse(&st.shape).ok();
+    let shape = Shape::parse(&st.shape)
+        .ok()
+        .filter(|s| s.kind == circuits::Kind::Public);
     let binding = station_binding(&st.election_id, req.station, req.contest);
     let opened = shape.map(|s| log_commitment(&s, binding, st.poll.closed_at, &witness));
     let signed = fr_from_hex(&st.log_commitment).ok();

@@ -41,6 +41,33 @@ fn every_shape_is_pinned() {
     );
 }
 
+const TOTALISER_PINS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../spec/vectors/totaliser-shapes.json"
+);
+
+/// The totaliser's circuits (protocol.md §7) at the sizes a grouped contest would use: the
+/// committed-count station circuit and the group circuit, pinned as the station circuit's are.
+#[test]
+fn totaliser_shapes_are_pinned() {
+    let mut lines = Vec::new();
+    for text in ["64x4c", "256x8c", "2048x16c", "g16x8", "g32x8", "g32x16"] {
+        let s = shape(text);
+        let r1cs = R1cs::of(s).expect("synthesis");
+        lines.push(format!("  {}", r1cs.summary(s).json_line()));
+    }
+    let text = format!("[\n{}\n]\n", lines.join(",\n"));
+    if std::env::var("UPDATE_VECTORS").as_deref() == Ok("1") {
+        std::fs::write(TOTALISER_PINS, &text).expect("write vectors");
+    }
+    let pinned =
+        std::fs::read_to_string(TOTALISER_PINS).expect("spec/vectors/totaliser-shapes.json");
+    assert_eq!(
+        pinned, text,
+        "a totaliser circuit changed; rerun with UPDATE_VECTORS=1 and read the diff"
+    );
+}
+
 fn honest(rng: &mut ChaCha20Rng, shape: Shape, n: usize) -> StationCircuit {
     let mut t = 7 * 3600;
     let w = LogWitness {

@@ -10,7 +10,6 @@ use ark_snark::SNARK;
 use circuits::totaliser::{
     count_commitment, group_binding, native_committed_holds, native_group_holds,
     CommittedPublicInputs, CommittedStationCircuit, CountOpening, GroupCircuit, GroupPublicInputs,
-    GroupShape,
 };
 use circuits::{station_binding, Fr, LogWitness, Salt, Shape};
 use rand::{Rng, SeedableRng};
@@ -113,7 +112,7 @@ fn committed_station_holds_for_honest_logs_and_refuses_false_openings() {
 
 fn group(
     rng: &mut ChaCha20Rng,
-    shape: GroupShape,
+    shape: Shape,
     sizes: &[usize],
 ) -> (GroupCircuit, GroupPublicInputs, Vec<CountOpening>) {
     let station = Shape::new(64, shape.choices).expect("shape");
@@ -130,10 +129,7 @@ fn group(
 #[test]
 fn group_counts_are_the_sum_of_committed_counts_and_nothing_else() {
     let mut rng = ChaCha20Rng::seed_from_u64(12);
-    let shape = GroupShape {
-        slots: 5,
-        choices: 4,
-    };
+    let shape = Shape::group(5, 4).expect("group shape");
     for sizes in [vec![10], vec![10, 0, 64], vec![1, 2, 3, 4, 5]] {
         let (c, p, o) = group(&mut rng, shape, &sizes);
         assert!(native_group_holds(&shape, &p, &o));
@@ -218,10 +214,7 @@ fn both_circuits_prove_and_verify_with_groth16_in_the_spec_order() {
     other.count_commitment = count_commitment(&Salt::random(&mut rng), &opening.counts);
     assert!(!Groth16::<Bls12_381>::verify(&vk, &other.to_field_elements(), &proof).expect("v"));
 
-    let gshape = GroupShape {
-        slots: 4,
-        choices: 4,
-    };
+    let gshape = Shape::group(4, 4).expect("group shape");
     let (circuit, public, _) = group(&mut rng, gshape, &[12, 7, 0]);
     let (pk, vk) =
         Groth16::<Bls12_381>::circuit_specific_setup(GroupCircuit::blank(gshape), &mut rng)
@@ -236,4 +229,134 @@ fn both_circuits_prove_and_verify_with_groth16_in_the_spec_order() {
     let mut off = public;
     off.counts[0] += 1;
     assert!(!Groth16::<Bls12_381>::verify(&vk, &off.to_field_elements(), &proof).expect("v"));
+}
+
+/// A committed station of 8x2c and a group of two of them in g2x2: the smallest shapes, for
+/// tests that make keys.
+fn smallest(
+    rng: &mut ChaCha20Rng,
+) -> (
+    (CommittedStationCircuit, CommittedPublicInputs),
+    (GroupCircuit, GroupPublicInputs),
+) {
+    let station = Shape::committed(8, 2).expect("shape");
+    let mut openings = Vec::new();
+    let mut first = None;
+    for (name, n) in [("S", 5usize), ("T", 8)] {
+        let w = random_log(rng, n, 2);
+        let b = station_binding("E", name, "C");
+        let (c, p, o) =
+            CommittedStationCircuit::new(station, b, CLOSE, w, Salt::random(rng)).expect("fits");
+        first.get_or_insert((c, p));
+        openings.push(o);
+    }
+    let group = GroupCircuit::new(
+        Shape::group(2, 2).expect("shape"),
+        group_binding("E", "C", "G"),
+        openings,
+    )
+    .expect("fits");
+    (first.expect("a station"), group)
+}
+
+/// Proves both circuits with `keys` (by shape) and checks the proofs, and that a group proof
+/// fails for other counts.
+fn prove_and_verify(keys_by_shape: &[circuits::keys::ProvingKey], rng: &mut ChaCha20Rng) {
+    use circuits::keys;
+    let ((circuit, public), (gcircuit, gpublic)) = smallest(rng);
+    for pk in keys_by_shape {
+        let vk = keys::vk_from_bytes(
+            pk.shape,
+            &keys::vk_to_bytes(pk.verifying_key()).expect("vk"),
+        )
+        .expect("prepared");
+        if pk.shape == circuit.shape() {
+            let proof = pk.prove(circuit.clone(), rng).expect("prove");
+            vk.verify_inputs(&public.to_field_elements(), &proof)
+                .expect("verifies");
+            // A key of one kind refuses a circuit of the other.
+            assert!(pk.prove(gcircuit.clone(), rng).is_err());
+        } else {
+            assert_eq!(pk.shape, gcircuit.shape());
+            let proof = pk.prove(gcircuit.clone(), rng).expect("prove");
+            vk.verify_inputs(&gpublic.to_field_elements(), &proof)
+                .expect("verifies");
+            let mut off = gpublic.to_field_elements();
+            off[1] += Fr::from(1u64);
+            assert!(vk.verify_inputs(&off, &proof).is_err());
+            assert!(pk.prove(circuit.clone(), rng).is_err());
+        }
+        // The public-count shape of the same size reads the key as another circuit's.
+        let public_kind = Shape {
+            kind: circuits::Kind::Public,
+            ..pk.shape
+        };
+        assert!(keys::vk_from_bytes(
+            public_kind,
+            &keys::vk_to_bytes(pk.verifying_key()).expect("vk")
+        )
+        .is_err());
+    }
+}
+
+/// Keys for both circuits from `keys::setup`: the shape's kind picks the circuit.
+#[test]
+fn keys_of_both_circuits_from_a_single_party_setup() {
+    let mut rng = ChaCha20Rng::seed_from_u64(14);
+    let pks: Vec<_> = [
+        Shape::committed(8, 2).expect("shape"),
+        Shape::group(2, 2).expect("shape"),
+    ]
+    .into_iter()
+    .map(|s| circuits::keys::setup(s, &mut rng).expect("setup"))
+    .collect();
+    prove_and_verify(&pks, &mut rng);
+}
+
+/// The same shapes from a key ceremony, one contributor per phase.
+#[test]
+#[ignore = "heavy: a key ceremony of phase-1 power 11 (about a minute in the test profile)"]
+fn keys_of_both_circuits_from_a_ceremony() {
+    use circuits::ceremony::{Ceremony, Contributor};
+    let mut rng = ChaCha20Rng::seed_from_u64(15);
+    let shapes = [
+        Shape::committed(8, 2).expect("shape"),
+        Shape::group(2, 2).expect("shape"),
+    ];
+    let mut c = Ceremony::new(&shapes, None, None).expect("ceremony");
+    let who = Contributor {
+        name: "A".into(),
+        role: "test".into(),
+    };
+    c.contribute_with(who.clone(), &mut rng).expect("phase 1");
+    c.begin_phase2().expect("phase 2");
+    c.contribute_with(who, &mut rng)
+        .expect("phase 2 contribution");
+    let (_, pks) = c.finalize(&mut rng).expect("keys");
+    let pks: Vec<_> = pks
+        .into_iter()
+        .map(|(shape, pk)| circuits::keys::ProvingKey::from_groth16(shape, pk).expect("its shape"))
+        .collect();
+    assert_eq!(pks.len(), 2);
+    prove_and_verify(&pks, &mut rng);
+}
+
+/// The `.r1cs` export of both circuits reads back, and the summary names the inputs in the
+/// spec's order.
+#[test]
+fn both_circuits_export_as_r1cs() {
+    use circuits::r1cs::R1cs;
+    for (text, inputs) in [("64x4c", 5usize), ("g3x4", 1 + 4 + 3)] {
+        let shape = Shape::parse(text).expect("shape");
+        let r = R1cs::of(shape).expect("export");
+        let bytes = r.to_bytes();
+        let back = R1cs::from_bytes(&bytes).expect("reads back");
+        assert_eq!(back.to_bytes(), bytes);
+        let summary = r.summary(shape);
+        assert_eq!(summary.public_inputs, inputs);
+        assert!(summary
+            .json_line()
+            .contains(&format!("\"shape\": \"{text}\"")));
+        assert_eq!(circuits::r1cs::input_names(&shape).len(), inputs);
+    }
 }

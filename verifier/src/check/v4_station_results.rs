@@ -32,14 +32,18 @@ pub(super) fn check_row(
     let cid = contest.contest_id.as_str();
     let n = contest.candidates.len();
     // V4.b
-    let shape = Shape::parse(&row.shape).ok();
+    // A station row of spec 1.0 is proved in the public-count circuit (protocol.md §4); the
+    // totaliser's circuits (§7) have no place in it.
+    let shape = Shape::parse(&row.shape)
+        .ok()
+        .filter(|s| s.kind == circuits::Kind::Public);
     let key = ctx.keys.get(&row.shape);
     let shape_ok = row.shape == st.shape
         && key.is_some()
         && shape.is_some_and(|s| s.choices >= n && s.votes as u64 >= st.contest.total_recorded);
     f.expect("V4.b", shape_ok, at, || {
         format!(
-            "proof shape {} is not the sealed shape {} of a manifest key holding {n} choices",
+            "proof shape {} is not the sealed shape {} of a manifest key of the station circuit holding {n} choices",
             row.shape, st.shape
         )
     });

@@ -845,6 +845,40 @@ fn v2e_a_key_not_at_keys_shape_vk_or_given_twice_fails() {
     assert_v2e(&c, "has two keys");
 }
 
+#[test]
+fn v2e_v4b_a_totaliser_circuit_shape_in_a_spec_1_0_bundle_fails() {
+    // The manifest's first key relabelled as the committed-count circuit of its size (file
+    // moved to match): spec 1.0 carries no totaliser circuit.
+    let c = copy(A);
+    let a = c.authority();
+    let m = c.read("election.json");
+    let shape = m["body"]["shapes"][0]["shape"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = m["body"]["shapes"][0]["path"].as_str().unwrap().to_string();
+    let moved = format!("keys/{shape}c.vk");
+    std::fs::rename(c.path.join(&path), c.path.join(&moved)).unwrap();
+    c.edit("election.json", |v| {
+        v["body"]["shapes"][0]["shape"] = json!(format!("{shape}c"));
+        v["body"]["shapes"][0]["path"] = json!(moved);
+        c.resign(v, kinds::MANIFEST, &a);
+    });
+    assert_v2e(&c, "totaliser circuit's shape");
+    // A station row that names the committed-count or a group circuit.
+    for relabel in [|s: &str| format!("{s}c"), |_: &str| "g16x8".to_string()] {
+        let c = copy(A);
+        let (_, path) = c.contested();
+        c.edit(&path, |v| {
+            let sealed = v["stations"][0]["shape"].as_str().unwrap().to_string();
+            v["stations"][0]["shape"] = json!(relabel(&sealed));
+        });
+        c.reindex();
+        let r = c.verify();
+        assert!(failed_steps(&r).contains("V4.b"), "{:#?}", r.findings);
+    }
+}
+
 /// Re-indexes `c` as an insider would and asserts a V2.e finding whose rule says `says`.
 fn assert_v2e(c: &Copy, says: &str) {
     c.reindex();

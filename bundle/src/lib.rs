@@ -12,6 +12,7 @@ pub mod model;
 pub mod signing;
 pub mod tally;
 pub mod text;
+pub mod totaliser;
 
 pub use ed25519_dalek::VerifyingKey;
 pub use error::BundleError;

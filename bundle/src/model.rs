@@ -71,6 +71,33 @@ pub struct Contest {
     /// The VVPAT audit rule, fixed before the poll: present exactly when the contest is polled
     /// with a paper trail (`vvpat` and not uncontested), `null` otherwise (bundle.md §4.1 D7).
     pub audit: Option<AuditRule>,
+    /// Totaliser groups (protocol.md §7), fixed before the poll: the contest's results are then
+    /// published per group, never per station (bundle.md §4.1 D9). Omitted when the contest
+    /// publishes every station's counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totaliser: Option<Totaliser>,
+}
+
+/// A contest's totaliser groups (protocol.md §7.7; rules in [`crate::totaliser`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Totaliser {
+    /// k: the fewest stations in a group (the SEC's rule, for example 14).
+    pub min_stations: u32,
+    /// The groups, each once.
+    pub groups: Vec<TotaliserGroup>,
+}
+
+/// One group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TotaliserGroup {
+    /// Unique within the contest.
+    pub group_id: String,
+    /// The assembly segment (or ward) every station of the group belongs to.
+    pub segment_id: String,
+    /// Station ids in the order of the contest's station list.
+    pub stations: Vec<String>,
 }
 
 /// How a contest's VVPAT slips are audited, fixed in the manifest before the poll so that no

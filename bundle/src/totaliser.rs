@@ -6,8 +6,7 @@
 //! [`form_groups`] makes the groups a SEC would declare; [`check_groups`] names every rule a
 //! declaration breaks.
 
-use crate::model::Station;
-use serde::{Deserialize, Serialize};
+use crate::model::{Station, Totaliser, TotaliserGroup};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Fewest stations a group may be declared with (k), at least.
@@ -16,28 +15,6 @@ pub const MIN_K: u32 = 2;
 pub const MAX_GROUP: usize = 64;
 /// Largest k: groups are formed of k to 2k - 1 stations, at most [`MAX_GROUP`].
 pub const MAX_K: u32 = 32;
-
-/// A contest's totaliser groups.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Totaliser {
-    /// k: the fewest stations in a group (the SEC's rule, for example 14).
-    pub min_stations: u32,
-    /// The groups, each once.
-    pub groups: Vec<TotaliserGroup>,
-}
-
-/// One group.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TotaliserGroup {
-    /// Unique within the contest.
-    pub group_id: String,
-    /// The assembly segment (or ward) every station of the group belongs to.
-    pub segment_id: String,
-    /// Station ids in the order of the contest's station list.
-    pub stations: Vec<String>,
-}
 
 /// Why groups cannot be formed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -27,6 +27,7 @@ fuzz_target!(|data: &[u8]| {
         returning_officer: String::new(),
         vvpat: true,
         audit: Some(bundle::AuditRule { statutory_per_segment: rec.per_segment, risk_limit_bp: rec.risk_limited.as_ref().map(|r| r.risk_limit_bp), parties: Vec::new() }),
+        totaliser: None,
     };
     // The slips double as the published rows: any counts, any lengths.
     let batches: Vec<Batch<'_>> = rec

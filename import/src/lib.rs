@@ -1722,6 +1722,7 @@ pub fn import(opts: &ImportOptions, out: &Path) -> Result<ImportReport, ImportEr
             risk_limit_bp: None,
             parties: Vec::new(),
         }),
+        totaliser: None,
     };
     let def = ElectionDefinition {
         spec_version: bundle::SPEC_VERSION.into(),

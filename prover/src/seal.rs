@@ -115,6 +115,12 @@ pub fn contest_rules(c: &Contest) -> Result<(), String> {
     if c.kind != bundle::ContestKind::SingleMember && c.group.is_none() {
         return Err("D8: a ward seat or post names its ward or ballot in `group`".into());
     }
+    if c.totaliser.is_some() {
+        return Err(
+            "D9: the contest declares totaliser groups (protocol.md §7); this prover does not yet prove grouped contests, and would publish every station's counts"
+                .into(),
+        );
+    }
     if c.uncontested {
         if c.candidates.len() != 1 || !nota.is_empty() {
             return Err(

@@ -414,6 +414,7 @@ impl Sim {
                 risk_limit_bp: self.opts.risk_limit_bp,
                 parties: Vec::new(),
             }),
+            totaliser: None,
         }
     }
 

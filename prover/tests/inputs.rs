@@ -357,3 +357,18 @@ fn a_station_at_the_largest_vote_shape_proves_in_the_worker_pool() {
         serde_json::from_slice(&std::fs::read(out.join("contests/AC001.json")).unwrap()).unwrap();
     assert_eq!(shard["stations"][0]["shape"], json!("2048x4"));
 }
+
+#[test]
+fn a_grouped_contest_is_refused_before_anything_is_sealed() {
+    let (_d, input) = fresh(ElectionKind::Assembly);
+    let def = input.join("election.json");
+    edit(&def, |v| {
+        v["contests"][0]["totaliser"] = json!({"min_stations": 2, "groups": []});
+    });
+    let e = seal_err(&input);
+    assert!(
+        e.contains("election.json") && e.contains("D9") && e.contains("totaliser"),
+        "{e}"
+    );
+    assert!(!input.join("SECRET_salts").exists(), "nothing sealed");
+}

@@ -126,6 +126,7 @@ pub fn verify_source(src: &dyn Source, opts: &Options<'_>) -> Report {
     report.manifest_pinned = check_manifest_pin(report.manifest_digest.as_deref(), opts, &mut f);
     // V2.f: the stations of the contests in scope, from their station lists.
     let (def, lists, station_at) = load_stations(src, &manifest.body, scope.as_ref(), &mut f);
+    v2_manifest::check_totaliser(&def, &lists, &mut f);
     report.election_id = Some(def.election_id.clone());
     report.election_name = Some(def.name.clone());
     // V2.b-V2.e: the definition, the RO certificates, the verifying keys.

@@ -334,6 +334,34 @@ pub(super) fn check_manifest(
     ctx
 }
 
+/// V2.b, D9: each contest's totaliser groups, when it declares them, over its station list
+/// when that list was read (`lists`: positions in `def.stations` per contest, in list order).
+pub(super) fn check_totaliser(
+    def: &ElectionDefinition,
+    lists: &HashMap<String, Vec<usize>>,
+    f: &mut Findings,
+) {
+    for c in &def.contests {
+        let Some(t) = &c.totaliser else { continue };
+        let cat = At::contest(paths::MANIFEST, &c.contest_id);
+        f.expect("V2.b", !c.uncontested, &cat, || {
+            "an uncontested contest has no results to group (bundle.md D9)".into()
+        });
+        let Some(list) = lists.get(&c.contest_id) else {
+            continue;
+        };
+        let stations: Vec<&bundle::Station> =
+            list.iter().filter_map(|&i| def.stations.get(i)).collect();
+        for problem in bundle::totaliser::check_groups(t, &stations) {
+            f.fail(
+                "V2.b",
+                &cat,
+                format!("totaliser groups (bundle.md D9): {problem}"),
+            );
+        }
+    }
+}
+
 /// V2.b: the definition's own rules (an independent reading of spec `bundle.md` §4.1).
 pub(super) fn check_definition(def: &ElectionDefinition, f: &mut Findings) {
     let at = At::file(paths::MANIFEST);

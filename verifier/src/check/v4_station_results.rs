@@ -47,7 +47,11 @@ pub(super) fn check_row(
             row.shape, st.shape
         )
     });
-    // V4.c
+    // V4.c: a grouped contest publishes no station's counts (protocol.md §7); its rows carry
+    // committed counts, which this version does not yet verify, so such a row always fails.
+    f.expect("V4.c", contest.totaliser.is_none(), at, || {
+        "the contest's results are declared per totaliser group (bundle.md D9), yet this row publishes the station's counts; a grouped contest's rows carry committed counts (protocol.md §7.2), which this verifier version does not yet verify".into()
+    });
     let slots = shape.map(|s| s.choices).unwrap_or(0);
     let machine_total: u128 = row.machine_counts.iter().map(|&c| u128::from(c)).sum();
     let c_ok = row.machine_counts.len() == slots

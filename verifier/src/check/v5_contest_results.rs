@@ -233,6 +233,7 @@ mod tests {
         });
         Contest {
             audit: None,
+            totaliser: None,
             contest_id: "C".into(),
             name: "C".into(),
             kind: ContestKind::SingleMember,

@@ -19,3 +19,4 @@ mod samples;
 mod shard;
 mod shares;
 mod tamper;
+mod totaliser;

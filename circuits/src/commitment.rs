@@ -139,9 +139,15 @@ impl LogWitness {
 /// The public value binding a proof to one station and contest of one election (spec §3.4):
 /// SHA-512 over the tag and the length-prefixed ids, reduced modulo r.
 pub fn station_binding(election_id: &str, station_id: &str, contest_id: &str) -> Fr {
+    binding(TAG_BINDING, &[election_id, station_id, contest_id])
+}
+
+/// SHA-512 over `tag` and each of `parts` as its byte length (u64 little-endian) and its UTF-8
+/// bytes, read little-endian and reduced modulo r: the form of every binding (§3.4, §7.3).
+pub(crate) fn binding(tag: &[u8], parts: &[&str]) -> Fr {
     let mut h = Sha512::new();
-    h.update(TAG_BINDING);
-    for part in [election_id, station_id, contest_id] {
+    h.update(tag);
+    for part in parts {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }

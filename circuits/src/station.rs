@@ -276,32 +276,34 @@ pub(crate) fn enforce_log_statement(
     let one = FpVar::one();
     let mut lhs_terms = Vec::with_capacity(choice_vars.len());
     for v in &choice_vars {
-        let diff = &x - v;
-        let inv = FpVar::new_witness(cs.clone(), || {
-            diff.value()?
-                .inverse()
-                .ok_or(SynthesisError::DivisionByZero)
-        })?;
-        inv.mul_equals(&diff, &one)?;
-        lhs_terms.push(inv);
+        lhs_terms.push(enforced_inverse(&cs, &(&x - v), &one)?);
     }
     let lhs: FpVar<Fr> = lhs_terms.iter().sum();
     let mut rhs_terms = Vec::with_capacity(counts.len());
     let padding = FpVar::constant(Fr::from(shape.votes as u64)) - &total;
     for (j, c) in counts.iter().enumerate() {
-        let diff = &x - FpVar::constant(Fr::from(j as u64));
-        let inv = FpVar::new_witness(cs.clone(), || {
-            diff.value()?
-                .inverse()
-                .ok_or(SynthesisError::DivisionByZero)
-        })?;
-        inv.mul_equals(&diff, &one)?;
+        let inv = enforced_inverse(&cs, &(&x - FpVar::constant(Fr::from(j as u64))), &one)?;
         let m = if j == 0 { c + &padding } else { c.clone() };
         rhs_terms.push(m * inv);
     }
     let rhs: FpVar<Fr> = rhs_terms.iter().sum();
     lhs.enforce_equal(&rhs)?;
     Ok(())
+}
+
+/// A witness `w` with the constraint `w * diff = 1`: the inverse of `diff`, which must not be 0.
+fn enforced_inverse(
+    cs: &ConstraintSystemRef<Fr>,
+    diff: &FpVar<Fr>,
+    one: &FpVar<Fr>,
+) -> Result<FpVar<Fr>, SynthesisError> {
+    let inv = FpVar::new_witness(cs.clone(), || {
+        diff.value()?
+            .inverse()
+            .ok_or(SynthesisError::DivisionByZero)
+    })?;
+    inv.mul_equals(diff, one)?;
+    Ok(inv)
 }
 
 /// The native twin of the whole statement: does `public` hold for `witness`? Used by tests

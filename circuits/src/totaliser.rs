@@ -19,13 +19,12 @@ use crate::station::{enforce_log_statement, LogVars};
 use ark_bls12_381::Fr;
 use ark_crypto_primitives::sponge::constraints::CryptographicSpongeVar;
 use ark_crypto_primitives::sponge::poseidon::constraints::PoseidonSpongeVar;
-use ark_ff::{PrimeField, Zero};
+use ark_ff::Zero;
 use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::eq::EqGadget;
 use ark_r1cs_std::fields::fp::FpVar;
 use ark_r1cs_std::fields::FieldVar;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
-use sha2::{Digest, Sha512};
 
 /// Domain tag of the count commitment.
 pub const TAG_COUNTS: &[u8] = b"ve/count-commitment/v1";
@@ -44,13 +43,7 @@ pub fn count_commitment(salt: &Salt, counts: &[u64]) -> Fr {
 /// The public value binding a group proof to one group of one contest (spec §7.3): SHA-512 over
 /// the tag and the length-prefixed election, contest and group ids, reduced modulo r.
 pub fn group_binding(election_id: &str, contest_id: &str, group_id: &str) -> Fr {
-    let mut h = Sha512::new();
-    h.update(TAG_GROUP);
-    for part in [election_id, contest_id, group_id] {
-        h.update((part.len() as u64).to_le_bytes());
-        h.update(part.as_bytes());
-    }
-    Fr::from_le_bytes_mod_order(&h.finalize())
+    crate::commitment::binding(TAG_GROUP, &[election_id, contest_id, group_id])
 }
 
 /// A station's counts with the salt of their commitment: what a court needs to open one

@@ -294,6 +294,12 @@ mod tests {
             .map(|_| G1Projective::rand(&mut rng).into_affine())
             .collect();
         points.extend((0..6).map(|_| curve_point(&mut rng)));
+        // (0, ±2) has order 3: its table holds the identity (3A) and repeats (5A = -A, 7A = A).
+        let order3 = G1Affine::new_unchecked(Fq::from(0u64), Fq::from(2u64));
+        assert!(order3.is_on_curve() && !order3.is_zero());
+        assert!((order3 * Fr::from(3u64)).is_zero());
+        points.push(order3);
+        points.push(-order3);
         assert!(points[6..]
             .iter()
             .any(|p| !p.is_in_correct_subgroup_assuming_on_curve()));

@@ -1,8 +1,8 @@
 //! Groth16 keys, proofs and their encodings (spec §4.4 and §5.3).
 
 use crate::error::CircuitError;
-use crate::r1cs::Matrices;
-use crate::shape::{Kind, Shape};
+use crate::r1cs::{Blank, Matrices};
+use crate::shape::Shape;
 use crate::station::{PublicInputs, StationCircuit};
 use crate::totaliser::{CommittedStationCircuit, GroupCircuit};
 use ark_bls12_381::{Bls12_381, Fr};
@@ -130,18 +130,8 @@ pub fn setup<R: RngCore + CryptoRng>(
     shape: Shape,
     rng: &mut R,
 ) -> Result<ProvingKey, CircuitError> {
-    let made = match shape.kind {
-        Kind::Public => {
-            Groth16::<Bls12_381>::circuit_specific_setup(StationCircuit::blank(shape), rng)
-        }
-        Kind::Committed => {
-            Groth16::<Bls12_381>::circuit_specific_setup(CommittedStationCircuit::blank(shape), rng)
-        }
-        Kind::Group => {
-            Groth16::<Bls12_381>::circuit_specific_setup(GroupCircuit::blank(shape), rng)
-        }
-    };
-    let (pk, _vk) = made.map_err(|e| CircuitError::Synthesis(e.to_string()))?;
+    let (pk, _vk) = Groth16::<Bls12_381>::circuit_specific_setup(Blank(shape), rng)
+        .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
     Ok(ProvingKey {
         shape,
         pk,

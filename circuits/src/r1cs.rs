@@ -14,8 +14,8 @@ use crate::totaliser::{CommittedStationCircuit, GroupCircuit};
 use ark_bls12_381::Fr;
 use ark_ff::{BigInteger, PrimeField, Zero};
 use ark_relations::gr1cs::{
-    ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, SynthesisMode,
-    R1CS_PREDICATE_LABEL,
+    ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef, Matrix, OptimizationGoal,
+    SynthesisError, SynthesisMode, R1CS_PREDICATE_LABEL,
 };
 use sha2::{Digest, Sha256};
 
@@ -44,20 +44,30 @@ pub fn input_names(shape: &Shape) -> Vec<String> {
     }
 }
 
+/// The circuit of a shape's kind with no assignment: what key generation and the export
+/// synthesise.
+pub(crate) struct Blank(pub(crate) Shape);
+
+impl ConstraintSynthesizer<Fr> for Blank {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        let shape = self.0;
+        match shape.kind {
+            Kind::Public => StationCircuit::blank(shape).generate_constraints(cs),
+            Kind::Committed => CommittedStationCircuit::blank(shape).generate_constraints(cs),
+            Kind::Group => GroupCircuit::blank(shape).generate_constraints(cs),
+        }
+    }
+}
+
 impl Matrices {
     /// Synthesises the blank circuit of `shape` in setup mode, exactly as key generation does.
     pub(crate) fn of(shape: Shape) -> Result<Self, CircuitError> {
         let cs = ConstraintSystem::<Fr>::new_ref();
         cs.set_optimization_goal(OptimizationGoal::Constraints);
         cs.set_mode(SynthesisMode::Setup);
-        match shape.kind {
-            Kind::Public => StationCircuit::blank(shape).generate_constraints(cs.clone()),
-            Kind::Committed => {
-                CommittedStationCircuit::blank(shape).generate_constraints(cs.clone())
-            }
-            Kind::Group => GroupCircuit::blank(shape).generate_constraints(cs.clone()),
-        }
-        .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
+        Blank(shape)
+            .generate_constraints(cs.clone())
+            .map_err(|e| CircuitError::Synthesis(e.to_string()))?;
         cs.finalize();
         let mut all = cs
             .to_matrices()

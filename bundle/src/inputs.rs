@@ -51,6 +51,10 @@ pub struct ContestSalt {
     pub contest_id: String,
     /// Salt, 64 hex digits.
     pub salt: String,
+    /// The salt of the station's count commitment (protocol.md §7.1), 64 hex digits: drawn at
+    /// sealing for a contest with totaliser groups, absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count_salt: Option<String>,
 }
 
 /// `SECRET_salts/<station>.json`: the salts drawn at close of poll.

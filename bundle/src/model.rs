@@ -448,6 +448,11 @@ pub struct CloseOfPoll {
 }
 
 /// Statement 3: one station's row in a contest, with its proof.
+///
+/// A row of a contest with totaliser groups (protocol.md §7) publishes no counts: its
+/// `machine_counts`, `test_votes` and `counts` are empty and absent from the JSON, and it
+/// carries `count_commitment` instead; a row of any other contest carries the counts and no
+/// commitment (bundle.md §6).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StationResult {
@@ -456,10 +461,36 @@ pub struct StationResult {
     /// Shape of the proof.
     pub shape: String,
     /// Histogram of the log over every choice slot of the shape (proved).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub machine_counts: Vec<u64>,
     /// 49MA test votes deducted, per candidate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub test_votes: Vec<u64>,
     /// The published row: votes per candidate in ballot order (NOTA last).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counts: Vec<u64>,
+    /// The hiding commitment to the station's machine counts (protocol.md §7.1), 32 bytes hex:
+    /// only in a contest with totaliser groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count_commitment: Option<String>,
+    /// Groth16 proof, 384 bytes (A, B, C uncompressed), hex.
+    pub proof: String,
+}
+
+/// Statement 6: one totaliser group's row in a contest (protocol.md §7.3), with its proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupResult {
+    /// The group, as the manifest declares it.
+    pub group_id: String,
+    /// Shape of the group proof (`gSLOTSxCHOICES`).
+    pub shape: String,
+    /// The sum of the group's stations' machine counts, per choice slot (proved).
+    pub machine_counts: Vec<u64>,
+    /// 49MA test votes deducted, per candidate: the sum of the group's stations' (public in
+    /// their close-of-poll statements).
+    pub test_votes: Vec<u64>,
+    /// The published row: the group's votes per candidate in ballot order (NOTA last).
     pub counts: Vec<u64>,
     /// Groth16 proof, 384 bytes (A, B, C uncompressed), hex.
     pub proof: String,
@@ -551,6 +582,10 @@ pub struct ContestShard {
     pub close_of_poll: Vec<Signed<CloseOfPoll>>,
     /// Station results, one per station, in station order.
     pub stations: Vec<StationResult>,
+    /// Totaliser group results, one per group of the manifest, in its order: only in a contest
+    /// with totaliser groups (absent from the JSON otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GroupResult>,
     /// The RO's result.
     pub result: Signed<ContestResult>,
 }

@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod ceremony;
 pub mod error;
+pub mod groups;
 pub mod io;
 pub mod log;
 pub mod prove;

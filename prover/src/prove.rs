@@ -18,6 +18,7 @@ use bundle::{
     ElectionDefinition, ElectionManifest, FileEntry, KeyPair, PoRoster, PostalRow, RoCertificate,
     RosterEntry, SetupRecord, ShapeKey, Signed, StationList, StationListRef, StationResult, TieLot,
 };
+use circuits::totaliser::CommittedStationCircuit;
 use circuits::{
     fr_from_hex, keys, proof_to_hex, station_binding, LogWitness, Salt, Shape, StationCircuit,
 };
@@ -66,6 +67,8 @@ pub(crate) struct Job {
     pub(crate) statement: Signed<CloseOfPoll>,
     pub(crate) shape: Shape,
     pub(crate) witness: LogWitness,
+    /// The count commitment's salt, for a contest with totaliser groups (protocol.md §7.1).
+    pub(crate) count_salt: Option<Salt>,
 }
 
 /// Summary of a run.
@@ -187,9 +190,17 @@ pub(crate) fn finish(
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let aggregation = keys.aggregation_key()?;
     let mut aggregate_count = 0;
+    // Grouped contests' group proofs open each station's count commitment: from its sealed
+    // log and count salt (protocol.md §7.3), read only when a contest has groups.
+    let logs = if def.contests.iter().any(|c| c.totaliser.is_some()) {
+        read_logs(def, input)?
+    } else {
+        BTreeMap::new()
+    };
     for contest in &def.contests {
         let mut rows = by_contest.remove(&contest.contest_id).unwrap_or_default();
         rows.sort_by(|a, b| a.1.station_id.cmp(&b.1.station_id));
+        let groups = crate::groups::group_results(def, input, keys, contest, &rows, &logs)?;
         let officers = def
             .stations
             .iter()
@@ -204,12 +215,14 @@ pub(crate) fn finish(
             input,
             &def.election_id,
             contest,
-            rows,
+            (rows, groups),
             officers,
             &ro_keys,
             signed_at_result,
         )?;
-        if let Some(key) = &aggregation {
+        // A grouped contest's rows carry committed counts, which aggregation.md §3 does not
+        // cover: their proofs are checked one by one.
+        if let (Some(key), None) = (&aggregation, &contest.totaliser) {
             if let Some(aggregates) = contest_aggregates(&def.election_id, keys, key, &shard)? {
                 aggregate_count += aggregates.aggregates.len();
                 files.insert(
@@ -593,6 +606,34 @@ pub(crate) fn station_jobs(
             context: format!("{cop_file}: contest {cid}"),
             source,
         })?;
+        // A grouped contest's rows are proved in the committed station circuit, under the count
+        // salt drawn at sealing (protocol.md §7.2); any other contest's in the public one.
+        let want = if contest.totaliser.is_some() {
+            circuits::Kind::Committed
+        } else {
+            circuits::Kind::Public
+        };
+        if shape.kind != want {
+            return Err(ProverError::input(
+                &cop_file,
+                Some(sid),
+                format!("contest {cid}: sealed in shape {shape}, not a shape of the {} station circuit the contest's manifest entry needs (seal again)", if contest.totaliser.is_some() { "committed-count" } else { "public-count" }),
+            ));
+        }
+        let count_salt = match (&salt_hex.count_salt, contest.totaliser.is_some()) {
+            (Some(h), true) => Some(Salt::from_hex(h).map_err(|source| ProverError::Circuit {
+                context: format!("{}: contest {cid}, count salt", salt_path.display()),
+                source,
+            })?),
+            (None, false) => None,
+            _ => {
+                return Err(ProverError::input(
+                    salt_path.display().to_string(),
+                    Some(sid),
+                    format!("contest {cid}: a count salt is drawn at sealing exactly for a contest with totaliser groups (protocol.md §7.1)"),
+                ))
+            }
+        };
         let witness = LogWitness {
             choices,
             times,
@@ -623,6 +664,7 @@ pub(crate) fn station_jobs(
             statement,
             shape,
             witness,
+            count_salt,
         });
     }
     Ok(jobs)
@@ -639,6 +681,7 @@ pub(crate) fn prove_row(
         statement,
         shape,
         witness,
+        count_salt,
     } = job;
     let ctx = |source| ProverError::Circuit {
         context: format!("station {station_id}, contest {contest_id}"),
@@ -648,8 +691,6 @@ pub(crate) fn prove_row(
         ProverError::input(layout::ELECTION, Some(&station_id), "unknown contest")
     })?;
     let binding = station_binding(&def.election_id, &station_id, &contest_id);
-    let (circuit, public) =
-        StationCircuit::new(shape, binding, statement.body.poll.closed_at, witness).map_err(ctx)?;
     let pk = pks.get(&shape).ok_or_else(|| {
         ProverError::input(
             "keys",
@@ -657,6 +698,36 @@ pub(crate) fn prove_row(
             format!("no proving key for shape {shape}"),
         )
     })?;
+    let closed_at = statement.body.poll.closed_at;
+    if let Some(count_salt) = count_salt {
+        // A grouped contest: the counts stay private, committed (protocol.md §7.2).
+        let (circuit, public, opening) =
+            CommittedStationCircuit::new(shape, binding, closed_at, witness, count_salt)
+                .map_err(ctx)?;
+        // The 49MA deduction is made per group; a station still cannot hold more test votes
+        // for a choice than votes (I3), checked here without publishing either.
+        published_row(
+            contest,
+            &station_id,
+            &statement.body,
+            shape,
+            opening.counts,
+            String::new(),
+        )?;
+        let proof = pk.prove(circuit, &mut rand::rngs::OsRng).map_err(ctx)?;
+        let row = StationResult {
+            station_id: station_id.clone(),
+            shape: shape.to_string(),
+            machine_counts: Vec::new(),
+            test_votes: Vec::new(),
+            counts: Vec::new(),
+            count_commitment: Some(circuits::fr_to_hex(&public.count_commitment)),
+            proof: proof_to_hex(&proof).map_err(ctx)?,
+        };
+        return Ok((contest_id, statement, row));
+    }
+    let (circuit, public) =
+        StationCircuit::new(shape, binding, closed_at, witness).map_err(ctx)?;
     let proof = pk.prove(circuit, &mut rand::rngs::OsRng).map_err(ctx)?;
     let row = published_row(
         contest,
@@ -705,6 +776,7 @@ pub(crate) fn published_row(
         machine_counts,
         test_votes,
         counts,
+        count_commitment: None,
         proof,
     })
 }
@@ -713,7 +785,10 @@ fn contest_shard(
     input: &Path,
     election_id: &str,
     contest: &Contest,
-    rows: Vec<(Signed<CloseOfPoll>, StationResult)>,
+    (rows, groups): (
+        Vec<(Signed<CloseOfPoll>, StationResult)>,
+        Vec<bundle::GroupResult>,
+    ),
     mut officers: Vec<RosterEntry>,
     ro_keys: &BTreeMap<String, KeyPair>,
     signed_at: u64,
@@ -739,8 +814,13 @@ fn contest_shard(
         ));
     }
     let mut totals = postal.counts.clone();
-    for (_, row) in &rows {
-        for (t, c) in totals.iter_mut().zip(&row.counts) {
+    // A grouped contest sums its groups' rows; its station rows publish no counts.
+    let published = rows
+        .iter()
+        .map(|(_, r)| &r.counts)
+        .chain(groups.iter().map(|g| &g.counts));
+    for counts in published {
+        for (t, c) in totals.iter_mut().zip(counts) {
             *t = t.checked_add(*c).ok_or_else(|| {
                 ProverError::input(
                     &pfile,
@@ -836,6 +916,7 @@ fn contest_shard(
         po_certificates: Vec::new(),
         close_of_poll,
         stations,
+        groups,
         result: ro.sign(kinds::CONTEST_RESULT, result)?,
     })
 }

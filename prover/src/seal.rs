@@ -87,6 +87,24 @@ pub fn read_definition(input: &Path) -> Result<ElectionDefinition, ProverError> 
             }
         }
     }
+    // D9: a contest's totaliser groups over its stations, in definition order.
+    for c in &def.contests {
+        if let Some(t) = &c.totaliser {
+            let stations: Vec<&bundle::Station> = def
+                .stations
+                .iter()
+                .filter(|s| s.contests.contains(&c.contest_id))
+                .collect();
+            let problems = bundle::totaliser::check_groups(t, &stations);
+            if !problems.is_empty() {
+                return Err(err(format!(
+                    "D9: contest {}'s totaliser groups: {}",
+                    c.contest_id,
+                    problems.join("; ")
+                )));
+            }
+        }
+    }
     Ok(def)
 }
 
@@ -114,12 +132,6 @@ pub fn contest_rules(c: &Contest) -> Result<(), String> {
     }
     if c.kind != bundle::ContestKind::SingleMember && c.group.is_none() {
         return Err("D8: a ward seat or post names its ward or ballot in `group`".into());
-    }
-    if c.totaliser.is_some() {
-        return Err(
-            "D9: the contest declares totaliser groups (protocol.md §7); this prover does not yet prove grouped contests, and would publish every station's counts"
-                .into(),
-        );
     }
     if c.uncontested {
         if c.candidates.len() != 1 || !nota.is_empty() {
@@ -392,6 +404,39 @@ pub fn signing_key(input: &Path, rel: &str) -> Result<KeyPair, ProverError> {
     KeyPair::from_secret_json(&text).map_err(ProverError::from)
 }
 
+/// The shape a station's log is sealed in: the smallest station shape of the key set holding
+/// `votes` votes and the contest's choices; for a contest with totaliser groups (protocol.md
+/// §7), the smallest committed shape among those whose choices are the contest's group choices
+/// ([`group_choices`]), so that every station of a group commits to as many choice slots as
+/// the group circuit sums.
+pub fn sealed_shape(shapes: &[Shape], contest: &Contest, votes: usize) -> Option<Shape> {
+    let n = contest.candidates.len();
+    if contest.totaliser.is_none() {
+        return Shape::smallest_fitting(shapes, votes, n);
+    }
+    let k = group_choices(shapes, n)?;
+    shapes
+        .iter()
+        .copied()
+        .filter(|s| s.kind == circuits::Kind::Committed && s.choices == k && s.votes >= votes)
+        .min_by_key(|s| s.votes)
+}
+
+/// The choice slots of a grouped contest of `n` candidates: the fewest, at least `n`, for
+/// which the key set has both a committed station shape and a group shape.
+pub fn group_choices(shapes: &[Shape], n: usize) -> Option<usize> {
+    shapes
+        .iter()
+        .filter(|s| s.kind == circuits::Kind::Committed && s.choices >= n)
+        .map(|s| s.choices)
+        .filter(|&k| {
+            shapes
+                .iter()
+                .any(|g| g.kind == circuits::Kind::Group && g.choices == k)
+        })
+        .min()
+}
+
 /// The close-of-poll time used as `signed_at` (spec `bundle.md` §5: the PO signs at close).
 pub fn close_signed_at(def: &ElectionDefinition, form: &Form17C) -> u64 {
     crate::unix_midnight(&def.poll_date).unwrap_or(0) + u64::from(form.poll.closed_at) + 300
@@ -445,15 +490,22 @@ pub fn seal<R: RngCore + CryptoRng>(
                 clog,
                 &log_file,
             )?;
-            let shape = Shape::smallest_fitting(&shapes, choices.len(), contest.candidates.len()).ok_or_else(|| {
+            let shape = sealed_shape(&shapes, contest, choices.len()).ok_or_else(|| {
                 ProverError::input(&log_file, Some(&station.station_id), format!(
-                    "contest {cid}: no key shape holds {} votes x {} choices; run setup with a larger shape",
+                    "contest {cid}: no key shape of the {} holds {} votes x {} choices; run setup with a larger shape",
+                    if contest.totaliser.is_some() { "committed station circuit (VOTESxCHOICESc, with a group shape gSLOTSxCHOICES of the same choices)" } else { "station circuit" },
                     choices.len(), contest.candidates.len()))
             })?;
             let salt = Salt::random(rng);
+            // A grouped contest's counts are committed under a salt of their own (§7.1).
+            let count_salt = contest
+                .totaliser
+                .is_some()
+                .then(|| Salt::random(rng).to_hex());
             salts.contests.push(ContestSalt {
                 contest_id: cid.clone(),
                 salt: salt.to_hex(),
+                count_salt,
             });
             let witness = LogWitness {
                 choices,

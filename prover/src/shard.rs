@@ -233,7 +233,9 @@ pub fn prove_shard(opts: &ShardOptions<'_>) -> Result<ShardSummary, ProverError>
 /// Options of `assemble`.
 pub struct AssembleOptions<'a> {
     /// Input folder: `election.json`, `close_of_poll/`, the signing keys and the public inputs
-    /// `prove` reads (postal rows, declared results, lots, audit commitments); no log, no salt.
+    /// `prove` reads (postal rows, declared results, lots, audit commitments); no log, no salt,
+    /// except for a contest with totaliser groups, whose group proofs open its stations' count
+    /// commitments from their logs and count salts (protocol.md §7.3).
     pub input: &'a Path,
     /// Key folder.
     pub keys: &'a KeyDir,
@@ -445,6 +447,52 @@ impl<'a> Checker<'a> {
             .def
             .contest(cid)
             .ok_or_else(|| bad(format!("unknown contest {cid}")))?;
+        let commitment =
+            fr_from_hex(&st.log_commitment).map_err(|source| ProverError::Circuit {
+                context: format!("{file}: sealed commitment"),
+                source,
+            })?;
+        let binding = station_binding(&self.def.election_id, sid, cid);
+        if shape.kind == circuits::Kind::Committed {
+            // A grouped contest's row: no counts, a count commitment its proof binds (§7.2).
+            let count_commitment = w
+                .row
+                .count_commitment
+                .as_deref()
+                .filter(|_| {
+                    w.row.machine_counts.is_empty()
+                        && w.row.test_votes.is_empty()
+                        && w.row.counts.is_empty()
+                        && contest.totaliser.is_some()
+                })
+                .ok_or_else(|| {
+                    bad("a row of a grouped contest carries a count commitment and no counts".into())
+                })
+                .and_then(|h| {
+                    fr_from_hex(h).map_err(|source| ProverError::Circuit {
+                        context: format!("{file}: count commitment"),
+                        source,
+                    })
+                })?;
+            let public = circuits::totaliser::CommittedPublicInputs {
+                binding,
+                commitment,
+                count_commitment,
+                total: st.contest.total_recorded,
+                closed_at: st.poll.closed_at,
+            };
+            let ok = proof_from_hex(&w.row.proof)
+                .and_then(|p| key.verify_inputs(&public.to_field_elements(), &p));
+            if let Err(e) = ok {
+                return Err(bad(format!("the proof does not verify: {e}")));
+            }
+            return Ok((cid.to_string(), statement, w.row));
+        }
+        if contest.totaliser.is_some() || w.row.count_commitment.is_some() {
+            return Err(bad(
+                "a row proved in the public-count circuit, for a grouped contest or with a count commitment".into(),
+            ));
+        }
         let total: u128 = w.row.machine_counts.iter().map(|&c| u128::from(c)).sum();
         if w.row.machine_counts.len() != shape.choices
             || total != u128::from(st.contest.total_recorded)
@@ -455,13 +503,8 @@ impl<'a> Checker<'a> {
                 st.contest.total_recorded
             )));
         }
-        let commitment =
-            fr_from_hex(&st.log_commitment).map_err(|source| ProverError::Circuit {
-                context: format!("{file}: sealed commitment"),
-                source,
-            })?;
         let public = PublicInputs {
-            binding: station_binding(&self.def.election_id, sid, cid),
+            binding,
             commitment,
             counts: w.row.machine_counts.clone(),
             total: st.contest.total_recorded,

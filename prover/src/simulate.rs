@@ -54,6 +54,9 @@ pub struct SimOptions {
     /// Candidates' agents named in the audit rules; `{contest}` in an id is replaced by each
     /// contest's id (one agent per contest).
     pub audit_agents: Vec<String>,
+    /// Totaliser groups of at least this many stations in every polled contest (protocol.md
+    /// §7.7): results published per group, never per station. `None`: booth-wise.
+    pub totaliser: Option<u32>,
 }
 
 /// The script the simulator writes names in (ids stay ASCII).
@@ -149,6 +152,7 @@ impl Default for SimOptions {
             script: Script::Latin,
             audit_observers: vec!["OBS-1".into()],
             audit_agents: Vec::new(),
+            totaliser: None,
         }
     }
 }
@@ -528,6 +532,18 @@ impl Sim {
                 ("Simulated Gram Panchayat general election", "panchayat")
             }
         };
+        if let Some(k) = o.totaliser {
+            for c in contests.iter_mut().filter(|c| !c.uncontested) {
+                let of: Vec<&Station> = stations
+                    .iter()
+                    .filter(|s| s.contests.contains(&c.contest_id))
+                    .collect();
+                c.totaliser = Some(
+                    bundle::totaliser::form_groups(&c.contest_id, &of, k)
+                        .map_err(|e| ProverError::input("simulate", None, e.to_string()))?,
+                );
+            }
+        }
         let midnight = crate::unix_midnight(&o.poll_date)
             .ok_or_else(|| ProverError::input("simulate", None, "poll date is not YYYY-MM-DD"))?;
         Ok(ElectionDefinition {
@@ -538,7 +554,11 @@ impl Sim {
             poll_date: o.poll_date.clone(),
             poll_opens: POLL_OPENS,
             counting_starts_at: midnight + 3 * 86_400 + 8 * 3600,
-            publication: "booth-wise".into(),
+            publication: if o.totaliser.is_some() {
+                "totaliser".into()
+            } else {
+                "booth-wise".into()
+            },
             contests,
             stations,
         })

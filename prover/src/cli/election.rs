@@ -69,6 +69,10 @@ pub struct SimulateArgs {
     /// replaced by each contest's id, for example AGENT-{contest}-K01.
     #[arg(long = "audit-agent")]
     pub audit_agents: Vec<String>,
+    /// Totaliser groups of at least K stations in every polled contest (protocol.md §7): the
+    /// results are published per group, never per station. Every area needs K stations.
+    #[arg(long, value_name = "K")]
+    pub totaliser: Option<u32>,
     /// Output folder.
     #[arg(long)]
     pub out: PathBuf,
@@ -89,6 +93,7 @@ pub fn run_simulate(args: SimulateArgs) -> Result<(), ProverError> {
         script,
         audit_observers,
         audit_agents,
+        totaliser,
         out,
     } = args;
     if !(risk_limit > 0.0 && risk_limit < 1.0) {
@@ -119,6 +124,7 @@ pub fn run_simulate(args: SimulateArgs) -> Result<(), ProverError> {
             audit_observers
         },
         audit_agents,
+        totaliser,
         script: match script {
             ScriptArg::Latin => prover::simulate::Script::Latin,
             ScriptArg::Devanagari => prover::simulate::Script::Devanagari,

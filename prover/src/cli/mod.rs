@@ -28,25 +28,17 @@ pub fn progress_bar(what: &str) -> ProgressBar {
     bar
 }
 
-/// `--shapes` values as shapes, refusing the first that is not `VOTESxCHOICES` of spec §4.1:
-/// the totaliser's circuits (`VOTESxCHOICESc`, `gSLOTSxCHOICES`, protocol.md §7) are not yet
-/// carried by bundles, so no key set for an election may hold them.
+/// `--shapes` values as shapes: station shapes `VOTESxCHOICES`, and for contests with
+/// totaliser groups committed station shapes `VOTESxCHOICESc` and group shapes
+/// `gSLOTSxCHOICES` (protocol.md §7.6).
 pub fn parse_shapes(shapes: &[String]) -> Result<Vec<Shape>, ProverError> {
     shapes
         .iter()
         .map(|s| {
-            let shape = Shape::parse(s).map_err(|source| ProverError::Circuit {
+            Shape::parse(s).map_err(|source| ProverError::Circuit {
                 context: format!("--shapes {s}"),
                 source,
-            })?;
-            if shape.kind != circuits::Kind::Public {
-                return Err(ProverError::input(
-                    "--shapes",
-                    None,
-                    format!("{s} is a totaliser circuit's shape (protocol.md §7); bundles of spec 1.0 carry only station shapes VOTESxCHOICES"),
-                ));
-            }
-            Ok(shape)
+            })
         })
         .collect()
 }

@@ -44,10 +44,8 @@ pub fn group_results(
     };
     let cid = contest.contest_id.as_str();
     let n = contest.candidates.len();
-    let by_station: BTreeMap<&str, &(Signed<CloseOfPoll>, StationResult)> = rows
-        .iter()
-        .map(|r| (r.1.station_id.as_str(), r))
-        .collect();
+    let by_station: BTreeMap<&str, &(Signed<CloseOfPoll>, StationResult)> =
+        rows.iter().map(|r| (r.1.station_id.as_str(), r)).collect();
     let shapes = keys.shapes()?;
     // Every group's shape and its stations' openings, in the group's order.
     let mut jobs = Vec::with_capacity(totaliser.groups.len());
@@ -60,7 +58,10 @@ pub fn group_results(
                 ProverError::input(
                     layout::ELECTION,
                     Some(sid),
-                    format!("contest {cid}, group {}: the station has no proved row", g.group_id),
+                    format!(
+                        "contest {cid}, group {}: the station has no proved row",
+                        g.group_id
+                    ),
                 )
             })?;
             let shape = Shape::parse(&row.shape).map_err(|source| ProverError::Circuit {
@@ -197,7 +198,9 @@ fn count_opening(
             ProverError::input(
                 &salt_file,
                 Some(sid),
-                format!("contest {cid}: no count salt (the contest has totaliser groups; seal again)"),
+                format!(
+                    "contest {cid}: no count salt (the contest has totaliser groups; seal again)"
+                ),
             )
         })?;
     let salt = Salt::from_hex(hex).map_err(|source| ProverError::Circuit {

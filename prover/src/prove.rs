@@ -726,8 +726,7 @@ pub(crate) fn prove_row(
         };
         return Ok((contest_id, statement, row));
     }
-    let (circuit, public) =
-        StationCircuit::new(shape, binding, closed_at, witness).map_err(ctx)?;
+    let (circuit, public) = StationCircuit::new(shape, binding, closed_at, witness).map_err(ctx)?;
     let proof = pk.prove(circuit, &mut rand::rngs::OsRng).map_err(ctx)?;
     let row = published_row(
         contest,

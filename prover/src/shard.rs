@@ -466,7 +466,10 @@ impl<'a> Checker<'a> {
                         && contest.totaliser.is_some()
                 })
                 .ok_or_else(|| {
-                    bad("a row of a grouped contest carries a count commitment and no counts".into())
+                    bad(
+                        "a row of a grouped contest carries a count commitment and no counts"
+                            .into(),
+                    )
                 })
                 .and_then(|h| {
                     fr_from_hex(h).map_err(|source| ProverError::Circuit {

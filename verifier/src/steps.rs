@@ -39,13 +39,13 @@ steps! {
     "V3.e" => "49MA test votes name existing choices and fit the total",
     "V3.f" => "the PO's remark is short plain text: no pasted data, no hidden characters",
     "V4.a" => "every station of the contest appears exactly once",
-    "V4.b" => "proof shape is a manifest shape that holds the contest",
-    "V4.c" => "public inputs: total equals Form 17C, unused choice slots are zero",
-    "V4.d" => "Groth16 proof verifies: counts are the histogram of the committed log",
+    "V4.b" => "proof shape is a manifest shape that holds the contest (committed-count shape in a grouped contest)",
+    "V4.c" => "public inputs: total equals Form 17C, unused choice slots are zero; a grouped contest's row publishes no counts, only a count commitment",
+    "V4.d" => "Groth16 proof verifies: counts (or the committed counts) are the histogram of the committed log",
     "V4.e" => "published row = machine counts minus 49MA test votes",
     "V4.f" => "the contest's aggregated proofs verify for every station's inputs and proof",
     "V5.a" => "contest result signed by the contest's certified RO",
-    "V5.b" => "totals = station rows + postal row",
+    "V5.b" => "totals = station rows (group rows in a grouped contest) + postal row",
     "V5.c" => "declared winners follow from the totals (NOTA never wins; ties by recorded lot)",
     "V5.d" => "uncontested contests: no poll, the sole candidate declared",
     "V5.e" => "one shard per contest of the manifest, no other",
@@ -64,6 +64,10 @@ steps! {
     "V8.c" => "every statement of the bundle is in the log",
     "V8.d" => "every logged statement is in the bundle, once; the counting rounds are the bundle's rows; this is the latest bundle",
     "V8.e" => "by the witnesses' clocks: manifest before the poll, close of poll before counting and within its bound, commitments before the result, reveals after",
+    "V9.a" => "totaliser groups: one group row per group the manifest declares, in its order, and none in a contest without groups",
+    "V9.b" => "a group's shape is a group circuit's key fitting its stations; its machine counts add up to their Form 17C totals",
+    "V9.c" => "a group's Groth16 proof: its counts are the sum of its stations' committed counts",
+    "V9.d" => "a group's published row is its machine counts minus its stations' 49MA test votes",
 }
 
 /// Whether `id` is a step of the spec.

@@ -4,7 +4,9 @@
 use super::read::{read, signatures_hold_where};
 use super::v2_manifest::{check_po_certificate, check_po_roster, Context, PoCert};
 use super::v3_close_of_poll::check_close_of_poll;
-use super::v4_station_results::{check_aggregates, check_row, verify_proofs, Pending};
+use super::v4_station_results::{
+    check_aggregates, check_row, verify_alone, verify_proofs, Pending,
+};
 use super::v5_contest_results::check_result;
 use super::v6_across_contests::StationSummary;
 use crate::report::{At, CandidateLine, ContestLine, Findings};
@@ -126,8 +128,19 @@ pub(super) fn check_contest(
         }
     }
     let (verified, ticked) = verify_proofs(ctx, &file, cid, &tally.pending, tick, &mut f);
-    out.proofs_verified = verified + by_aggregate;
-    out.ticked = ticked + by_aggregate;
+    let alone = verify_alone(ctx, &file, cid, &tally.alone, tick, &mut f);
+    out.proofs_verified = verified + by_aggregate + alone;
+    out.ticked = ticked + by_aggregate + tally.alone.len() as u64;
+    // V9: a grouped contest's group rows; its totals are theirs.
+    let cops: BTreeMap<&str, &CloseOfPoll> =
+        held.cops.iter().map(|(k, (c, _))| (*k, &c.body)).collect();
+    if let Some(g) =
+        super::v9_groups::check_groups(def, ctx, contest, &shard, &held.rows, &cops, &file, &mut f)
+    {
+        tally.sums = g.sums;
+        tally.all_rows &= g.all;
+        out.proofs_verified += g.verified;
+    }
     // V5: the RO's result.
     let reconciliation = check_result(
         def,
@@ -381,6 +394,8 @@ struct Tally {
     all_rows: bool,
     rows: Vec<StationSummary>,
     pending: BTreeMap<String, Vec<(String, circuits::batch::Item)>>,
+    /// The committed rows' proofs this run (or share) verifies, each alone.
+    alone: Vec<super::v4_station_results::Alone>,
     /// Every decoded proof with its inputs, by station id, whichever share holds it (the
     /// aggregates cover them all); empty when the contest has no aggregates.
     decoded: BTreeMap<String, circuits::batch::Item>,
@@ -398,13 +413,18 @@ fn tally(
         all_rows: true,
         rows: Vec::new(),
         pending: BTreeMap::new(),
+        alone: Vec::new(),
         decoded: BTreeMap::new(),
     };
     // A share verifies the proofs of its stations only (Options::share).
     let mine = |i: usize| share.is_none_or(|(k, n)| i % n.max(1) as usize == k as usize);
     for (i, (sf, summary, counts, item)) in stations.into_iter().enumerate() {
         f.merge(sf);
-        if let Some((shape, sid, item)) = item {
+        if let Some(Pending::Alone(a)) = item {
+            if mine(i) {
+                t.alone.push(a);
+            }
+        } else if let Some(Pending::Batch(shape, sid, item)) = item {
             match (mine(i), keep_all) {
                 (true, true) => {
                     t.pending

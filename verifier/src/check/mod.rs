@@ -1,7 +1,8 @@
 //! The checks of spec `verification.md`, one module per step group, named as the spec's
 //! sections are: [`v1_index`] (V1 bundle integrity), [`v2_manifest`] (V2 election manifest; [`v2_ceremony`] its key ceremony, V2.h),
 //! [`v3_close_of_poll`] (V3), [`v4_station_results`] (V4), [`v5_contest_results`] (V5),
-//! [`v6_across_contests`] (V6), [`v7_audit`] (V7). This module runs them in the spec's order;
+//! [`v6_across_contests`] (V6), [`v7_audit`] (V7), [`v9_groups`] (V9, totaliser groups, run per
+//! contest before V5). This module runs them in the spec's order;
 //! [`contest`] runs V2.d-V5 and V7 for one contest, in parallel over its stations, and [`read`]
 //! holds what every step reads with. Every check counts what it examined and records a finding
 //! when the evidence disagrees; nothing here prints or panics.
@@ -20,6 +21,7 @@ mod v5_contest_results;
 mod v6_across_contests;
 mod v7_audit;
 pub mod v8_log;
+mod v9_groups;
 
 use contest::{check_contest, ContestOutcome};
 pub use read::MAX_DOCUMENT;

@@ -269,14 +269,6 @@ pub(super) fn check_manifest(
             f.fail("V2.e", &kat, format!("{} is not a valid shape", sk.shape));
             continue;
         };
-        if shape.kind != circuits::Kind::Public {
-            f.fail(
-                "V2.e",
-                &kat,
-                format!("{shape} is a totaliser circuit's shape (protocol.md §7), which no bundle of spec 1.0 carries"),
-            );
-            continue;
-        }
         // Exactly keys/<VOTESxCHOICES>.vk (bundle.md §1), the shape written as it parses
         // back, and each shape once: one key per shape, found by its shape alone.
         let want = format!("{}/{shape}.vk", paths::KEYS);

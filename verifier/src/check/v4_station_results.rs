@@ -10,8 +10,21 @@ use rand_core::RngCore;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
-/// A decoded proof awaiting batch verification: shape, station, public inputs and proof.
-pub(super) type Pending = (String, String, circuits::batch::Item);
+/// A decoded proof awaiting verification: shape, station, public inputs and proof.
+pub(super) enum Pending {
+    /// A public-count row's, verified in a batch of its key's ([`verify_proofs`]).
+    Batch(String, String, circuits::batch::Item),
+    /// A committed row's (protocol.md §7.2), verified alone ([`verify_alone`]).
+    Alone(Alone),
+}
+
+/// A committed row's proof: shape, station, the public inputs as field elements, the proof.
+pub(super) type Alone = (
+    String,
+    String,
+    Vec<circuits::Fr>,
+    circuits::encoding::StationProof,
+);
 
 /// Proofs per batch (one multi-Miller loop and one final exponentiation each).
 pub(super) const BATCH: usize = 128;
@@ -32,25 +45,37 @@ pub(super) fn check_row(
     let cid = contest.contest_id.as_str();
     let n = contest.candidates.len();
     // V4.b
-    // A station row of spec 1.0 is proved in the public-count circuit (protocol.md §4); the
-    // totaliser's circuits (§7) have no place in it.
-    let shape = Shape::parse(&row.shape)
-        .ok()
-        .filter(|s| s.kind == circuits::Kind::Public);
+    // A station row is proved in the public-count circuit (protocol.md §4); a row of a contest
+    // with totaliser groups in the committed-count one (§7.2).
+    let grouped = contest.totaliser.is_some();
+    let kind = if grouped {
+        circuits::Kind::Committed
+    } else {
+        circuits::Kind::Public
+    };
+    let shape = Shape::parse(&row.shape).ok().filter(|s| s.kind == kind);
     let key = ctx.keys.get(&row.shape);
     let shape_ok = row.shape == st.shape
         && key.is_some()
         && shape.is_some_and(|s| s.choices >= n && s.votes as u64 >= st.contest.total_recorded);
     f.expect("V4.b", shape_ok, at, || {
         format!(
-            "proof shape {} is not the sealed shape {} of a manifest key of the station circuit holding {n} choices",
-            row.shape, st.shape
+            "proof shape {} is not the sealed shape {} of a manifest key of the {} holding {n} choices",
+            row.shape,
+            st.shape,
+            if grouped {
+                "committed-count station circuit (the contest has totaliser groups, protocol.md §7.2)"
+            } else {
+                "station circuit"
+            }
         )
     });
-    // V4.c: a grouped contest publishes no station's counts (protocol.md §7); its rows carry
-    // committed counts, which this version does not yet verify, so such a row always fails.
-    f.expect("V4.c", contest.totaliser.is_none(), at, || {
-        "the contest's results are declared per totaliser group (bundle.md D9), yet this row publishes the station's counts; a grouped contest's rows carry committed counts (protocol.md §7.2), which this verifier version does not yet verify".into()
+    if grouped {
+        return check_committed_row(def, contest, st, row, (shape_ok, key), at, f);
+    }
+    // V4.c: a row of a contest without groups publishes its counts and commits to none.
+    f.expect("V4.c", row.count_commitment.is_none(), at, || {
+        "the row carries a count commitment, which only a contest with totaliser groups has (protocol.md §7)".into()
     });
     let slots = shape.map(|s| s.choices).unwrap_or(0);
     let machine_total: u128 = row.machine_counts.iter().map(|&c| u128::from(c)).sum();
@@ -74,7 +99,7 @@ pub(super) fn check_row(
             proof_from_hex(&row.proof).map(|proof| (public, proof))
         });
         match decoded {
-            Ok(item) => pending = Some((row.shape.clone(), sid.to_string(), item)),
+            Ok(item) => pending = Some(Pending::Batch(row.shape.clone(), sid.to_string(), item)),
             Err(e) => f.fail("V4.d", at, format!("the Groth16 proof fails: {e}")),
         }
     } else {
@@ -107,6 +132,104 @@ pub(super) fn check_row(
         "published row is not the proved machine counts minus the Form 17C 49MA test votes".into()
     });
     (row_ok, pending)
+}
+
+/// V4.c and V4.d for a row of a contest with totaliser groups (protocol.md §7.2): it publishes
+/// no counts, carries a count commitment (a nonzero field element), and its proof is decoded
+/// for [`verify_alone`] against (binding, sealed commitment, count commitment, Form 17C total,
+/// close of poll). The row is usable when all of it holds; its counts are summed by its
+/// group's row (V9).
+#[allow(clippy::too_many_arguments)]
+fn check_committed_row(
+    def: &ElectionDefinition,
+    contest: &Contest,
+    st: &CloseOfPoll,
+    row: &StationResult,
+    (shape_ok, key): (bool, Option<&circuits::PreparedKey>),
+    at: &At,
+    f: &mut Findings,
+) -> (bool, Option<Pending>) {
+    let sid = st.station_id.as_str();
+    let cid = contest.contest_id.as_str();
+    let publishes =
+        !(row.machine_counts.is_empty() && row.test_votes.is_empty() && row.counts.is_empty());
+    f.expect("V4.c", !publishes, at, || {
+        "the contest's results are declared per totaliser group (bundle.md D9), yet this row publishes the station's counts (machine counts, test votes or a row): a grouped contest's rows carry only a count commitment (protocol.md §7.2)".into()
+    });
+    let count_commitment = row
+        .count_commitment
+        .as_deref()
+        .and_then(|h| fr_from_hex(h).ok())
+        .filter(|x| *x != circuits::Fr::from(0u64));
+    f.expect("V4.c", count_commitment.is_some(), at, || {
+        "the row of a grouped contest carries no count commitment (a nonzero field element, 64 hex digits; protocol.md §7.1)".into()
+    });
+    let mut pending = None;
+    match (key, shape_ok, count_commitment) {
+        (Some(_), true, Some(count_commitment)) => {
+            let decoded = fr_from_hex(&st.log_commitment).and_then(|commitment| {
+                let public = circuits::totaliser::CommittedPublicInputs {
+                    binding: station_binding(&def.election_id, sid, cid),
+                    commitment,
+                    count_commitment,
+                    total: st.contest.total_recorded,
+                    closed_at: st.poll.closed_at,
+                };
+                proof_from_hex(&row.proof).map(|proof| (public.to_field_elements(), proof))
+            });
+            match decoded {
+                Ok((inputs, proof)) => {
+                    pending = Some(Pending::Alone((
+                        row.shape.clone(),
+                        sid.to_string(),
+                        inputs,
+                        proof,
+                    )))
+                }
+                Err(e) => f.fail("V4.d", at, format!("the Groth16 proof fails: {e}")),
+            }
+        }
+        _ => f.fail(
+            "V4.d",
+            at,
+            "the proof cannot be checked: no verifying key for its shape, or no count commitment"
+                .into(),
+        ),
+    }
+    (!publishes && pending.is_some(), pending)
+}
+
+/// V4.d for the committed rows of one contest (protocol.md §7.2), each proof alone, in
+/// parallel. Returns the number that verified.
+pub(super) fn verify_alone(
+    ctx: &Context,
+    file: &str,
+    cid: &str,
+    alone: &[Alone],
+    tick: &(dyn Fn(u64) + Sync),
+    f: &mut Findings,
+) -> u64 {
+    let results: Vec<(Findings, bool)> = alone
+        .par_iter()
+        .map(|(shape, sid, inputs, proof)| {
+            let mut cf = Findings::default();
+            let ok = ctx
+                .keys
+                .get(shape)
+                .is_some_and(|k| k.verify_inputs(inputs, proof).is_ok());
+            tick(1);
+            cf.expect("V4.d", ok, &At::station(file, cid, sid), || {
+                "the Groth16 proof does not verify against its public inputs (station binding, signed commitment, count commitment, Form 17C total, close of poll)".into()
+            });
+            (cf, ok)
+        })
+        .collect();
+    let mut verified = 0;
+    for (cf, ok) in results {
+        f.merge(cf);
+        verified += u64::from(ok);
+    }
+    verified
 }
 
 /// V4.d: every decoded proof of one contest, in batches of [`BATCH`] per key, in parallel.

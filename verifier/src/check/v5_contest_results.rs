@@ -150,7 +150,7 @@ pub(super) fn check_result(
             for (j, (w, t)) in want.iter().zip(&body.totals).enumerate() {
                 f.expect("V5.b", *w == u128::from(*t), cat, || {
                     format!(
-                        "total for {} is {}, but station rows + postal give {}",
+                        "total for {} is {}, but station (or group) rows + postal give {}",
                         contest.candidates[j].candidate_id, t, w
                     )
                 });

@@ -23,10 +23,6 @@ pub struct Election {
 }
 
 fn build(kind: ElectionKind, seed: u64) -> Election {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("input");
-    let keys = dir.path().join("keys");
-    let bundle = dir.path().join("bundle");
     let opts = SimOptions {
         kind,
         seed,
@@ -36,10 +32,49 @@ fn build(kind: ElectionKind, seed: u64) -> Election {
         electors: 60,
         ..SimOptions::default()
     };
-    simulate(&opts, &input).unwrap();
-    let shapes = [Shape::new(64, 4).unwrap(), Shape::new(64, 8).unwrap()];
+    build_with(
+        &opts,
+        &[Shape::new(64, 4).unwrap(), Shape::new(64, 8).unwrap()],
+    )
+}
+
+/// A municipal election with totaliser groups of at least 2 stations in every polled contest
+/// (protocol.md §7): 2 wards of 4 stations, so 2 groups of 2 per contest.
+pub fn grouped() -> &'static Election {
+    static G: OnceLock<Election> = OnceLock::new();
+    G.get_or_init(|| {
+        let opts = SimOptions {
+            kind: ElectionKind::Municipal,
+            seed: 13,
+            areas: 2,
+            stations: 4,
+            candidates: 3,
+            electors: 60,
+            totaliser: Some(2),
+            ..SimOptions::default()
+        };
+        let shapes = ["64x4c", "g2x4", "g4x4"].map(|s| Shape::parse(s).unwrap());
+        build_with(&opts, &shapes)
+    })
+}
+
+/// A private copy of the grouped fixture's bundle.
+pub fn copy_grouped() -> Copy {
+    let e = grouped();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bundle");
+    copy_dir(&e.bundle, &path);
+    Copy::new(dir, path, e.input.clone())
+}
+
+fn build_with(opts: &SimOptions, shapes: &[Shape]) -> Election {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input");
+    let keys = dir.path().join("keys");
+    let bundle = dir.path().join("bundle");
+    simulate(opts, &input).unwrap();
     let mut rng = rand::rngs::OsRng;
-    let kd = setup(&shapes, "test", &keys, &mut rng).unwrap();
+    let kd = setup(shapes, "test", &keys, &mut rng).unwrap();
     seal(&input, &kd, &mut rng).unwrap();
     prove(&ProveOptions {
         input: &input,

@@ -80,15 +80,17 @@ fn untouched_bundles_of_all_three_kinds_pass() {
         // Every step ran at least once on the municipal bundle (it has every feature but posts,
         // the VVPAT audit, whose steps run in tests/audit.rs, a key ceremony, whose step
         // V2.h runs in tests/ceremony.rs, and with it aggregates, whose step V4.f runs in
-        // tests/aggregates.rs, and a witnessed log, whose steps V8.b-V8.e run in tests/log.rs;
-        // V8.a runs here and notes that the times are the signers' claims).
+        // tests/aggregates.rs, a witnessed log, whose steps V8.b-V8.e run in tests/log.rs
+        // (V8.a runs here and notes that the times are the signers' claims), and totaliser
+        // groups, whose steps V9.b-V9.d run in tests/totaliser.rs; V9.a runs here).
         if kind == M {
             for t in &r.steps {
                 assert!(
                     t.checked > 0
                         || ["V1.f", "V5.f", "V2.h", "V4.f"].contains(&t.step)
                         || t.step.starts_with("V7.")
-                        || (t.step.starts_with("V8.") && t.step != "V8.a"),
+                        || (t.step.starts_with("V8.") && t.step != "V8.a")
+                        || (t.step.starts_with("V9.") && t.step != "V9.a"),
                     "step {} never ran",
                     t.step
                 );
@@ -846,9 +848,9 @@ fn v2e_a_key_not_at_keys_shape_vk_or_given_twice_fails() {
 }
 
 #[test]
-fn v2e_v4b_a_totaliser_circuit_shape_in_a_spec_1_0_bundle_fails() {
+fn v2e_v4b_a_key_relabelled_as_a_totaliser_circuits_or_a_booth_wise_row_in_one_fails() {
     // The manifest's first key relabelled as the committed-count circuit of its size (file
-    // moved to match): spec 1.0 carries no totaliser circuit.
+    // moved to match): it has the public-count circuit's inputs, not that circuit's.
     let c = copy(A);
     let a = c.authority();
     let m = c.read("election.json");
@@ -864,8 +866,8 @@ fn v2e_v4b_a_totaliser_circuit_shape_in_a_spec_1_0_bundle_fails() {
         v["body"]["shapes"][0]["path"] = json!(moved);
         c.resign(v, kinds::MANIFEST, &a);
     });
-    assert_v2e(&c, "totaliser circuit's shape");
-    // A station row that names the committed-count or a group circuit.
+    assert_v2e(&c, &format!("verifying key of shape {shape}c"));
+    // A booth-wise contest's station row that names the committed-count or a group circuit.
     for relabel in [|s: &str| format!("{s}c"), |_: &str| "g16x8".to_string()] {
         let c = copy(A);
         let (_, path) = c.contested();

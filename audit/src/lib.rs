@@ -25,6 +25,55 @@ pub struct Batch<'a> {
     pub counts: &'a [u64],
 }
 
+/// A contest's batches (audit.md §4): its stations' published rows in station-id order; for a
+/// contest with totaliser groups (protocol.md §7), its groups' rows in group-id order, so
+/// that the audit draws and counts whole groups and reveals nothing finer than the published
+/// result. `segment_of` gives a station's assembly segment; a row or group without one has
+/// the segment "".
+pub fn contest_batches<'a>(
+    contest: &'a Contest,
+    shard: &'a bundle::ContestShard,
+    segment_of: impl Fn(&str) -> Option<&'a str>,
+) -> Vec<Batch<'a>> {
+    let mut out: Vec<Batch<'a>> = match &contest.totaliser {
+        Some(t) => t
+            .groups
+            .iter()
+            .filter_map(|g| {
+                let row = shard.groups.iter().find(|r| r.group_id == g.group_id)?;
+                Some(Batch {
+                    station_id: &g.group_id,
+                    segment_id: &g.segment_id,
+                    counts: &row.counts,
+                })
+            })
+            .collect(),
+        None => shard
+            .stations
+            .iter()
+            .map(|r| Batch {
+                station_id: &r.station_id,
+                segment_id: segment_of(&r.station_id).unwrap_or(""),
+                counts: &r.counts,
+            })
+            .collect(),
+    };
+    out.sort_by(|a, b| a.station_id.cmp(b.station_id));
+    out.dedup_by(|a, b| a.station_id == b.station_id);
+    out
+}
+
+/// The statutory sample's size per segment, in batches (audit.md §4): the rule's
+/// `per_segment` stations; for a contest with totaliser groups of at least `k` stations,
+/// `ceil(per_segment / k)` groups, the fewest that hold at least `per_segment` stations
+/// whichever groups are drawn.
+pub fn statutory_batches(contest: &Contest, per_segment: u32) -> u32 {
+    match &contest.totaliser {
+        Some(t) => per_segment.div_ceil(t.min_stations.max(1)),
+        None => per_segment,
+    }
+}
+
 /// The results root the seed is drawn over: the bundle root (spec `bundle.md` §2) over every
 /// listed file except the audit records, which come after the draw.
 pub fn results_root<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
@@ -223,9 +272,10 @@ pub fn assess(
     for b in batches {
         *segments.entry(b.segment_id).or_default() += 1;
     }
+    let per_segment = u64::from(statutory_batches(contest, record.per_segment));
     let seg: Vec<(u64, u64)> = segments
         .values()
-        .map(|&n| (n, u64::from(record.per_segment).min(n)))
+        .map(|&n| (n, per_segment.min(n)))
         .collect();
     let detection = min_tampered.map(|m| stats::min_detection(&seg, m));
 
@@ -264,11 +314,17 @@ pub fn assess(
     let confirmed = full_count || rla_confirms;
 
     let pct = |x: f64| format!("{:.4}%", 100.0 * x);
+    // A grouped contest's batches are its totaliser groups.
+    let unit = if contest.totaliser.is_some() {
+        "group"
+    } else {
+        "station"
+    };
     let mut words = Vec::new();
     if full_count {
-        words.push(
-            "every station's slips were counted: the outcome is the paper's outcome".to_string(),
-        );
+        words.push(format!(
+            "every {unit}'s slips were counted: the outcome is the paper's outcome"
+        ));
     }
     match (risk_limit, measured) {
         (Some(a), Some(p)) if p <= a => words.push(format!(
@@ -294,15 +350,14 @@ pub fn assess(
     }
     match (min_tampered, detection) {
         (Some(m), Some(d)) => words.push(format!(
-            "the statutory sample ({} per segment) would catch at least one of {m} falsified stations (the fewest that could change the outcome) with probability at least {}",
-            record.per_segment,
+            "the statutory sample ({per_segment} {unit}(s) per segment) would catch at least one of {m} falsified {unit}s (the fewest that could change the outcome) with probability at least {}",
             pct(d)
         )),
-        _ => words.push("no set of falsified stations could change the outcome (the margin exceeds what the stations hold)".into()),
+        _ => words.push(format!("no set of falsified {unit}s could change the outcome (the margin exceeds what the {unit}s hold)")),
     }
     if !discrepancies.is_empty() {
         words.push(format!(
-            "{} station(s) where slips and machine differ; slips prevail",
+            "{} {unit}(s) where slips and machine differ; slips prevail",
             discrepancies.len()
         ));
     }

@@ -328,7 +328,8 @@ struct Published {
     def: ElectionDefinition,
     contest: Contest,
     index: Signed<BundleIndex>,
-    /// (station, segment, published row), in station-id order.
+    /// (batch, segment, published row), in id order: stations, or the groups of a contest with
+    /// totaliser groups.
     rows: Vec<(String, String, Vec<u64>)>,
     totals: Vec<u64>,
     winners: Vec<usize>,
@@ -346,15 +347,18 @@ impl Published {
             .iter()
             .map(|s| (s.station_id.as_str(), s.segment_id.as_str()))
             .collect();
-        let mut rows: Vec<(String, String, Vec<u64>)> = shard
-            .stations
-            .iter()
-            .map(|r| {
-                let seg = segment.get(r.station_id.as_str()).copied().unwrap_or("");
-                (r.station_id.clone(), seg.to_string(), r.counts.clone())
-            })
-            .collect();
-        rows.sort();
+        // The batches: stations, or a grouped contest's groups (audit.md §4).
+        let rows: Vec<(String, String, Vec<u64>)> =
+            audit::contest_batches(&contest, &shard, |sid| segment.get(sid).copied())
+                .into_iter()
+                .map(|b| {
+                    (
+                        b.station_id.to_string(),
+                        b.segment_id.to_string(),
+                        b.counts.to_vec(),
+                    )
+                })
+                .collect();
         let totals = shard.result.body.totals.clone();
         let winners = shard
             .result
@@ -550,7 +554,11 @@ pub fn draw(
             results_root: p.results_root(),
             seed: hex::encode(seed),
             per_segment,
-            statutory: audit::statutory_sample(&seed, &batches, per_segment),
+            statutory: audit::statutory_sample(
+                &seed,
+                &batches,
+                audit::statutory_batches(&p.contest, per_segment),
+            ),
             risk_limited,
         }
     };

@@ -163,7 +163,7 @@ pub(super) fn check_contest(
             result_signed_at: shard.result.body.signed_at,
             totals: &shard.result.body.totals,
             winners: &shard.result.body.winners,
-            rows: &held.rows,
+            shard: &shard,
             listed: &ctx.listed,
             stations: ctx
                 .stations_of

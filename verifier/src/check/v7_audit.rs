@@ -9,7 +9,7 @@ use crate::report::{At, AuditLine, Findings, Severity};
 use audit::model::{kinds as audit_kinds, paths as audit_paths};
 use audit::seed::{audit_seed, hex32, opens};
 use audit::{Batch, ContestAudit, Frame, SeedCommitment};
-use bundle::{AuditParty, Contest, ElectionDefinition, Role, Signed, StationResult};
+use bundle::{AuditParty, Contest, ElectionDefinition, Role, Signed};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What V7 needs from the rest of the run.
@@ -26,8 +26,8 @@ pub(crate) struct AuditInputs<'a> {
     /// Published totals and winners.
     pub totals: &'a [u64],
     pub winners: &'a [String],
-    /// Published rows by station.
-    pub rows: &'a BTreeMap<&'a str, &'a StationResult>,
+    /// The contest's shard (its station rows, and a grouped contest's group rows).
+    pub shard: &'a bundle::ContestShard,
     /// Files the signed index lists.
     pub listed: &'a BTreeSet<String>,
     /// Positions in the definition of the contest's stations (the run's index, not a scan).
@@ -334,15 +334,16 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
         .map(|&i| &a.def.stations[i])
         .map(|s| (s.station_id.as_str(), s.segment_id.as_str()))
         .collect();
-    let batches: Vec<Batch<'_>> = a
-        .rows
-        .iter()
-        .map(|(sid, r)| Batch {
-            station_id: sid,
-            segment_id: segment.get(sid).copied().unwrap_or(""),
-            counts: &r.counts,
-        })
-        .collect();
+    // The batches: the stations, or a grouped contest's groups, whose slips are counted
+    // together and compared with the group's row (audit.md §4).
+    let batches: Vec<Batch<'_>> =
+        audit::contest_batches(a.contest, a.shard, |sid| segment.get(sid).copied());
+    let is_batch: BTreeSet<&str> = batches.iter().map(|b| b.station_id).collect();
+    let unit = if a.contest.totaliser.is_some() {
+        "group"
+    } else {
+        "station"
+    };
     let winners: Vec<usize> = a
         .winners
         .iter()
@@ -409,7 +410,11 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
     // V7.d: the statutory sample is the one the seed gives (with no seed, V7.c has failed and
     // the draws cannot be checked: verification.md, "Dependent failures").
     if let Some(seed) = seed.filter(|_| seed_ok) {
-        let want = audit::statutory_sample(&seed, &batches, rec.per_segment);
+        let want = audit::statutory_sample(
+            &seed,
+            &batches,
+            audit::statutory_batches(a.contest, rec.per_segment),
+        );
         f.expect("V7.d", rec.statutory == want, &rat, || {
             format!(
                 "the statutory sample {:?} is not the one the seed gives {:?}: it was not drawn from the seed",
@@ -441,9 +446,9 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
         let sat = At::station(&rfile, cid, &s.station_id);
         f.expect(
             "V7.f",
-            a.rows.contains_key(s.station_id.as_str()) && s.counts.len() == n,
+            is_batch.contains(s.station_id.as_str()) && s.counts.len() == n,
             &sat,
-            || format!("slips must be {n} counts for a station of this contest"),
+            || format!("slips must be {n} counts for a {unit} of this contest{}", if unit == "group" { " (a grouped contest's slips are counted and recorded per totaliser group, never per station)" } else { "" }),
         );
         f.expect(
             "V7.f",
@@ -464,9 +469,9 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
     for r in &rec.requests {
         f.expect(
             "V7.f",
-            a.rows.contains_key(r.as_str()),
+            is_batch.contains(r.as_str()),
             &At::station(&rfile, cid, r),
-            || "a Rule 56D request for a station not of this contest".into(),
+            || format!("a Rule 56D request for a {unit} not of this contest"),
         );
     }
     let to_count = audit::stations_to_count(rec);

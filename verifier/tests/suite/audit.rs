@@ -1055,3 +1055,155 @@ fn v7a_a_rule_that_names_no_party_is_warned_of() {
 fn sha256_of(p: &Path) -> String {
     bundle::digest::sha256_hex(&std::fs::read(p).unwrap())
 }
+
+/// One contest of 24 stations in totaliser groups of at least 3 (8 groups), audited: the RO
+/// and an observer seed the draw, risk limit 10%, 3 votes moved on paper in the first group
+/// drawn. Returns the bundle's folder (kept alive) and input folder.
+fn grouped_audit() -> &'static (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    use prover::audit::Party;
+    static G: std::sync::OnceLock<(tempfile::TempDir, std::path::PathBuf, std::path::PathBuf)> =
+        std::sync::OnceLock::new();
+    G.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("input");
+        let bundle = dir.path().join("bundle");
+        let opts = prover::simulate::SimOptions {
+            kind: ElectionKind::Assembly,
+            seed: 22,
+            areas: 1,
+            stations: 24,
+            candidates: 3,
+            electors: 60,
+            risk_limit_bp: Some(1000),
+            totaliser: Some(3),
+            ..Default::default()
+        };
+        prover::simulate::simulate(&opts, &input).unwrap();
+        let mut rng = rand::rngs::OsRng;
+        let shapes = ["64x4c", "g4x4"].map(|s| circuits::Shape::parse(s).unwrap());
+        let kd = prover::setup::setup(&shapes, "test", &dir.path().join("keys"), &mut rng).unwrap();
+        prover::seal::seal(&input, &kd, &mut rng).unwrap();
+        let parties = [
+            ("RO-AC001", Party::ReturningOfficer),
+            ("OBS-1", Party::Observer),
+        ];
+        for (id, party) in parties {
+            prover::audit::commit(&input, C, id, party, None).unwrap();
+        }
+        prover::prove::prove(&prover::prove::ProveOptions {
+            input: &input,
+            keys: &kd,
+            out: &bundle,
+            force: false,
+            on_progress: None,
+        })
+        .unwrap();
+        for (id, party) in parties {
+            prover::audit::reveal(&input, &bundle, C, id, party, None).unwrap();
+        }
+        let plan = prover::audit::draw(&input, &bundle, C, None).unwrap();
+        let first = plan.statutory[0].clone();
+        let mut all = false;
+        for _ in 0..6 {
+            prover::audit::simulate_slips(&input, &bundle, C, &[], all, Some((&first, 3))).unwrap();
+            let a = prover::audit::record(&input, &bundle, C, &[], all, None).unwrap();
+            if a.confirmed {
+                break;
+            }
+            let n = a.initial_sample.unwrap_or(4).max(2);
+            let plan = prover::audit::draw(&input, &bundle, C, Some(n)).unwrap();
+            all = plan
+                .risk_limited
+                .iter()
+                .flat_map(|r| r.rounds.iter().flatten())
+                .count()
+                > 40;
+        }
+        (dir, bundle, input)
+    })
+}
+
+#[test]
+fn a_grouped_contest_is_audited_by_whole_groups() {
+    let (_, bundle, _) = grouped_audit();
+    let r = verify(bundle);
+    assert_eq!(failed_steps(&r), set(&[]), "{:#?}", r.findings);
+    let file: Value =
+        serde_json::from_slice(&std::fs::read(bundle.join(record_path())).unwrap()).unwrap();
+    let rec = &file["record"]["body"];
+    // ceil(5 / 3) = 2 groups per segment, every id in the record a group's, the slips too.
+    assert_eq!(rec["statutory"].as_array().unwrap().len(), 2);
+    let ids = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut named = ids(&rec["statutory"]);
+    named.extend(ids(&rec["requests"]));
+    for round in rec["risk_limited"]["rounds"].as_array().unwrap() {
+        named.extend(ids(round));
+    }
+    for s in rec["slips"].as_array().unwrap() {
+        named.push(s["station_id"].as_str().unwrap().to_string());
+    }
+    assert!(!named.is_empty());
+    for id in &named {
+        assert!(id.starts_with('G'), "{id} is not a group");
+    }
+    // The planted discrepancy is found in its group and the slips prevail.
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.step == "V7.f" && f.severity == Severity::Notice));
+    let line = r.contests.iter().find(|l| l.contest_id == C).unwrap();
+    let words = &line.audit.as_ref().unwrap().conclusion;
+    assert!(words.contains("group"), "{words}");
+}
+
+#[test]
+fn v7d_v7f_an_audit_that_draws_a_single_station_of_a_grouped_contest_fails() {
+    let (_, bundle, input) = grouped_audit();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bundle");
+    copy_dir(bundle, &path);
+    let c = Copy::new(dir, path, input.clone());
+    // The RO re-signs a record whose statutory sample names one station of the first group
+    // drawn, with that station's slips alone: finer than the published result.
+    let manifest = c.read("election.json");
+    let contest = manifest["body"]["definition"]["contests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["contest_id"] == C)
+        .unwrap()
+        .clone();
+    edit_record(&c, |rec| {
+        let g = rec["statutory"][0].as_str().unwrap().to_string();
+        let group = contest["totaliser"]["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["group_id"] == json!(g))
+            .unwrap();
+        let station = group["stations"][0].as_str().unwrap().to_string();
+        rec["statutory"][0] = json!(station);
+        let n = contest["candidates"].as_array().unwrap().len();
+        let mut slips = rec["slips"].as_array().unwrap().clone();
+        slips.push(json!({"station_id": station, "counts": vec![1; n]}));
+        slips.sort_by(|a, b| a["station_id"].as_str().cmp(&b["station_id"].as_str()));
+        rec["slips"] = json!(slips);
+    });
+    let r = verify(&c.path);
+    let failed = failed_steps(&r);
+    assert!(
+        failed.contains("V7.d") && failed.contains("V7.f"),
+        "{:#?}",
+        r.findings
+    );
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.step == "V7.f" && f.rule.contains("never per station")));
+}

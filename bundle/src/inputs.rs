@@ -57,6 +57,33 @@ pub struct ContestSalt {
     pub count_salt: Option<String>,
 }
 
+/// One station's count opening in a contest with totaliser groups (protocol.md §7.1): its
+/// machine counts per choice slot with the count commitment's salt. Shows that station's counts
+/// and nothing of its log; what a court needs for a dispute over one station's count
+/// (`verifier open --counts`, audit.md §7). Secret until a court orders it.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountOpeningFile {
+    /// Station.
+    pub station_id: String,
+    /// Contest.
+    pub contest_id: String,
+    /// Votes per choice slot of the station's shape (49MA test votes included).
+    pub counts: Vec<u64>,
+    /// The count commitment's salt, 64 hex digits.
+    pub count_salt: String,
+}
+
+impl core::fmt::Debug for CountOpeningFile {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "CountOpeningFile({}, {}, <secret>)",
+            self.station_id, self.contest_id
+        )
+    }
+}
+
 /// `SECRET_salts/<station>.json`: the salts drawn at close of poll.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -164,6 +164,29 @@ fn count_opening(
             "missing file for this station",
         )
     })?;
+    let opening = opening_of(input, log_path, log, contest, &cop.body, shape)?;
+    if row.count_commitment.as_deref() != Some(fr_to_hex(&opening.commitment()).as_str()) {
+        return Err(ProverError::input(
+            input.join(layout::SALTS).display().to_string(),
+            Some(sid),
+            format!("contest {cid}: the log's counts and the count salt do not open the row's count commitment"),
+        ));
+    }
+    Ok(opening)
+}
+
+/// The histogram of a station's sealed log for one contest over `shape`'s choice slots, with the
+/// count salt drawn at sealing.
+fn opening_of(
+    input: &Path,
+    log_path: &Path,
+    log: &EvmLog,
+    contest: &Contest,
+    cop: &CloseOfPoll,
+    shape: Shape,
+) -> Result<CountOpening, ProverError> {
+    let sid = cop.station_id.as_str();
+    let cid = contest.contest_id.as_str();
     let log_file = log_path.display().to_string();
     let clog = log
         .contests
@@ -175,8 +198,8 @@ fn count_opening(
     let (choices, _) = crate::seal::check_contest_log(
         contest,
         sid,
-        cop.body.poll.closed_at,
-        &cop.body.contest,
+        cop.poll.closed_at,
+        &cop.contest,
         clog,
         &log_file,
     )?;
@@ -207,13 +230,54 @@ fn count_opening(
         context: format!("{salt_file}: contest {cid}, count salt"),
         source,
     })?;
-    let opening = CountOpening { counts, salt };
-    if row.count_commitment.as_deref() != Some(fr_to_hex(&opening.commitment()).as_str()) {
-        return Err(ProverError::input(
-            &salt_file,
-            Some(sid),
-            format!("contest {cid}: the log's counts and the count salt do not open the row's count commitment"),
-        ));
-    }
-    Ok(opening)
+    Ok(CountOpening { counts, salt })
+}
+
+/// `prover count-opening`: one station's count opening in a contest with totaliser groups
+/// (bundle::inputs::CountOpeningFile), for a court's order: its counts per choice slot and its
+/// count salt, from the sealed log and `SECRET_salts/`. It reveals that station's counts and
+/// nothing of the order of its votes (audit.md §7).
+pub fn count_opening_file(
+    input: &Path,
+    station_id: &str,
+    contest_id: &str,
+) -> Result<bundle::inputs::CountOpeningFile, ProverError> {
+    let def = crate::seal::read_definition(input)?;
+    let contest = def
+        .contest(contest_id)
+        .filter(|c| c.totaliser.is_some())
+        .ok_or_else(|| {
+            ProverError::input(
+                layout::ELECTION,
+                Some(station_id),
+                format!("contest {contest_id} is not a contest with totaliser groups: open its stations with their logs and salts"),
+            )
+        })?;
+    let cop_path = input
+        .join(layout::CLOSE_OF_POLL)
+        .join(format!("{station_id}.json"));
+    let statements: Vec<Signed<CloseOfPoll>> = read_json(&cop_path)?;
+    let cop = statements
+        .iter()
+        .find(|s| s.body.contest.contest_id == contest_id && s.body.station_id == station_id)
+        .ok_or_else(|| {
+            ProverError::input(
+                cop_path.display().to_string(),
+                Some(station_id),
+                format!("no close-of-poll statement for contest {contest_id}"),
+            )
+        })?;
+    let shape = Shape::parse(&cop.body.shape).map_err(|source| ProverError::Circuit {
+        context: cop_path.display().to_string(),
+        source,
+    })?;
+    let log_path = input.join(layout::LOGS).join(format!("{station_id}.json"));
+    let log: EvmLog = read_json(&log_path)?;
+    let opening = opening_of(input, &log_path, &log, contest, &cop.body, shape)?;
+    Ok(bundle::inputs::CountOpeningFile {
+        station_id: station_id.into(),
+        contest_id: contest_id.into(),
+        counts: opening.counts,
+        count_salt: opening.salt.to_hex(),
+    })
 }

@@ -39,8 +39,12 @@ enum Command {
     Prove(election::ProveArgs),
     /// After every shard: check that the work folder holds each row of the election exactly
     /// once and that each verifies, then sum, sign and write the bundle (reads the RO and
-    /// authority keys; no log, no salt).
+    /// authority keys; no log, no salt, except for contests with totaliser groups, whose group
+    /// proofs open their stations' count commitments).
     Assemble(shard::AssembleArgs),
+    /// Under a court's order, in a contest with totaliser groups: one station's count opening
+    /// (its counts and count salt, nothing of its log) for `verifier open --counts`.
+    CountOpening(election::CountOpeningArgs),
     /// The VVPAT audit of a contest: seed shares, draws, slip counts, the RO's record.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -74,6 +78,7 @@ fn main() -> ExitCode {
         Command::Seal(a) => election::run_seal(a),
         Command::Prove(a) => election::run_prove(a),
         Command::Assemble(a) => shard::run_assemble(a),
+        Command::CountOpening(a) => election::run_count_opening(a),
         Command::Audit(cmd) => audit::run_audit(cmd),
         Command::Ceremony(cmd) => ceremony::run_ceremony(cmd),
         Command::Circuit(cmd) => circuit::run_circuit(cmd),

@@ -101,7 +101,8 @@ enum Command {
         root_keys: Vec<String>,
     },
     /// A court's opening of one station: check its sealed log and salt against the signed
-    /// commitment and the published row (and a slip recount), and print a report to file.
+    /// commitment and the published row (and a slip recount), and print a report to file. In a
+    /// contest with totaliser groups, `--counts` opens the station's count commitment alone.
     Open {
         /// Bundle folder.
         bundle: PathBuf,
@@ -110,11 +111,15 @@ enum Command {
         #[arg(long)]
         station: String,
         /// The sealed EVM log (SECRET_logs/<station>.json as the prover keeps it).
-        #[arg(long)]
-        log: PathBuf,
+        #[arg(long, requires = "salts", required_unless_present = "counts")]
+        log: Option<PathBuf>,
         /// The salts drawn at close of poll (SECRET_salts/<station>.json).
-        #[arg(long)]
-        salts: PathBuf,
+        #[arg(long, requires = "log")]
+        salts: Option<PathBuf>,
+        /// Only the station's count opening (`prover count-opening`), in a contest with
+        /// totaliser groups: its counts and count salt, nothing of its log.
+        #[arg(long, conflicts_with_all = ["log", "salts"])]
+        counts: Option<PathBuf>,
         /// A slip recount: JSON array of counts per candidate, NOTA last.
         #[arg(long)]
         slips: Option<PathBuf>,
@@ -298,6 +303,7 @@ fn main() -> ExitCode {
             station,
             log,
             salts,
+            counts,
             slips,
             root_keys,
             json,
@@ -310,8 +316,14 @@ fn main() -> ExitCode {
                 bundle: &bundle,
                 contest: &contest,
                 station: &station,
-                log: &log,
-                salts: &salts,
+                opening: match (&log, &salts, &counts) {
+                    (Some(log), Some(salts), _) => verifier::open::Opening::Log { log, salts },
+                    (_, _, Some(c)) => verifier::open::Opening::Counts(c),
+                    _ => {
+                        eprintln!("error: give --log and --salts, or --counts");
+                        return ExitCode::from(2);
+                    }
+                },
                 slips: slips.as_deref(),
                 pinned_keys: pinned,
             });

@@ -5,7 +5,7 @@
 //! statement it relied on and never prints the order of the votes.
 
 use crate::check::{verify_bundle, Options};
-use bundle::inputs::{EvmLog, StationSalts};
+use bundle::inputs::{CountOpeningFile, EvmLog, StationSalts};
 use bundle::{paths, BundleIndex, CloseOfPoll, ContestShard, Signed};
 use circuits::{fr_from_hex, log_commitment, station_binding, LogWitness, Salt, Shape};
 use serde::Serialize;
@@ -23,15 +23,32 @@ pub struct OpenRequest<'a> {
     pub contest: &'a str,
     /// Station.
     pub station: &'a str,
-    /// The sealed EVM log of the station (`SECRET_logs/<station>.json` format).
-    pub log: &'a Path,
-    /// The station's salts (`SECRET_salts/<station>.json` format).
-    pub salts: &'a Path,
+    /// What the court opens with.
+    pub opening: Opening<'a>,
     /// A slip recount: a JSON array of counts per candidate, NOTA last.
     pub slips: Option<&'a Path>,
     /// Authority keys the court trusts.
     pub pinned_keys: Vec<String>,
 }
+
+/// What a court opens a station with.
+#[derive(Debug, Clone, Copy)]
+pub enum Opening<'a> {
+    /// The sealed EVM log (`SECRET_logs/<station>.json` format) and the station's salts
+    /// (`SECRET_salts/<station>.json` format).
+    Log {
+        /// The log.
+        log: &'a Path,
+        /// The salts.
+        salts: &'a Path,
+    },
+    /// Only the station's count opening (`bundle::inputs::CountOpeningFile`), in a contest with
+    /// totaliser groups (audit.md §7).
+    Counts(&'a Path),
+}
+
+/// What check O3 establishes for a count opening.
+const O3_COUNTS: &str = "the count opening opens the row's count commitment";
 
 /// One check of the opening.
 #[derive(Clone, Debug, Serialize)]
@@ -63,9 +80,10 @@ pub struct OpenReport {
     pub statements: Vec<String>,
     /// Every check.
     pub checks: Vec<OpenCheck>,
-    /// Counts from the opened log (per candidate, NOTA last), if it could be read.
+    /// Counts from the opened log or count opening, net of test votes (per candidate, NOTA
+    /// last), if it could be read.
     pub log_counts: Option<Vec<u64>>,
-    /// The published row.
+    /// The published row (none in a contest with totaliser groups: it publishes per group).
     pub published: Option<Vec<u64>>,
     /// The slip recount, if given.
     pub slips: Option<Vec<u64>>,
@@ -130,7 +148,7 @@ impl OpenReport {
         let _ = writeln!(s, "\ncounts per candidate (ballot order, NOTA last):");
         let _ = writeln!(
             s,
-            "  opened log (net of 49MA test votes)  {}",
+            "  opened (net of 49MA test votes)       {}",
             row(&self.log_counts)
         );
         let _ = writeln!(
@@ -144,6 +162,7 @@ impl OpenReport {
             row(&self.slips)
         );
         let verdict = match self.exit_code() {
+            0 if self.published.is_none() => "every check holds: the opened counts are the ones the station committed to and proved from its sealed log (its contest publishes per totaliser group)",
             0 => "every check holds: the sealed log is the one committed at close of poll, and its count is the published row",
             1 => "FAILURE: at least one check fails (see above)",
             _ => "INCOMPLETE: at least one check could not be made (see above)",
@@ -254,19 +273,30 @@ pub fn open(req: &OpenRequest<'_>) -> OpenReport {
         Some(true),
         String::new(),
     );
-    r.published = Some(row.counts.clone());
+    // A grouped contest's row publishes no counts, only a count commitment (protocol.md §7).
+    let grouped = row.count_commitment.is_some();
+    if !grouped {
+        r.published = Some(row.counts.clone());
+    }
     let st = &cop.body;
     let n = shard.result.body.totals.len();
+    let (log_path, salts_path) = match req.opening {
+        Opening::Log { log, salts } => (log, salts),
+        Opening::Counts(path) => {
+            open_counts(&mut r, req, path, st, row, n);
+            return r;
+        }
+    };
 
     // O3: the opened log and salt match the commitment.
-    let log: EvmLog = match read_json(req.log) {
+    let log: EvmLog = match read_json(log_path) {
         Ok(l) => l,
         Err(e) => {
             r.check("O3", O3, None, e);
             return r;
         }
     };
-    let salts: StationSalts = match read_json(req.salts) {
+    let salts: StationSalts = match read_json(salts_path) {
         Ok(s) => s,
         Err(e) => {
             r.check("O3", O3, None, e);
@@ -274,8 +304,8 @@ pub fn open(req: &OpenRequest<'_>) -> OpenReport {
         }
     };
     let clog = log.contests.iter().find(|c| c.contest_id == req.contest);
-    let salt = salts.contests.iter().find(|c| c.contest_id == req.contest);
-    let (Some(clog), Some(salt)) = (clog, salt) else {
+    let salt_entry = salts.contests.iter().find(|c| c.contest_id == req.contest);
+    let (Some(clog), Some(salt)) = (clog, salt_entry) else {
         r.check(
             "O3",
             O3,
@@ -312,9 +342,12 @@ pub fn open(req: &OpenRequest<'_>) -> OpenReport {
         times,
         salt,
     };
-    let shape = Shape::parse(&st.shape)
-        .ok()
-        .filter(|s| s.kind == circuits::Kind::Public);
+    let kind = if grouped {
+        circuits::Kind::Committed
+    } else {
+        circuits::Kind::Public
+    };
+    let shape = Shape::parse(&st.shape).ok().filter(|s| s.kind == kind);
     let binding = station_binding(&st.election_id, req.station, req.contest);
     let opened = shape.map(|s| log_commitment(&s, binding, st.poll.closed_at, &witness));
     let signed = fr_from_hex(&st.log_commitment).ok();
@@ -352,30 +385,140 @@ pub fn open(req: &OpenRequest<'_>) -> OpenReport {
         return r;
     };
     let hist = witness.vartime_counts(&shape);
+    if grouped {
+        // The proved counts are committed: the log's histogram must open the row's count
+        // commitment under the station's count salt.
+        let opens = salt_entry
+            .and_then(|c| c.count_salt.as_deref())
+            .map(|h| opens_count_commitment(h, &hist, row));
+        r.check(
+            "O5",
+            "the log's count equals the proved machine counts",
+            opens.as_ref().map(|o| matches!(o, Ok(true))),
+            match opens {
+                None => "the salts file has no count salt for this contest".into(),
+                Some(Ok(true)) => {
+                    "the log's histogram and the count salt open the row's count commitment".into()
+                }
+                Some(Ok(false)) => {
+                    "the log's histogram and the count salt do NOT open the row's count commitment"
+                        .into()
+                }
+                Some(Err(e)) => e,
+            },
+        );
+    } else {
+        r.check(
+            "O5",
+            "the log's count equals the proved machine counts",
+            Some(hist == row.machine_counts),
+            format!(
+                "log {:?}, proved {:?}",
+                &hist[..n.min(hist.len())],
+                &row.machine_counts[..n.min(row.machine_counts.len())]
+            ),
+        );
+    }
+    let net = net_counts(&hist, n, st);
+    r.log_counts = Some(net.clone());
     r.check(
-        "O5",
-        "the log's count equals the proved machine counts",
-        Some(hist == row.machine_counts),
-        format!(
-            "log {:?}, proved {:?}",
-            &hist[..n.min(hist.len())],
-            &row.machine_counts[..n.min(row.machine_counts.len())]
-        ),
+        "O6",
+        "the log's count net of 49MA test votes equals the published row",
+        Some(grouped || net == row.counts),
+        if grouped {
+            "the contest publishes per totaliser group: the station's row is its committed counts (O5)".into()
+        } else {
+            String::new()
+        },
     );
+    slip_check(&mut r, req, if grouped { &net } else { &row.counts });
+    r
+}
+
+/// The first `n` counts of `hist` less the statement's 49MA test votes.
+fn net_counts(hist: &[u64], n: usize, st: &CloseOfPoll) -> Vec<u64> {
     let mut net: Vec<u64> = hist.iter().take(n).copied().collect();
     for t in &st.contest.test_votes {
         if let Some(x) = net.get_mut(t.choice as usize) {
             *x = x.saturating_sub(t.count);
         }
     }
-    r.log_counts = Some(net.clone());
+    net
+}
+
+/// Whether `counts` under the count salt `salt_hex` open the row's count commitment.
+fn opens_count_commitment(
+    salt_hex: &str,
+    counts: &[u64],
+    row: &bundle::StationResult,
+) -> Result<bool, String> {
+    let salt =
+        Salt::from_hex(salt_hex).map_err(|e| format!("the count salt does not decode: {e}"))?;
+    let want = row
+        .count_commitment
+        .as_deref()
+        .and_then(|h| fr_from_hex(h).ok())
+        .ok_or("the row's count commitment does not decode")?;
+    Ok(circuits::totaliser::count_commitment(&salt, counts) == want)
+}
+
+/// O3 for a count opening, then its counts and the slips (audit.md §7).
+fn open_counts(
+    r: &mut OpenReport,
+    req: &OpenRequest<'_>,
+    path: &Path,
+    st: &CloseOfPoll,
+    row: &bundle::StationResult,
+    n: usize,
+) {
+    let file: CountOpeningFile = match read_json(path) {
+        Ok(f) => f,
+        Err(e) => {
+            r.check("O3", O3_COUNTS, None, e);
+            return;
+        }
+    };
+    if row.count_commitment.is_none() {
+        r.check(
+            "O3",
+            O3_COUNTS,
+            None,
+            "the station's row publishes its counts (its contest has no totaliser groups): open it with its log and salts".into(),
+        );
+        return;
+    }
+    let slots = Shape::parse(&st.shape).map(|s| s.choices).unwrap_or(0);
+    let ids_ok = file.station_id == req.station && file.contest_id == req.contest;
+    let opened = opens_count_commitment(&file.count_salt, &file.counts, row);
+    let holds = ids_ok && file.counts.len() == slots && matches!(opened, Ok(true));
     r.check(
-        "O6",
-        "the log's count net of 49MA test votes equals the published row",
-        Some(net == row.counts),
-        String::new(),
+        "O3",
+        O3_COUNTS,
+        Some(holds),
+        match opened {
+            Err(e) => e,
+            _ if !ids_ok => "the opening names another station or contest".into(),
+            _ if holds => format!(
+                "{} votes; the station's proof shows these are the histogram of the log its PO sealed (V4.d)",
+                file.counts.iter().sum::<u64>()
+            ),
+            _ => "the counts and salt do NOT open the row's count commitment: they are not the counts the station's proof and its group's were made over".into(),
+        },
     );
-    // O7: the slips.
+    let total: u64 = file.counts.iter().sum();
+    r.check(
+        "O4",
+        "the counts add up to Form 17C's total recorded",
+        Some(total == st.contest.total_recorded),
+        format!("{total} counted, {} recorded", st.contest.total_recorded),
+    );
+    let net = net_counts(&file.counts, n, st);
+    r.log_counts = Some(net.clone());
+    slip_check(r, req, &net);
+}
+
+/// O7: the slip recount against `row` (the published row, or a grouped station's opened counts).
+fn slip_check(r: &mut OpenReport, req: &OpenRequest<'_>, row: &[u64]) {
     match req.slips {
         None => r.check(
             "O7",
@@ -385,7 +528,7 @@ pub fn open(req: &OpenRequest<'_>) -> OpenReport {
         ),
         Some(p) => match read_json::<Vec<u64>>(p) {
             Ok(s) => {
-                let same = s == row.counts;
+                let same = s == row;
                 r.check(
                     "O7",
                     "a slip recount equals the published row",
@@ -397,5 +540,4 @@ pub fn open(req: &OpenRequest<'_>) -> OpenReport {
             Err(e) => r.check("O7", "a slip recount equals the published row", None, e),
         },
     }
-    r
 }

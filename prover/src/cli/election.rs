@@ -210,6 +210,36 @@ pub fn run_manifest(args: ManifestArgs) -> Result<(), ProverError> {
     Ok(())
 }
 
+/// One station's count opening (a contest with totaliser groups), for a court.
+#[derive(Args, Debug)]
+pub struct CountOpeningArgs {
+    /// Input folder (with the sealed logs and salts).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Station.
+    #[arg(long)]
+    pub station: String,
+    /// Contest.
+    #[arg(long)]
+    pub contest: String,
+    /// Where to write the opening (it reveals the station's counts: hand it to the court only).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `prover count-opening`.
+pub fn run_count_opening(args: CountOpeningArgs) -> Result<(), ProverError> {
+    let f = prover::groups::count_opening_file(&args.input, &args.station, &args.contest)?;
+    prover::io::write_json(&args.out, &f)?;
+    println!(
+        "count opening of station {}, contest {} written to {} (it reveals that station's counts)",
+        args.station,
+        args.contest,
+        args.out.display()
+    );
+    Ok(())
+}
+
 /// Close of poll: check inputs, commit to every sealed log, sign the statements.
 #[derive(Args, Debug)]
 pub struct SealArgs {

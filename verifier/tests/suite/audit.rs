@@ -412,8 +412,7 @@ fn open_station(log: &Path, salts: &Path, slips: Option<&Path>) -> verifier::ope
         bundle: &a.bundle,
         contest: C,
         station: &a.planted,
-        log,
-        salts,
+        opening: verifier::open::Opening::Log { log, salts },
         slips,
         pinned_keys: Vec::new(),
     })
@@ -1206,4 +1205,63 @@ fn v7d_v7f_an_audit_that_draws_a_single_station_of_a_grouped_contest_fails() {
         .findings
         .iter()
         .any(|f| f.step == "V7.f" && f.rule.contains("never per station")));
+}
+
+#[test]
+fn court_opening_of_a_grouped_station_with_its_log_or_its_count_opening_alone() {
+    let (_, bundle, input) = grouped_audit();
+    let station = "AC001-PS001";
+    let open = |opening| {
+        verifier::open::open(&verifier::open::OpenRequest {
+            bundle,
+            contest: C,
+            station,
+            opening,
+            slips: None,
+            pinned_keys: Vec::new(),
+        })
+    };
+    // With the sealed log and salts: the log opens the signed commitment, and its histogram the
+    // row's count commitment.
+    let log = input.join(format!("SECRET_logs/{station}.json"));
+    let salts = input.join(format!("SECRET_salts/{station}.json"));
+    let r = open(verifier::open::Opening::Log {
+        log: &log,
+        salts: &salts,
+    });
+    assert_eq!(r.exit_code(), 0, "{}", r.to_text());
+    assert!(r.published.is_none());
+    let from_log = r.log_counts.clone().unwrap();
+    // With the count opening alone: the same counts, nothing of the log.
+    let file = prover::groups::count_opening_file(input, station, C).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("opening.json");
+    std::fs::write(&path, serde_json::to_vec(&file).unwrap()).unwrap();
+    let r = open(verifier::open::Opening::Counts(&path));
+    assert_eq!(r.exit_code(), 0, "{}", r.to_text());
+    assert_eq!(r.log_counts.as_ref(), Some(&from_log));
+    // Counts that are not the committed ones (one vote moved) fail O3.
+    let mut forged = file.clone();
+    let (a, b) = if forged.counts[0] > 0 { (0, 1) } else { (1, 0) };
+    forged.counts[a] -= 1;
+    forged.counts[b] += 1;
+    std::fs::write(&path, serde_json::to_vec(&forged).unwrap()).unwrap();
+    let r = open(verifier::open::Opening::Counts(&path));
+    assert_eq!(r.exit_code(), 1, "{}", r.to_text());
+    assert!(r
+        .checks
+        .iter()
+        .any(|c| c.id == "O3" && c.holds == Some(false)));
+    // A booth-wise station is not opened by counts: its row publishes them.
+    let a = audited();
+    std::fs::write(&path, serde_json::to_vec(&file).unwrap()).unwrap();
+    let r = verifier::open::open(&verifier::open::OpenRequest {
+        bundle: &a.bundle,
+        contest: C,
+        station: &a.planted,
+        opening: verifier::open::Opening::Counts(&path),
+        slips: None,
+        pinned_keys: Vec::new(),
+    });
+    assert_eq!(r.exit_code(), 2, "{}", r.to_text());
 }

@@ -103,3 +103,4 @@ done
 mv spec/samples/authorities.txt.new spec/samples/authorities.txt
 mv spec/samples/manifests.txt.new spec/samples/manifests.txt
 echo "samples written; trusted keys in spec/samples/authorities.txt, manifest digests in spec/samples/manifests.txt"
+scripts/make-totaliser-sample.sh

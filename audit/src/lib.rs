@@ -198,7 +198,9 @@ pub struct Discrepancy {
 /// What the paper evidence says about one contest.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Assessment {
-    /// Stations in the contest.
+    /// What a batch is: `station`, or `group` in a contest with totaliser groups.
+    pub unit: &'static str,
+    /// Stations in the contest (groups, in a contest with totaliser groups).
     pub stations: u64,
     /// Stations whose slips were counted.
     pub counted: u64,
@@ -362,6 +364,7 @@ pub fn assess(
         ));
     }
     Assessment {
+        unit,
         stations: batches.len() as u64,
         counted,
         statutory: record.statutory.len() as u64,

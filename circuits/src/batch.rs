@@ -29,6 +29,32 @@ use transcripts::{labels, Transcript, TranscriptProtocol};
 /// One proof with its public inputs.
 pub type Item = (PublicInputs, StationProof);
 
+/// Public inputs a batch takes: anything that gives its field elements in the key's order
+/// (the station circuit's, the committed station circuit's, the group circuit's, or the
+/// elements themselves).
+pub trait Inputs {
+    /// The field elements, in the order of the key's circuit.
+    fn to_field_elements(&self) -> Vec<Fr>;
+}
+
+impl Inputs for PublicInputs {
+    fn to_field_elements(&self) -> Vec<Fr> {
+        PublicInputs::to_field_elements(self)
+    }
+}
+
+impl Inputs for crate::totaliser::CommittedPublicInputs {
+    fn to_field_elements(&self) -> Vec<Fr> {
+        crate::totaliser::CommittedPublicInputs::to_field_elements(self)
+    }
+}
+
+impl Inputs for Vec<Fr> {
+    fn to_field_elements(&self) -> Vec<Fr> {
+        self.clone()
+    }
+}
+
 /// A batch coefficient, split for the curve's endomorphism: `r = lo + lambda * hi` with `lo`,
 /// `hi` below 2^64 and `lambda` the eigenvalue of `phi(x, y) = (beta x, y)` on G1 (spec
 /// `protocol.md` §6.1). Distinct `(lo, hi)` give distinct `r` (lambda times any nonzero
@@ -43,7 +69,11 @@ struct Coefficient {
     r: Fr,
 }
 
-fn coefficients(vk_digest: &[u8], items: &[&Item], entropy: &[u8; 32]) -> Vec<Coefficient> {
+fn coefficients<I: Inputs>(
+    vk_digest: &[u8],
+    items: &[&(I, StationProof)],
+    entropy: &[u8; 32],
+) -> Vec<Coefficient> {
     let mut t = Transcript::new(labels::PROTOCOL);
     t.groth16_batch_domain_sep(vk_digest, items.len() as u64);
     for (public, proof) in items {
@@ -144,7 +174,12 @@ fn wnaf4(k: u64) -> Vec<i8> {
 impl PreparedKey {
     /// Whether the whole batch verifies (no bisection). Every item must already have the
     /// key's public-input count.
-    fn vartime_batch_holds(&self, vk_digest: &[u8], items: &[&Item], entropy: &[u8; 32]) -> bool {
+    fn vartime_batch_holds<I: Inputs>(
+        &self,
+        vk_digest: &[u8],
+        items: &[&(I, StationProof)],
+        entropy: &[u8; 32],
+    ) -> bool {
         let vk = &self.pvk.vk;
         let r = coefficients(vk_digest, items, entropy);
         // sum_i r_i IC_i = (sum r_i) g_0 + sum_j (sum_i r_i x_ij) g_{j+1}: one MSM.
@@ -200,7 +235,12 @@ impl PreparedKey {
 
     /// Verifies `items` as one batch; returns the indices of the proofs that do not verify
     /// (empty when all do). Inputs of the wrong count are named without entering the batch.
-    pub fn verify_batch(&self, vk_digest: &[u8], items: &[Item], entropy: &[u8; 32]) -> Vec<usize> {
+    pub fn verify_batch<I: Inputs>(
+        &self,
+        vk_digest: &[u8],
+        items: &[(I, StationProof)],
+        entropy: &[u8; 32],
+    ) -> Vec<usize> {
         let expected = self.pvk.vk.gamma_abc_g1.len() - 1;
         let mut bad = Vec::new();
         let mut good: Vec<usize> = Vec::with_capacity(items.len());
@@ -216,10 +256,10 @@ impl PreparedKey {
         bad
     }
 
-    fn bisect(
+    fn bisect<I: Inputs>(
         &self,
         vk_digest: &[u8],
-        items: &[Item],
+        items: &[(I, StationProof)],
         idx: &[usize],
         entropy: &[u8; 32],
         bad: &mut Vec<usize>,
@@ -229,12 +269,15 @@ impl PreparedKey {
         }
         if idx.len() == 1 {
             let (public, proof) = &items[idx[0]];
-            if self.verify(public, proof).is_err() {
+            if self
+                .verify_inputs(&public.to_field_elements(), proof)
+                .is_err()
+            {
                 bad.push(idx[0]);
             }
             return;
         }
-        let refs: Vec<&Item> = idx.iter().map(|&i| &items[i]).collect();
+        let refs: Vec<&(I, StationProof)> = idx.iter().map(|&i| &items[i]).collect();
         if self.vartime_batch_holds(vk_digest, &refs, entropy) {
             return;
         }

@@ -109,7 +109,7 @@ pub fn group_results(
             pks.insert(*shape, keys.proving_key(*shape)?);
         }
     }
-    crate::prove::prover_pool()?.install(|| {
+    crate::pool::prover_pool()?.install(|| {
         jobs.into_par_iter()
             .map(|(g, shape, openings, test_votes)| {
                 let ctx = |source| ProverError::Circuit {

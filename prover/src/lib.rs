@@ -11,6 +11,7 @@ pub mod error;
 pub mod groups;
 pub mod io;
 pub mod log;
+pub mod pool;
 pub mod prove;
 pub mod seal;
 pub mod setup;

@@ -32,8 +32,8 @@ pub fn result_signed_at(def: &bundle::ElectionDefinition) -> u64 {
     def.counting_starts_at + 8 * 3600
 }
 
-/// Stack of each proving thread.
-pub const PROVER_STACK: usize = 256 << 20;
+pub(crate) use crate::pool::prover_pool;
+pub use crate::pool::PROVER_STACK;
 
 /// Options of a proving run.
 pub struct ProveOptions<'a> {
@@ -136,18 +136,6 @@ pub(crate) fn proving_keys(
         pks.insert(*shape, keys.proving_key(*shape)?);
     }
     Ok(pks)
-}
-
-/// Workers with room for the synthesis of the largest shapes (the default 2 MiB thread stack
-/// overflows at 2,048 votes).
-pub(crate) fn prover_pool() -> Result<rayon::ThreadPool, ProverError> {
-    rayon::ThreadPoolBuilder::new()
-        .stack_size(PROVER_STACK)
-        .build()
-        .map_err(|e| ProverError::Io {
-            path: "<thread pool>".into(),
-            reason: e.to_string(),
-        })
 }
 
 /// Sums the proved rows per contest, signs the contests, the manifest and the index, and

@@ -372,3 +372,108 @@ fn a_grouped_contest_is_refused_before_anything_is_sealed() {
     );
     assert!(!input.join("SECRET_salts").exists(), "nothing sealed");
 }
+
+/// A municipal election with totaliser groups of at least 2 (one ward of 4 stations).
+fn grouped() -> (tempfile::TempDir, PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("input");
+    let opts = SimOptions {
+        kind: ElectionKind::Municipal,
+        seed: 6,
+        areas: 1,
+        stations: 4,
+        candidates: 3,
+        electors: 60,
+        totaliser: Some(2),
+        ..SimOptions::default()
+    };
+    simulate(&opts, &input).unwrap();
+    (d, input)
+}
+
+#[test]
+fn a_grouped_contest_without_committed_and_group_keys_is_refused_at_seal() {
+    let (_d, input) = grouped();
+    let e = seal_err(&input);
+    assert!(e.contains("committed station circuit"), "{e}");
+    assert!(!input.join("close_of_poll").exists());
+}
+
+#[test]
+fn a_totaliser_declaration_breaking_d9_is_refused() {
+    let (_d, input) = grouped();
+    // The first group loses a station: it is then in no group, and the group is below k.
+    edit(&input.join("election.json"), |v| {
+        let c = v["contests"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|c| c.get("totaliser").is_some_and(|t| !t.is_null()))
+            .unwrap();
+        c["totaliser"]["groups"][0]["stations"]
+            .as_array_mut()
+            .unwrap()
+            .pop();
+    });
+    let e = seal_err(&input);
+    assert!(e.contains("D9") && e.contains("is in no group"), "{e}");
+}
+
+#[test]
+fn import_declares_totaliser_groups_or_refuses_a_k_out_of_bounds() {
+    let data =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/real/gujarat-ls2014/pc04-mahesana");
+    let d = tempfile::tempdir().unwrap();
+    let run = |k: &str, out: &Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_prover"))
+            .args(["import", "--raw"])
+            .arg(data.join("raw"))
+            .arg("--electors")
+            .arg(data.join("electors.csv"))
+            .args([
+                "--segments",
+                "21",
+                "--election-id",
+                "ls2014-mahesana",
+                "--contest-id",
+                "PC04",
+                "--contest-name",
+                "4 Mahesana",
+                "--poll-date",
+                "2014-04-30",
+                "--totaliser",
+                k,
+                "--out",
+            ])
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let out = d.path().join("in");
+    let ok = run("14", &out);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let def: bundle::ElectionDefinition =
+        serde_json::from_slice(&std::fs::read(out.join("election.json")).unwrap()).unwrap();
+    let c = &def.contests[0];
+    let t = c.totaliser.as_ref().expect("groups declared");
+    assert_eq!(t.min_stations, 14);
+    let stations: Vec<&bundle::Station> = def.stations.iter().collect();
+    assert!(bundle::totaliser::check_groups(t, &stations).is_empty());
+    assert!(t.groups.len() >= 2);
+    // A k outside the rule's bounds: refused, by name, and the inputs left booth-wise.
+    let out = d.path().join("in2");
+    let bad = run("33", &out);
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("--totaliser 33") && err.contains("k must be") && err.contains("booth-wise"),
+        "{err}"
+    );
+    let def: bundle::ElectionDefinition =
+        serde_json::from_slice(&std::fs::read(out.join("election.json")).unwrap()).unwrap();
+    assert!(def.contests[0].totaliser.is_none());
+}

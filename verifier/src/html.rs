@@ -445,6 +445,31 @@ fn contest(h: &mut String, c: &ContestLine) {
         }
         let _ = writeln!(h, "</table>");
     }
+    if !c.groups.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p>Totaliser groups: this contest's results are published per group of stations, never per station (each station's count is proved against its sealed log but only committed to).</p>\n<table><tr><th>Group</th><th>Segment</th><th>Stations</th>{}</tr>",
+            c.candidates
+                .iter()
+                .map(|r| format!("<th class=\"num\">{}</th>", esc(&r.candidate_id)))
+                .collect::<String>()
+        );
+        for g in &c.groups {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{} ({})</td>{}</tr>",
+                esc(&g.group_id),
+                esc(&g.segment_id),
+                g.stations.len(),
+                esc(&g.stations.join(", ")),
+                g.counts
+                    .iter()
+                    .map(|n| format!("<td class=\"num\">{n}</td>"))
+                    .collect::<String>()
+            );
+        }
+        let _ = writeln!(h, "</table>");
+    }
     if !c.reconciliation.is_empty() {
         let _ = writeln!(
             h,
@@ -516,8 +541,8 @@ fn contest(h: &mut String, c: &ContestLine) {
                 h,
                 "Slips counted",
                 format!(
-                    "at {} of {} stations (statutory {}, risk-limiting draws {})",
-                    x.counted, x.stations, x.statutory, x.draws
+                    "at {} of {} {}s (statutory {}, risk-limiting draws {})",
+                    x.counted, x.stations, x.unit, x.statutory, x.draws
                 ),
             );
             if let Some(m) = x.min_tampered_to_change {

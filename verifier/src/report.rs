@@ -59,6 +59,24 @@ pub struct ContestLine {
     pub declared_source: Option<String>,
     /// The VVPAT audit (V7), for a contested contest.
     pub audit: Option<AuditLine>,
+    /// A contest with totaliser groups (protocol.md §7): its groups' published rows, the
+    /// finest counts it publishes (no station's). Empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GroupLine>,
+}
+
+/// One totaliser group's published row, as the shard carries it.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct GroupLine {
+    /// Group id.
+    pub group_id: String,
+    /// Assembly segment or ward.
+    pub segment_id: String,
+    /// Its stations, in the manifest's order.
+    pub stations: Vec<String>,
+    /// Votes per candidate (NOTA last), net of test votes; empty when the shard has no row
+    /// for the group.
+    pub counts: Vec<u64>,
 }
 
 /// What the VVPAT audit of a contest shows (V7).
@@ -708,8 +726,8 @@ impl Report {
                     if let Some(x) = &a.assessment {
                         let _ = writeln!(
                             s,
-                            "      slips counted at {} of {} stations (statutory {}, risk-limiting draws {}); total error bound U = {:.2}",
-                            x.counted, x.stations, x.statutory, x.draws, x.total_error_bound
+                            "      slips counted at {} of {} {}s (statutory {}, risk-limiting draws {}); total error bound U = {:.2}",
+                            x.counted, x.stations, x.unit, x.statutory, x.draws, x.total_error_bound
                         );
                         for d in &x.discrepancies {
                             let _ = writeln!(
@@ -718,6 +736,26 @@ impl Report {
                                 d.station_id, d.published, d.slips
                             );
                         }
+                    }
+                }
+                if !c.groups.is_empty() {
+                    let _ = writeln!(
+                        s,
+                        "    totaliser groups (results per group; no station's counts are published):"
+                    );
+                    for g in &c.groups {
+                        let _ = writeln!(
+                            s,
+                            "      {:<8} {:<10} {:>3} stations  {}",
+                            g.group_id,
+                            g.segment_id,
+                            g.stations.len(),
+                            g.counts
+                                .iter()
+                                .map(u64::to_string)
+                                .collect::<Vec<_>>()
+                                .join(" / ")
+                        );
                     }
                 }
                 if !c.candidates.is_empty() && c.reconciliation.is_empty() {

@@ -166,10 +166,18 @@ pub fn run_audit(cmd: AuditCommand) -> Result<(), ProverError> {
             more,
         } => {
             let plan = audit::draw(&input, &bundle, &contest, more)?;
+            let grouped = prover::seal::read_definition(&input)?
+                .contest(&contest)
+                .is_some_and(|c| c.totaliser.is_some());
             println!("seed {} over results root {}", plan.seed, plan.results_root);
             println!(
-                "statutory sample ({} per segment): {}",
+                "statutory sample ({} stations per segment{}): {}",
                 plan.per_segment,
+                if grouped {
+                    ", drawn as whole totaliser groups"
+                } else {
+                    ""
+                },
                 plan.statutory.join(" ")
             );
             if let Some(rl) = &plan.risk_limited {
@@ -203,7 +211,10 @@ pub fn run_audit(cmd: AuditCommand) -> Result<(), ProverError> {
                 all,
                 plant.as_deref().map(|p| (p, shift)),
             )?;
-            println!("slips of {} stations written", s.len());
+            println!(
+                "slips of {} batches (stations, or totaliser groups) written",
+                s.len()
+            );
         }
         AuditCommand::Record {
             input,

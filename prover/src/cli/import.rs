@@ -47,6 +47,11 @@ pub struct ImportArgs {
     /// test-votes column is printed only for VVPAT polls).
     #[arg(long, default_value = "auto", value_parser = ["yes", "no", "auto"])]
     pub vvpat: String,
+    /// Publish the results per totaliser group of at least K stations (protocol.md §7): groups
+    /// formed per assembly segment in booth order (protocol.md §7.7), every segment needing at
+    /// least K stations.
+    #[arg(long, value_name = "K")]
+    pub totaliser: Option<u32>,
     /// Output folder (prover inputs).
     #[arg(long)]
     pub out: PathBuf,
@@ -67,6 +72,7 @@ pub fn run_import(args: ImportArgs) -> Result<(), ProverError> {
         contest_name,
         poll_date,
         vvpat,
+        totaliser,
         out,
     } = args;
     let opts = importer::ImportOptions {
@@ -89,9 +95,50 @@ pub fn run_import(args: ImportArgs) -> Result<(), ProverError> {
     };
     let report = importer::import(&opts, &out)?;
     print!("{}", report.to_text());
+    if let Some(k) = totaliser {
+        group(&out, k)?;
+    }
     println!(
         "\ninputs written to {} (report: import-report.txt, import-report.json)",
         out.display()
     );
     Ok(())
+}
+
+/// Declares totaliser groups of at least `k` stations on every polled contest of the imported
+/// definition (`bundle::totaliser::form_groups`), rewriting `election.json`; a segment with
+/// fewer than `k` stations is refused by name, and the definition is then left booth-wise.
+fn group(out: &std::path::Path, k: u32) -> Result<(), ProverError> {
+    let path = out.join(prover::layout::ELECTION);
+    let mut def: bundle::ElectionDefinition = prover::io::read_json(&path)?;
+    let mut grouped = Vec::new();
+    for i in 0..def.contests.len() {
+        if def.contests[i].uncontested {
+            continue;
+        }
+        let cid = def.contests[i].contest_id.clone();
+        let stations: Vec<&bundle::Station> = def
+            .stations
+            .iter()
+            .filter(|s| s.contests.contains(&cid))
+            .collect();
+        let t = bundle::totaliser::form_groups(&cid, &stations, k).map_err(|e| {
+            ProverError::input(
+                path.display().to_string(),
+                None,
+                format!("--totaliser {k}: {e}; the inputs were written booth-wise, without groups"),
+            )
+        })?;
+        grouped.push((i, t));
+    }
+    for (i, t) in grouped {
+        println!(
+            "contest {}: {} totaliser groups of at least {k} stations",
+            def.contests[i].contest_id,
+            t.groups.len()
+        );
+        def.contests[i].totaliser = Some(t);
+    }
+    def.publication = "totaliser".into();
+    prover::io::write_json(&path, &def)
 }

@@ -4,9 +4,7 @@
 use super::read::{read, signatures_hold_where};
 use super::v2_manifest::{check_po_certificate, check_po_roster, Context, PoCert};
 use super::v3_close_of_poll::check_close_of_poll;
-use super::v4_station_results::{
-    check_aggregates, check_row, verify_alone, verify_proofs, Pending,
-};
+use super::v4_station_results::{check_aggregates, check_row, verify_proofs, Pending};
 use super::v5_contest_results::check_result;
 use super::v6_across_contests::StationSummary;
 use crate::report::{At, CandidateLine, ContestLine, Findings};
@@ -128,9 +126,10 @@ pub(super) fn check_contest(
         }
     }
     let (verified, ticked) = verify_proofs(ctx, &file, cid, &tally.pending, tick, &mut f);
-    let alone = verify_alone(ctx, &file, cid, &tally.alone, tick, &mut f);
-    out.proofs_verified = verified + by_aggregate + alone;
-    out.ticked = ticked + by_aggregate + tally.alone.len() as u64;
+    let (committed, ticked_committed) =
+        verify_proofs(ctx, &file, cid, &tally.committed, tick, &mut f);
+    out.proofs_verified = verified + by_aggregate + committed;
+    out.ticked = ticked + by_aggregate + ticked_committed;
     // V9: a grouped contest's group rows; its totals are theirs.
     let cops: BTreeMap<&str, &CloseOfPoll> =
         held.cops.iter().map(|(k, (c, _))| (*k, &c.body)).collect();
@@ -394,8 +393,8 @@ struct Tally {
     all_rows: bool,
     rows: Vec<StationSummary>,
     pending: BTreeMap<String, Vec<(String, circuits::batch::Item)>>,
-    /// The committed rows' proofs this run (or share) verifies, each alone.
-    alone: Vec<super::v4_station_results::Alone>,
+    /// The committed rows' proofs this run (or share) verifies, by key (totaliser groups).
+    committed: BTreeMap<String, Vec<(String, super::v4_station_results::Committed)>>,
     /// Every decoded proof with its inputs, by station id, whichever share holds it (the
     /// aggregates cover them all); empty when the contest has no aggregates.
     decoded: BTreeMap<String, circuits::batch::Item>,
@@ -413,16 +412,16 @@ fn tally(
         all_rows: true,
         rows: Vec::new(),
         pending: BTreeMap::new(),
-        alone: Vec::new(),
+        committed: BTreeMap::new(),
         decoded: BTreeMap::new(),
     };
     // A share verifies the proofs of its stations only (Options::share).
     let mine = |i: usize| share.is_none_or(|(k, n)| i % n.max(1) as usize == k as usize);
     for (i, (sf, summary, counts, item)) in stations.into_iter().enumerate() {
         f.merge(sf);
-        if let Some(Pending::Alone(a)) = item {
+        if let Some(Pending::Committed(shape, sid, item)) = item {
             if mine(i) {
-                t.alone.push(a);
+                t.committed.entry(shape).or_default().push((sid, item));
             }
         } else if let Some(Pending::Batch(shape, sid, item)) = item {
             match (mine(i), keep_all) {
@@ -509,6 +508,22 @@ fn contest_line(
         reconciliation,
         declared_source: body.declared.as_ref().map(|d| d.source.clone()),
         audit,
+        groups: contest
+            .totaliser
+            .iter()
+            .flat_map(|t| &t.groups)
+            .map(|g| crate::report::GroupLine {
+                group_id: g.group_id.clone(),
+                segment_id: g.segment_id.clone(),
+                stations: g.stations.clone(),
+                counts: shard
+                    .groups
+                    .iter()
+                    .find(|r| r.group_id == g.group_id)
+                    .map(|r| r.counts.clone())
+                    .unwrap_or_default(),
+            })
+            .collect(),
     }
 }
 

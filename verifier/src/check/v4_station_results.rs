@@ -14,17 +14,15 @@ use std::collections::BTreeMap;
 pub(super) enum Pending {
     /// A public-count row's, verified in a batch of its key's ([`verify_proofs`]).
     Batch(String, String, circuits::batch::Item),
-    /// A committed row's (protocol.md §7.2), verified alone ([`verify_alone`]).
-    Alone(Alone),
+    /// A committed row's (protocol.md §7.2), verified in a batch of its key's too.
+    Committed(String, String, Committed),
 }
 
-/// A committed row's proof: shape, station, the public inputs as field elements, the proof.
-pub(super) type Alone = (
-    String,
-    String,
-    Vec<circuits::Fr>,
-    circuits::encoding::StationProof,
-);
+/// A station's proof with its inputs, by station id, awaiting a batch.
+pub(super) type ByStation<I> = (String, (I, circuits::encoding::StationProof));
+
+/// A committed row's public inputs (as field elements) and proof.
+pub(super) type Committed = (Vec<circuits::Fr>, circuits::encoding::StationProof);
 
 /// Proofs per batch (one multi-Miller loop and one final exponentiation each).
 pub(super) const BATCH: usize = 128;
@@ -178,13 +176,8 @@ fn check_committed_row(
                 proof_from_hex(&row.proof).map(|proof| (public.to_field_elements(), proof))
             });
             match decoded {
-                Ok((inputs, proof)) => {
-                    pending = Some(Pending::Alone((
-                        row.shape.clone(),
-                        sid.to_string(),
-                        inputs,
-                        proof,
-                    )))
+                Ok(item) => {
+                    pending = Some(Pending::Committed(row.shape.clone(), sid.to_string(), item))
                 }
                 Err(e) => f.fail("V4.d", at, format!("the Groth16 proof fails: {e}")),
             }
@@ -199,47 +192,14 @@ fn check_committed_row(
     (!publishes && pending.is_some(), pending)
 }
 
-/// V4.d for the committed rows of one contest (protocol.md §7.2), each proof alone, in
-/// parallel. Returns the number that verified.
-pub(super) fn verify_alone(
-    ctx: &Context,
-    file: &str,
-    cid: &str,
-    alone: &[Alone],
-    tick: &(dyn Fn(u64) + Sync),
-    f: &mut Findings,
-) -> u64 {
-    let results: Vec<(Findings, bool)> = alone
-        .par_iter()
-        .map(|(shape, sid, inputs, proof)| {
-            let mut cf = Findings::default();
-            let ok = ctx
-                .keys
-                .get(shape)
-                .is_some_and(|k| k.verify_inputs(inputs, proof).is_ok());
-            tick(1);
-            cf.expect("V4.d", ok, &At::station(file, cid, sid), || {
-                "the Groth16 proof does not verify against its public inputs (station binding, signed commitment, count commitment, Form 17C total, close of poll)".into()
-            });
-            (cf, ok)
-        })
-        .collect();
-    let mut verified = 0;
-    for (cf, ok) in results {
-        f.merge(cf);
-        verified += u64::from(ok);
-    }
-    verified
-}
-
 /// V4.d: every decoded proof of one contest, in batches of [`BATCH`] per key, in parallel.
 /// `tick` counts the stations done. Returns the number of proofs that verified and the number
 /// of stations ticked.
-pub(super) fn verify_proofs(
+pub(super) fn verify_proofs<I: circuits::batch::Inputs + Clone + Sync>(
     ctx: &Context,
     file: &str,
     cid: &str,
-    pending: &BTreeMap<String, Vec<(String, circuits::batch::Item)>>,
+    pending: &BTreeMap<String, Vec<ByStation<I>>>,
     tick: &(dyn Fn(u64) + Sync),
     f: &mut Findings,
 ) -> (u64, u64) {
@@ -254,12 +214,12 @@ pub(super) fn verify_proofs(
                 let mut cf = Findings::default();
                 let mut entropy = [0u8; 32];
                 rand_core::OsRng.fill_bytes(&mut entropy);
-                let items: Vec<circuits::batch::Item> = chunk.iter().map(|(_, it)| it.clone()).collect();
+                let items: Vec<(I, circuits::encoding::StationProof)> = chunk.iter().map(|(_, it)| it.clone()).collect();
                 let bad = key.verify_batch(digest, &items, &entropy);
                 tick(chunk.len() as u64);
                 for (i, (sid, _)) in chunk.iter().enumerate() {
                     cf.expect("V4.d", !bad.contains(&i), &At::station(file, cid, sid), || {
-                        "the Groth16 proof does not verify against its public inputs (station binding, signed commitment, counts, Form 17C total)".into()
+                        "the Groth16 proof does not verify against its public inputs (station binding, signed commitment, counts or count commitment, Form 17C total, close of poll)".into()
                     });
                 }
                 (cf, (chunk.len() - bad.len()) as u64)

@@ -189,3 +189,44 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The sample with totaliser groups (spec/samples/totaliser) verifies under its own pins: its
+/// results per group, its audit by whole groups, its keys from a two-party ceremony; and its
+/// report lists groups, never a station's counts (the bundle carries none).
+#[test]
+fn the_totaliser_sample_passes_under_its_pins() {
+    let dir = samples().join("totaliser");
+    let pin = |name: &str| {
+        std::fs::read_to_string(dir.join(name))
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.split('#').next())
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let r = verify_bundle(
+        &dir.join("bundle"),
+        &Options {
+            pinned_keys: pin("authority.txt"),
+            pinned_manifests: pin("manifest.txt"),
+            ..Default::default()
+        },
+    );
+    assert_eq!(r.exit_code(), 0, "{:#?}", r.findings);
+    assert!(r.authority_key_pinned && r.manifest_pinned);
+    assert!(r.ceremony.is_some());
+    let line = &r.contests[0];
+    assert_eq!(line.groups.len(), 4);
+    assert!(line.groups.iter().all(|g| g.stations.len() == 4));
+    let audit = line.audit.as_ref().unwrap().assessment.as_ref().unwrap();
+    assert_eq!(audit.unit, "group");
+    let shard: bundle::ContestShard =
+        serde_json::from_slice(&std::fs::read(dir.join("bundle/contests/AC001.json")).unwrap())
+            .unwrap();
+    assert!(shard.stations.iter().all(|s| s.counts.is_empty()
+        && s.machine_counts.is_empty()
+        && s.count_commitment.is_some()));
+    assert!(r.to_text().contains("totaliser groups"));
+}

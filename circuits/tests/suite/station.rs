@@ -263,7 +263,9 @@ fn batch_verification_names_every_bad_proof() {
     let entropy = [7u8; 32];
     assert!(pvk.verify_batch(&digest, &items, &entropy).is_empty());
     assert!(pvk.verify_batch(&digest, &items[..1], &entropy).is_empty());
-    assert!(pvk.verify_batch::<circuits::PublicInputs>(&digest, &[], &entropy).is_empty());
+    assert!(pvk
+        .verify_batch::<circuits::PublicInputs>(&digest, &[], &entropy)
+        .is_empty());
 
     // Proofs 1 and 2 swapped, a count changed at 5, an extra public input at 6.
     let mut bad = items.clone();

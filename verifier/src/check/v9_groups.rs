@@ -60,7 +60,9 @@ pub(super) fn check_groups(
         .map(|g| (g.group_id.as_str(), g))
         .collect();
     let n = contest.candidates.len();
-    let results: Vec<(Findings, Option<Vec<u64>>, bool)> = declared
+    // V9.a, V9.b, V9.d per group, and each proof decoded for V9.c.
+    type Checked<'g> = (Findings, &'g str, Option<Vec<u64>>, Option<Pending>);
+    let results: Vec<Checked<'_>> = declared
         .groups
         .par_iter()
         .map(|g| {
@@ -69,21 +71,49 @@ pub(super) fn check_groups(
             let gid = g.group_id.as_str();
             let Some(row) = by_id.get(gid) else {
                 gf.fail("V9.a", &at, format!("group {gid} has no row in the shard"));
-                return (gf, None, false);
+                return (gf, gid, None, None);
             };
-            let (ok, verified) = check_group(def, ctx, cid, n, g, row, rows, cops, &at, &mut gf);
-            (gf, ok.then(|| row.counts.clone()), verified)
+            let (ok, pending) = check_group(def, ctx, cid, n, g, row, rows, cops, &at, &mut gf);
+            (gf, gid, ok.then(|| row.counts.clone()), pending)
         })
         .collect();
+    // V9.c: the proofs, in batches per key.
+    let mut by_shape: BTreeMap<String, Vec<(&str, Pending)>> = BTreeMap::new();
+    for (_, gid, _, pending) in &results {
+        if let Some(p) = pending {
+            by_shape
+                .entry(p.0.clone())
+                .or_default()
+                .push((gid, p.clone()));
+        }
+    }
+    let mut verified = std::collections::BTreeSet::new();
+    for (shape, list) in &by_shape {
+        let (Some(key), Some(digest)) = (ctx.keys.get(shape), ctx.digests.get(shape)) else {
+            continue;
+        };
+        for chunk in list.chunks(super::v4_station_results::BATCH) {
+            let mut entropy = [0u8; 32];
+            rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut entropy);
+            let items: Vec<Committed> = chunk.iter().map(|(_, p)| p.1.clone()).collect();
+            let bad = key.verify_batch(digest, &items, &entropy);
+            for (i, (gid, _)) in chunk.iter().enumerate() {
+                if f.expect("V9.c", !bad.contains(&i), &At::contest(file, cid), || {
+                    format!("group {gid}: the Groth16 proof does not verify against its public inputs (group binding, machine counts, its stations' count commitments in the group's order)")
+                }) {
+                    verified.insert(*gid);
+                }
+            }
+        }
+    }
     let mut tally = GroupTally {
         sums: vec![0; n],
         all: true,
-        verified: 0,
+        verified: verified.len() as u64,
     };
-    for (gf, counts, verified) in results {
+    for (gf, gid, counts, _) in results {
         f.merge(gf);
-        tally.verified += u64::from(verified);
-        match counts {
+        match counts.filter(|_| verified.contains(gid)) {
             Some(c) => tally
                 .sums
                 .iter_mut()
@@ -95,8 +125,14 @@ pub(super) fn check_groups(
     Some(tally)
 }
 
-/// V9.b-V9.d for one group row: whether the row is usable for the totals, and whether its
-/// proof verified.
+/// A group proof decoded for V9.c: its shape, its public inputs and proof.
+type Pending = (String, Committed);
+
+/// Public inputs as field elements and a proof.
+type Committed = (Vec<Fr>, circuits::encoding::StationProof);
+
+/// V9.b-V9.d for one group row: whether the row is usable for the totals (its proof aside),
+/// and its proof decoded for V9.c when its shape has a fitting key.
 #[allow(clippy::too_many_arguments)]
 fn check_group(
     def: &ElectionDefinition,
@@ -109,7 +145,7 @@ fn check_group(
     cops: &BTreeMap<&str, &CloseOfPoll>,
     at: &At,
     f: &mut Findings,
-) -> (bool, bool) {
+) -> (bool, Option<Pending>) {
     let gid = g.group_id.as_str();
     // The stations' count commitments, shapes' choice slots, totals and test votes, in the
     // group's order; a station without a statement or a readable commitment is named.
@@ -168,8 +204,8 @@ fn check_group(
             row.machine_counts.len()
         )
     });
-    // V9.c: the group proof.
-    let mut verified = false;
+    // V9.c: the group proof, decoded here and verified in a batch by the caller.
+    let mut pending = None;
     if !missing.is_empty() {
         f.fail(
             "V9.c",
@@ -179,7 +215,7 @@ fn check_group(
                 missing.join(", ")
             ),
         );
-    } else if let (Some(key), Some(shape), true) = (key, shape, shape_ok) {
+    } else if let (Some(_), Some(shape), true) = (key, shape, shape_ok) {
         let mut station_commitments = commitments;
         station_commitments.resize(shape.slots(), Fr::from(0u64));
         let public = GroupPublicInputs {
@@ -187,12 +223,14 @@ fn check_group(
             counts: row.machine_counts.clone(),
             station_commitments,
         };
-        verified = proof_from_hex(&row.proof)
-            .and_then(|p| key.verify_inputs(&public.to_field_elements(), &p))
-            .is_ok();
-        f.expect("V9.c", verified, at, || {
-            format!("group {gid}: the Groth16 proof does not verify against its public inputs (group binding, machine counts, its stations' count commitments in the group's order)")
-        });
+        match proof_from_hex(&row.proof) {
+            Ok(p) => pending = Some((row.shape.clone(), (public.to_field_elements(), p))),
+            Err(e) => f.fail(
+                "V9.c",
+                at,
+                format!("group {gid}: the Groth16 proof fails: {e}"),
+            ),
+        }
     } else {
         f.fail(
             "V9.c",
@@ -214,5 +252,5 @@ fn check_group(
     f.expect("V9.d", row_ok, at, || {
         format!("group {gid}: the published row is not the proved machine counts minus its stations' Form 17C 49MA test votes")
     });
-    (shape_ok && counts_ok && verified && row_ok, verified)
+    (shape_ok && counts_ok && row_ok, pending)
 }

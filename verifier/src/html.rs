@@ -546,11 +546,8 @@ fn contest(h: &mut String, c: &ContestLine) {
                 ),
             );
             if let Some(m) = x.min_tampered_to_change {
-                line(
-                    h,
-                    "Fewest falsified stations that could change the outcome",
-                    m.to_string(),
-                );
+                let label = format!("Fewest falsified {}s that could change the outcome", x.unit);
+                line(h, &label, m.to_string());
             }
             if let Some(p) = x.statutory_detection {
                 line(
@@ -579,7 +576,8 @@ fn contest(h: &mut String, c: &ContestLine) {
                     h,
                     "Discrepancy",
                     format!(
-                        "station {}: machine {:?}, slips {:?} (the slips prevail)",
+                        "{} {}: machine {:?}, slips {:?} (the slips prevail)",
+                        x.unit,
                         esc(&d.station_id),
                         d.published,
                         d.slips

@@ -442,19 +442,34 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
     // V7.f: slips: one per station counted, of stations of the contest; slips prevail.
     let n = a.contest.candidates.len();
     let mut slips: BTreeMap<&str, &[u64]> = BTreeMap::new();
+    // Where a batch's finding is: a station, or (named in the rule) a group.
+    let groups: BTreeSet<&str> = a
+        .contest
+        .totaliser
+        .iter()
+        .flat_map(|t| &t.groups)
+        .map(|g| g.group_id.as_str())
+        .collect();
+    let at = |id: &str| -> (At, String) {
+        if groups.contains(id) {
+            (At::contest(&rfile, cid), format!("group {id}: "))
+        } else {
+            (At::station(&rfile, cid, id), String::new())
+        }
+    };
     for s in &rec.slips {
-        let sat = At::station(&rfile, cid, &s.station_id);
+        let (sat, who) = at(&s.station_id);
         f.expect(
             "V7.f",
             is_batch.contains(s.station_id.as_str()) && s.counts.len() == n,
             &sat,
-            || format!("slips must be {n} counts for a {unit} of this contest{}", if unit == "group" { " (a grouped contest's slips are counted and recorded per totaliser group, never per station)" } else { "" }),
+            || format!("{who}slips must be {n} counts for a {unit} of this contest{}", if unit == "group" { " (a grouped contest's slips are counted and recorded per totaliser group, never per station)" } else { "" }),
         );
         f.expect(
             "V7.f",
             slips.insert(&s.station_id, &s.counts).is_none(),
             &sat,
-            || "slips recorded twice for this station".into(),
+            || format!("{who}slips recorded twice for this {unit}"),
         );
     }
     f.expect(
@@ -467,40 +482,35 @@ pub(crate) fn check_audit(a: &AuditInputs<'_>, f: &mut Findings) -> AuditLine {
         || "slips and requests must be in station order, each station once".into(),
     );
     for r in &rec.requests {
-        f.expect(
-            "V7.f",
-            is_batch.contains(r.as_str()),
-            &At::station(&rfile, cid, r),
-            || format!("a Rule 56D request for a {unit} not of this contest"),
-        );
+        let (rat, who) = at(r);
+        f.expect("V7.f", is_batch.contains(r.as_str()), &rat, || {
+            format!("{who}a Rule 56D request for a {unit} not of this contest")
+        });
     }
     let to_count = audit::stations_to_count(rec);
     for &sid in &to_count {
-        f.expect(
-            "V7.f",
-            slips.contains_key(sid),
-            &At::station(&rfile, cid, sid),
-            || "this station was drawn or requested, but its slips are not recorded".into(),
-        );
+        let (sat, who) = at(sid);
+        f.expect("V7.f", slips.contains_key(sid), &sat, || {
+            format!("{who}this {unit} was drawn or requested, but its slips are not recorded")
+        });
     }
     // Slips prevail where they are counted, so a station counted beyond the draw could move
     // the final totals at the RO's choice: every such station is a Rule 56D request.
     for &sid in slips.keys() {
-        f.expect(
-            "V7.f",
-            to_count.contains(sid),
-            &At::station(&rfile, cid, sid),
-            || "slips recorded for a station neither drawn nor requested (every station counted beyond the draw is listed in requests, Rule 56D)".into(),
-        );
+        let (sat, who) = at(sid);
+        f.expect("V7.f", to_count.contains(sid), &sat, || {
+            format!("{who}slips recorded for a {unit} neither drawn nor requested (every {unit} counted beyond the draw is listed in requests, Rule 56D)")
+        });
     }
     let assessment = audit::assess(a.contest, &batches, a.totals, &winners, rec);
     for d in &assessment.discrepancies {
+        let (dat, who) = at(&d.station_id);
         f.push(
             Severity::Notice,
             "V7.f",
-            &At::station(&rfile, cid, &d.station_id),
+            &dat,
             format!(
-                "the VVPAT slips {:?} differ from the published machine row {:?}; slips prevail",
+                "{who}the VVPAT slips {:?} differ from the published machine row {:?}; slips prevail",
                 d.slips, d.published
             ),
         );

@@ -66,6 +66,25 @@ try {
     if (name === "assembly") await page.screenshot({ path: path.join(out, "sample-pass.png"), fullPage: true });
   }
 
+  // 1b. The sample with totaliser groups, under its own pins: PASS, the native report, the groups
+  // shown in the page's report.
+  {
+    const dir = `${samples}/totaliser`;
+    const bundle = `${dir}/bundle`;
+    const got = await run(page, {
+      bundle,
+      rootKeys: text(`${dir}/authority.txt`),
+      manifests: text(`${dir}/manifest.txt`),
+      workers: 2,
+    });
+    const want = native(bundle, ["--root-key", `${dir}/authority.txt`, "--pin-manifest", `${dir}/manifest.txt`]);
+    assert.equal(want.exit, 0, "totaliser: the native verifier does not pass");
+    assert.equal(got.exit, 0, `totaliser: ${got.status}`);
+    assert.deepEqual(comparable(got.report), comparable(want.report), "totaliser: the page's report differs from the native one");
+    assert.equal(got.report.contests[0].groups.length, 4, "totaliser: the groups are not in the page's report");
+    console.log(`totaliser: PASS in the page (${got.timing}), groups of stations shown, the same report as the native verifier`);
+  }
+
   // 1a. The assembly sample with its key setup pinned as checked before (the digest its full
   // check printed): PASS, the native report under the same pin, and the ceremony not checked.
   {

@@ -133,9 +133,11 @@ pub(super) fn check_contest(
     // V9: a grouped contest's group rows; its totals are theirs.
     let cops: BTreeMap<&str, &CloseOfPoll> =
         held.cops.iter().map(|(k, (c, _))| (*k, &c.body)).collect();
-    if let Some(g) =
-        super::v9_groups::check_groups(def, ctx, contest, &shard, &held.rows, &cops, &file, &mut f)
-    {
+    // Share 0 verifies the group proofs; the other shares take them as holding.
+    let share_zero = share.is_none_or(|(k, _)| k == 0);
+    if let Some(g) = super::v9_groups::check_groups(
+        def, ctx, contest, &shard, &held.rows, &cops, &file, share_zero, &mut f,
+    ) {
         tally.sums = g.sums;
         tally.all_rows &= g.all;
         out.proofs_verified += g.verified;

@@ -57,9 +57,9 @@ pub struct Options<'a> {
     /// scope (a station polling two contests counts twice); the last call has done == total.
     pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
     /// Share `(k, n)`, 0 <= k < n: a run that is one of `n` run side by side (a web page's
-    /// workers). It makes every check except two: it verifies the Groth16 proofs (V4.d) of the
-    /// stations at positions k, k + n, k + 2n... of each contest only, and a share other than
-    /// 0 skips the key ceremony (V2.h). [`Report::absorb`](crate::Report::absorb) then adds
+    /// workers). It makes every check except three: it verifies the Groth16 proofs (V4.d) of
+    /// the stations at positions k, k + n, k + 2n... of each contest only, and a share other
+    /// than 0 skips the key ceremony (V2.h) and the group proofs (V9.c). [`Report::absorb`](crate::Report::absorb) then adds
     /// each other share's [`SharePart`](crate::report::SharePart) to share 0's report, which is
     /// then the report of the whole run.
     pub share: Option<(u32, u32)>,

@@ -201,3 +201,39 @@ fn a_missing_doubled_or_foreign_share_is_an_error() {
         .iter()
         .any(|f| f.rule.contains("read a different bundle")));
 }
+
+/// A grouped bundle (totaliser groups) split in shares gives the report of one run, passing and
+/// with a group whose total is not its stations' sum (V9.c, which share 0 alone verifies).
+#[test]
+fn shares_of_a_grouped_bundle_give_the_report_of_one_run() {
+    let e = fixture::grouped();
+    let whole = verify_source(&Folder(e.bundle.clone()), &Options::default());
+    assert_eq!(whole.exit_code(), 0, "{:#?}", whole.findings);
+    for n in [2, 3] {
+        assert_eq!(
+            json(&split(&Folder(e.bundle.clone()), n)),
+            json(&whole),
+            "{n} shares"
+        );
+    }
+    let c = fixture::copy_grouped();
+    let (_, path) = c.contested();
+    c.edit(&path, |s| {
+        // A different but well-formed proof: the second group's.
+        s["groups"][0]["proof"] = s["groups"][1]["proof"].clone();
+    });
+    c.reindex();
+    let whole = verify_source(&Folder(c.path.clone()), &Options::default());
+    assert!(
+        failed_steps(&whole).contains("V9.c"),
+        "{:#?}",
+        whole.findings
+    );
+    for n in [2, 3] {
+        assert_eq!(
+            json(&split(&Folder(c.path.clone()), n)),
+            json(&whole),
+            "{n} shares"
+        );
+    }
+}

@@ -244,3 +244,47 @@ fn shard_numbers_are_checked() {
     let mine: Vec<usize> = (0..9).filter(|i| s.takes(*i)).collect();
     assert_eq!(mine, vec![1, 4, 7]);
 }
+
+/// A grouped election (totaliser groups) proved in two shards and assembled: the committed rows
+/// are checked as they are read, the groups are proved at assembly, and the bundle verifies; a
+/// committed row whose commitment is changed in the work folder is refused by name.
+#[test]
+fn a_grouped_election_is_proved_in_shards_and_assembled() {
+    let e = fixture::grouped();
+    let keys = KeyDir::open(&e.keys).unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let work = d.path().join("work");
+    for index in 0..2 {
+        prove_shard(&ShardOptions {
+            input: &e.input,
+            keys: &keys,
+            work: &work,
+            shard: Shard { index, count: 2 },
+            on_progress: None,
+        })
+        .unwrap();
+    }
+    let out = d.path().join("bundle");
+    let assemble_grouped = || {
+        assemble(&AssembleOptions {
+            input: &e.input,
+            keys: &keys,
+            work: &work,
+            out: &out,
+            force: true,
+        })
+        .map_err(|err| err.to_string())
+    };
+    assemble_grouped().unwrap();
+    let r = verify_bundle(&out, &Options::default());
+    assert_eq!(r.exit_code(), 0, "{:#?}", r.findings);
+    assert!(r.contests.iter().any(|c| !c.groups.is_empty()));
+    // A row's count commitment replaced by another station's: its proof no longer holds.
+    let files = rows(&work);
+    let other: Value = serde_json::from_slice(&std::fs::read(&files[1]).unwrap()).unwrap();
+    edit(&files[0], |v| {
+        v["row"]["count_commitment"] = other["row"]["count_commitment"].clone();
+    });
+    let err = assemble_grouped().unwrap_err();
+    assert!(err.contains("the proof does not verify"), "{err}");
+}

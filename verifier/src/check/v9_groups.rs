@@ -170,7 +170,8 @@ fn check_group(
             continue;
         };
         match r.count_commitment.as_deref().map(fr_from_hex) {
-            Some(Ok(c)) => commitments.push(c),
+            // A zero commitment would stand for an empty slot (protocol.md §7.4): never a station.
+            Some(Ok(c)) if c != Fr::from(0u64) => commitments.push(c),
             _ => missing.push(sid.as_str()),
         }
         choices.push(

@@ -473,6 +473,16 @@ fn v4c_a_grouped_row_that_publishes_counts_or_drops_its_commitment_fails() {
     for step in ["V4.c", "V4.d", "V9.c"] {
         assert!(failed_steps(&r).contains(step), "{step}: {:#?}", r.findings);
     }
+    // A zero commitment, which in a group proof stands for an empty slot: never a station's.
+    let (c, _, path) = grouped_copy();
+    c.edit(&path, |s| {
+        s["stations"][0]["count_commitment"] = json!("0".repeat(64))
+    });
+    c.reindex();
+    let r = c.verify();
+    for step in ["V4.c", "V4.d", "V9.c"] {
+        assert!(failed_steps(&r).contains(step), "{step}: {:#?}", r.findings);
+    }
 }
 
 #[test]

@@ -139,7 +139,8 @@ pub(crate) fn proving_keys(
 }
 
 /// Sums the proved rows per contest, signs the contests, the manifest and the index, and
-/// writes the bundle (needs the RO and authority keys; no log, no salt).
+/// writes the bundle (needs the RO and authority keys; no log, no salt, except for a contest
+/// with totaliser groups, whose group proofs open its stations' count commitments).
 pub(crate) fn finish(
     def: &ElectionDefinition,
     input: &Path,
@@ -209,7 +210,7 @@ pub(crate) fn finish(
             signed_at_result,
         )?;
         // A grouped contest's rows carry committed counts, which aggregation.md §3 does not
-        // cover: their proofs are checked one by one.
+        // cover: the verifier checks their proofs in batches (V4.d).
         if let (Some(key), None) = (&aggregation, &contest.totaliser) {
             if let Some(aggregates) = contest_aggregates(&def.election_id, keys, key, &shard)? {
                 aggregate_count += aggregates.aggregates.len();

@@ -1,5 +1,6 @@
 //! One contest, start to end: reads its shard, runs V2.d, V3 and V4 per station in parallel,
-//! the V4.d batches per key, then V5 and V7; hands its station summaries to V6.
+//! the V4.d batches per key, then V9 (a grouped contest's groups), V5 and V7; hands its station
+//! summaries to V6.
 
 use super::read::{read, signatures_hold_where};
 use super::v2_manifest::{check_po_certificate, check_po_roster, Context, PoCert};
@@ -44,8 +45,9 @@ pub(super) struct ContestOutcome {
 }
 
 /// One contest in the spec's order: V5.e (its shard), V4.a and V2.d (which stations and
-/// statements it holds), V2.d-V4 per station in parallel, V4.d (the proofs in batches), V5 (the
-/// RO's result), V7 (the VVPAT audit), then its line of the report. With `defer`, the
+/// statements it holds), V2.d-V4 per station in parallel, V4.d (the proofs in batches), V9 (its
+/// totaliser groups, if any), V5 (the RO's result), V7 (the VVPAT audit), then its line of the
+/// report. With `defer`, the
 /// aggregates (V4.f) are prepared into the outcome and counted as holding; the caller checks
 /// them, and checks the contest again without `defer` when one fails.
 #[allow(clippy::too_many_arguments)]

@@ -18,8 +18,12 @@ pub(super) enum Pending {
     Committed(String, String, Committed),
 }
 
+/// A proof with its inputs, tagged with what it proves (a station id, a group id), awaiting a
+/// batch.
+pub(super) type Tagged<T, I> = (T, (I, circuits::encoding::StationProof));
+
 /// A station's proof with its inputs, by station id, awaiting a batch.
-pub(super) type ByStation<I> = (String, (I, circuits::encoding::StationProof));
+pub(super) type ByStation<I> = Tagged<String, I>;
 
 /// A committed row's public inputs (as field elements) and proof.
 pub(super) type Committed = (Vec<circuits::Fr>, circuits::encoding::StationProof);
@@ -203,35 +207,50 @@ pub(super) fn verify_proofs<I: circuits::batch::Inputs + Clone + Sync>(
     tick: &(dyn Fn(u64) + Sync),
     f: &mut Findings,
 ) -> (u64, u64) {
-    let (mut verified, mut ticked) = (0, 0);
+    let verdicts = batch_verdicts(ctx, pending, tick);
+    let mut verified = 0;
+    for (sid, ok) in &verdicts {
+        f.expect("V4.d", *ok, &At::station(file, cid, sid), || {
+            "the Groth16 proof does not verify against its public inputs (station binding, signed commitment, counts or count commitment, Form 17C total, close of poll)".into()
+        });
+        verified += u64::from(*ok);
+    }
+    (verified, verdicts.len() as u64)
+}
+
+/// Which proofs of `pending` verify, in its order: per key, each list in batches of [`BATCH`]
+/// with coefficients of this run's own (protocol.md §6.1), the batches in parallel, `tick`
+/// called with each batch's size. A shape without a trusted key is left out (its rows have
+/// already failed for it).
+pub(super) fn batch_verdicts<'p, T: Sync, I: circuits::batch::Inputs + Clone + Sync>(
+    ctx: &Context,
+    pending: &'p BTreeMap<String, Vec<Tagged<T, I>>>,
+    tick: &(dyn Fn(u64) + Sync),
+) -> Vec<(&'p T, bool)> {
+    let mut out = Vec::new();
     for (shape, list) in pending {
         let (Some(key), Some(digest)) = (ctx.keys.get(shape), ctx.digests.get(shape)) else {
             continue;
         };
-        let results: Vec<(Findings, u64)> = list
+        let chunks: Vec<Vec<(&T, bool)>> = list
             .par_chunks(BATCH)
             .map(|chunk| {
-                let mut cf = Findings::default();
                 let mut entropy = [0u8; 32];
                 rand_core::OsRng.fill_bytes(&mut entropy);
-                let items: Vec<(I, circuits::encoding::StationProof)> = chunk.iter().map(|(_, it)| it.clone()).collect();
+                let items: Vec<(I, circuits::encoding::StationProof)> =
+                    chunk.iter().map(|(_, it)| it.clone()).collect();
                 let bad = key.verify_batch(digest, &items, &entropy);
                 tick(chunk.len() as u64);
-                for (i, (sid, _)) in chunk.iter().enumerate() {
-                    cf.expect("V4.d", !bad.contains(&i), &At::station(file, cid, sid), || {
-                        "the Groth16 proof does not verify against its public inputs (station binding, signed commitment, counts or count commitment, Form 17C total, close of poll)".into()
-                    });
-                }
-                (cf, (chunk.len() - bad.len()) as u64)
+                chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (id, _))| (id, !bad.contains(&i)))
+                    .collect()
             })
             .collect();
-        ticked += list.len() as u64;
-        for (cf, ok) in results {
-            f.merge(cf);
-            verified += ok;
-        }
+        out.extend(chunks.into_iter().flatten());
     }
-    (verified, ticked)
+    out
 }
 
 /// V4.f: the contest's aggregates (`aggregates/<contest_id>.json`, bundle.md §6.1), when the

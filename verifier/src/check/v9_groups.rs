@@ -4,6 +4,7 @@
 //! are summed from these rows (V5.b); its station rows publish no counts (V4.c).
 
 use super::v2_manifest::Context;
+use super::v4_station_results::batch_verdicts;
 use crate::report::{At, Findings};
 use bundle::{CloseOfPoll, Contest, ContestShard, ElectionDefinition, GroupResult, StationResult};
 use circuits::totaliser::{group_binding, GroupPublicInputs};
@@ -80,37 +81,27 @@ pub(super) fn check_groups(
             (gf, gid, ok.then(|| row.counts.clone()), pending)
         })
         .collect();
-    // V9.c: the proofs, in batches per key.
-    let mut by_shape: BTreeMap<String, Vec<(&str, Pending)>> = BTreeMap::new();
+    // V9.c: the proofs, in batches per key (share 0's; the other shares take them as holding).
+    let mut by_shape: BTreeMap<String, Vec<(&str, Committed)>> = BTreeMap::new();
     for (_, gid, _, pending) in &results {
-        if let Some(p) = pending {
+        if let Some((shape, item)) = pending {
             by_shape
-                .entry(p.0.clone())
+                .entry(shape.clone())
                 .or_default()
-                .push((gid, p.clone()));
+                .push((gid, item.clone()));
         }
     }
     let mut verified = std::collections::BTreeSet::new();
-    if !verify_proofs {
-        verified.extend(by_shape.values().flatten().map(|(gid, _)| *gid));
-    }
-    for (shape, list) in by_shape.iter().filter(|_| verify_proofs) {
-        let (Some(key), Some(digest)) = (ctx.keys.get(shape), ctx.digests.get(shape)) else {
-            continue;
-        };
-        for chunk in list.chunks(super::v4_station_results::BATCH) {
-            let mut entropy = [0u8; 32];
-            rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut entropy);
-            let items: Vec<Committed> = chunk.iter().map(|(_, p)| p.1.clone()).collect();
-            let bad = key.verify_batch(digest, &items, &entropy);
-            for (i, (gid, _)) in chunk.iter().enumerate() {
-                if f.expect("V9.c", !bad.contains(&i), &At::contest(file, cid), || {
-                    format!("group {gid}: the Groth16 proof does not verify against its public inputs (group binding, machine counts, its stations' count commitments in the group's order)")
-                }) {
-                    verified.insert(*gid);
-                }
+    if verify_proofs {
+        for (gid, ok) in batch_verdicts(ctx, &by_shape, &|_| {}) {
+            if f.expect("V9.c", ok, &At::contest(file, cid), || {
+                format!("group {gid}: the Groth16 proof does not verify against its public inputs (group binding, machine counts, its stations' count commitments in the group's order)")
+            }) {
+                verified.insert(*gid);
             }
         }
+    } else {
+        verified.extend(by_shape.values().flatten().map(|(gid, _)| *gid));
     }
     let mut tally = GroupTally {
         sums: vec![0; n],

@@ -695,14 +695,7 @@ pub(crate) fn prove_row(
                 .map_err(ctx)?;
         // The 49MA deduction is made per group; a station still cannot hold more test votes
         // for a choice than votes (I3), checked here without publishing either.
-        published_row(
-            contest,
-            &station_id,
-            &statement.body,
-            shape,
-            opening.counts,
-            String::new(),
-        )?;
+        net_of_test_votes(contest, &station_id, &statement.body, &opening.counts)?;
         let proof = pk.prove(circuit, &mut rand::rngs::OsRng).map_err(ctx)?;
         let row = StationResult {
             station_id: station_id.clone(),
@@ -738,6 +731,26 @@ pub(crate) fn published_row(
     machine_counts: Vec<u64>,
     proof: String,
 ) -> Result<StationResult, ProverError> {
+    let (test_votes, counts) = net_of_test_votes(contest, station_id, statement, &machine_counts)?;
+    Ok(StationResult {
+        station_id: station_id.to_string(),
+        shape: shape.to_string(),
+        machine_counts,
+        test_votes,
+        counts,
+        count_commitment: None,
+        proof,
+    })
+}
+
+/// The statement's 49MA test votes per candidate, and `machine_counts` less them (refused
+/// when a choice has more test votes than votes, I3).
+fn net_of_test_votes(
+    contest: &Contest,
+    station_id: &str,
+    statement: &CloseOfPoll,
+    machine_counts: &[u64],
+) -> Result<(Vec<u64>, Vec<u64>), ProverError> {
     let contest_id = &contest.contest_id;
     let n = contest.candidates.len();
     let mut test_votes = vec![0u64; n];
@@ -758,15 +771,7 @@ pub(crate) fn published_row(
         }
         counts.push(m - tv);
     }
-    Ok(StationResult {
-        station_id: station_id.to_string(),
-        shape: shape.to_string(),
-        machine_counts,
-        test_votes,
-        counts,
-        count_commitment: None,
-        proof,
-    })
+    Ok((test_votes, counts))
 }
 
 fn contest_shard(
